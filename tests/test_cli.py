@@ -1,0 +1,89 @@
+"""The command line, run as a real process."""
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from affectkit.cli.main import main
+
+EXE = Path(sys.executable).with_name("affectkit")
+
+
+def cli(*args, check=True):
+    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+    p = subprocess.run([str(EXE), *args], capture_output=True, text=True, env=env)
+    if check and p.returncode != 0:
+        raise AssertionError(f"exit {p.returncode}: {p.stderr}")
+    return p
+
+
+def test_lexicon_cli_is_fast_and_torch_free():
+    t = time.perf_counter()
+    p = cli("analyze", "--model", "lexicon-en", "--json", "I love this")
+    elapsed = time.perf_counter() - t
+    assert elapsed < 1.0, f"took {elapsed:.2f}s"
+    row = json.loads(p.stdout)
+    assert row["label"] == "positive" and row["evidence"][0]["text"] == "love"
+
+
+def test_table_output_shows_label_and_evidence():
+    p = cli("analyze", "The staff were rude", "服务非常好")
+    assert "negative" in p.stdout and "rude(" in p.stdout
+    assert "positive" in p.stdout and "好(" in p.stdout
+
+
+def test_file_in_jsonl_out_one_row_per_input(tmp_path, fixtures):
+    out = tmp_path / "out.jsonl"
+    cli(
+        "analyze", "--file", str(fixtures / "reviews.csv"), "--text-col", "review",
+        "--id-col", "review_id", "-o", str(out), "--quiet",
+    )  # fmt: skip
+    rows = [json.loads(x) for x in out.read_text(encoding="utf-8").splitlines()]
+    assert [r["id"] for r in rows] == ["r1", "r2", "r3", "r4", "r5", "r6"]
+    assert [r["label"] for r in rows] == [
+        "positive", "negative", "positive", "empty", "positive", "negative",
+    ]  # fmt: skip
+    assert rows[2]["language"] == "zh"
+
+
+def test_bad_jsonl_lines_keep_their_rows(tmp_path, fixtures):
+    out = tmp_path / "out.csv"
+    p = cli("analyze", "--file", str(fixtures / "mixed.jsonl"), "-o", str(out))
+    import csv
+
+    rows = list(csv.DictReader(out.open(encoding="utf-8")))
+    assert [r["id"] for r in rows] == ["a", "2", "c", "d", "6"]
+    assert [bool(r["error"]) for r in rows] == [False, True, False, True, True]
+    assert "3 with errors" in p.stderr
+
+
+def test_missing_column_is_a_clear_error(fixtures):
+    p = cli("analyze", "--file", str(fixtures / "reviews.csv"), check=False)
+    assert p.returncode == 2
+    assert "no column 'text'" in p.stderr and "Traceback" not in p.stderr
+
+
+def test_unknown_model_and_no_input(capsys):
+    assert main(["analyze", "--model", "nope", "hi"]) == 2
+    assert "No model named 'nope'" in capsys.readouterr().err
+    assert main(["analyze"]) == 2
+
+
+def test_models_lists_the_registry():
+    p = cli("models", "--json")
+    names = {m["name"] for m in json.loads(p.stdout)["models"]}
+    assert {"lexicon-en@1", "lexicon-zh@1"} <= names
+    assert "lexicon-en@1" in cli("models").stdout
+
+
+@pytest.mark.parametrize("fmt", ["parquet"])
+def test_parquet_output(tmp_path, fixtures, fmt):
+    pq = pytest.importorskip("pyarrow.parquet")
+    out = tmp_path / f"o.{fmt}"
+    cli("analyze", "-f", str(fixtures / "reviews.csv"), "--text-col", "review", "-o", str(out))
+    assert pq.read_table(out).num_rows == 6
