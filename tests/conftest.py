@@ -19,3 +19,8 @@ def shared_data() -> Path:
 @pytest.fixture(scope="session")
 def fixtures() -> Path:
     return FIXTURES
+
+
+# A model folder with a linear head fitted on MiniLM embeddings of hand-written reviews,
+# shared by the model tests and the CLI tests.
+from tests.text.test_model import model_dir  # noqa: E402, F401

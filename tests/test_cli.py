@@ -87,3 +87,20 @@ def test_parquet_output(tmp_path, fixtures, fmt):
     out = tmp_path / f"o.{fmt}"
     cli("analyze", "-f", str(fixtures / "reviews.csv"), "--text-col", "review", "-o", str(out))
     assert pq.read_table(out).num_rows == 6
+
+
+@pytest.mark.slow
+def test_model_folder_with_onnx_backend_caches_under_affectkit_home(tmp_path, model_dir):
+    home = tmp_path / "home"
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "AFFECTKIT_HOME": str(home)}
+    p = subprocess.run(
+        [str(EXE), "analyze", "--model", str(model_dir), "--backend", "onnx", "--json",
+         "An absolutely wonderful stay, the staff were lovely.",
+         "Dirty room, rude staff, never again."],
+        capture_output=True, text=True, env=env,
+    )  # fmt: skip
+    assert p.returncode == 0, p.stderr
+    rows = [json.loads(x) for x in p.stdout.splitlines()]
+    assert [r["label"] for r in rows] == ["positive", "negative"]
+    assert rows[0]["model"] == "test-reviews@1"
+    assert list((home / "cache").rglob("*.onnx")), "the ONNX export is cached in AFFECTKIT_HOME"

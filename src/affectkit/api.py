@@ -35,12 +35,19 @@ def list_models() -> list[ModelSpec]:
     return registry.list_models()
 
 
-def get_analyzer(model: str) -> Analyzer:
-    """Load (once per process) the analyzer for a registry name or model-folder path."""
-    key = model if registry.is_model_folder(model) else registry.get_spec(model).full_name
+def get_analyzer(model: str, **folder_options) -> Analyzer:
+    """Load (once per process) the analyzer for a registry name or model-folder path.
+
+    `folder_options` (e.g. ``backend="onnx"``, ``cache_dir``, ``threads``) are passed to the
+    loader of a model folder; registry models take their own defaults.
+    """
+    is_folder = registry.is_model_folder(model)
+    key = model if is_folder else registry.get_spec(model).full_name
+    if is_folder and folder_options:
+        key += "?" + "&".join(f"{k}={v}" for k, v in sorted(folder_options.items()))
     with _lock:
         if key not in _loaded:
-            _loaded[key] = registry.load(model)
+            _loaded[key] = registry.load(model, **(folder_options if is_folder else {}))
         return _loaded[key]
 
 
@@ -60,6 +67,7 @@ def analyze(
     model: str = "auto",
     language: str = "auto",
     errors: Errors = "raise",
+    folder_options: dict | None = None,
 ) -> list[AffectResult]:
     """Analyse a batch of texts; one result per input, in order.
 
@@ -68,6 +76,7 @@ def analyze(
     - `language`: ``"auto"`` detects each text's dominant script; ``"en"``/``"zh"`` forces it.
     - `errors`: ``"raise"`` raises `InvalidInputError` naming the first bad item; ``"flag"``
       returns a result with label ``"error"`` and ``raw["error"]`` for it and goes on.
+    - `folder_options`: loader options for a model folder (``backend``, ``cache_dir``...).
 
     Text in a language no analyzer covers gets a result flagged ``unsupported``, never a guess.
     """
@@ -86,7 +95,7 @@ def analyze(
     results: list[AffectResult | None] = [None] * len(texts)
     groups: dict[str, list[int]] = {}  # model name -> indices
     cleaned: list[str] = [""] * len(texts)
-    fixed = None if model == "auto" else get_analyzer(model)
+    fixed = None if model == "auto" else get_analyzer(model, **(folder_options or {}))
     for i, raw_text in enumerate(texts):
         try:
             text = clean_text(raw_text, i)

@@ -18,6 +18,7 @@ import shutil
 import sys
 
 from affectkit import api
+from affectkit.config import Settings
 from affectkit.errors import InvalidInputError
 from affectkit.io import Record, RecordWriter, evidence_summary, json_row, read_records
 
@@ -37,6 +38,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--language", "-l", default="auto", help="auto (detect), en or zh")
     p.add_argument("--output", "-o", help="write results to .jsonl, .csv or .parquet")
     p.add_argument("--json", action="store_true", help="JSON Lines on stdout, one per input")
+    p.add_argument(
+        "--backend",
+        choices=("torch", "onnx"),
+        default=None,
+        help="inference backend for a model folder (default: torch)",
+    )
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
 
 
@@ -88,12 +95,29 @@ def run(args: argparse.Namespace) -> int:
 def _analyze_chunk(chunk: list[Record], args: argparse.Namespace):
     ok = [i for i, r in enumerate(chunk) if r.error is None]
     out = api.analyze(
-        [chunk[i].text for i in ok], model=args.model, language=args.language, errors="flag"
+        [chunk[i].text for i in ok],
+        model=args.model,
+        language=args.language,
+        errors="flag",
+        folder_options=_folder_options(args),
     )
     results = [api._error_result(r.error, args.model) if r.error else None for r in chunk]
     for i, res in zip(ok, out):
         results[i] = res
     return results
+
+
+def _folder_options(args: argparse.Namespace) -> dict | None:
+    """Loader options for a model folder, from the environment (AFFECTKIT_HOME, _THREADS)."""
+    from affectkit.registry import is_model_folder
+
+    if not is_model_folder(args.model):
+        return None
+    settings = Settings.from_env()
+    opts = {"cache_dir": settings.cache_dir, "threads": settings.threads}
+    if args.backend:
+        opts["backend"] = args.backend
+    return opts
 
 
 def _print_table(chunk, results) -> None:
