@@ -9,10 +9,10 @@ from __future__ import annotations
 import argparse
 import sys
 
-from affectkit.cli import analyze, models
+from affectkit.cli import analyze, models, train
 from affectkit.errors import AffectError
 
-COMMANDS = {"analyze": analyze, "models": models}
+COMMANDS = {"analyze": analyze, "train": train, "models": models}
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -109,8 +109,19 @@ class EncoderConfig:
     max_length: int = 128  # tokens per forward pass, special tokens included
     pooling: str = "mean"  # "mean" over real tokens, or "cls" (first token)
     normalize: bool = False  # L2-normalise the pooled vector before the head
+    # A safetensors file in the model folder whose tensors replace the source encoder's (a
+    # fine-tuned encoder shipped as the layers that changed, fp16 allowed; the frozen word
+    # embeddings are read from the source package). None: the source weights as they are.
+    weights: str | None = None
 
     def __post_init__(self) -> None:
+        if self.weights is not None and (
+            not isinstance(self.weights, str) or Path(self.weights).is_absolute()
+        ):
+            raise InvalidInputError(
+                f"encoder.weights must be a file name inside the model folder, got "
+                f"{self.weights!r}."
+            )
         if not isinstance(self.source, str) or not self.source.strip():
             raise InvalidInputError(
                 f"encoder.source must be a non-empty string, got {self.source!r}."
@@ -130,6 +141,7 @@ class EncoderConfig:
             "max_length": self.max_length,
             "pooling": self.pooling,
             "normalize": self.normalize,
+            "weights": self.weights,
         }
 
 
@@ -833,6 +845,8 @@ class TextModelAnalyzer:
                     encoder = transformers.AutoModel.from_pretrained(str(enc_dir))
             except (OSError, ValueError) as exc:
                 raise ModelLoadError(f"Cannot load the encoder from {enc_dir}: {exc}") from None
+            if self.config.encoder.weights is not None:
+                self._overlay_encoder_weights(encoder)
         hidden = int(encoder.config.hidden_size)
         head = self._head
         if head is None:
@@ -856,6 +870,32 @@ class TextModelAnalyzer:
         )
         self._module = module.eval()
         self._hidden = hidden
+
+    def _overlay_encoder_weights(self, encoder: Any) -> None:
+        """Replace the source encoder's tensors with those of `config.encoder.weights`."""
+        torch = _torch_classes().torch
+        path = (self.folder or Path(".")) / self.config.encoder.weights
+        if not path.is_file():
+            raise ModelLoadError(
+                f"{path} is missing: config.json says the fine-tuned encoder layers are there. "
+                f"Copy the whole model folder."
+            )
+        state = require("safetensors.torch", "models").load_file(str(path))
+        own = encoder.state_dict()
+        unknown = sorted(set(state) - set(own))
+        if unknown:
+            raise ModelLoadError(
+                f"{path} holds tensors the encoder {self.config.encoder.source!r} does not have "
+                f"(e.g. {unknown[:3]}); was it trained on another encoder?"
+            )
+        with torch.no_grad():
+            for key, t in state.items():
+                if own[key].shape != t.shape:
+                    raise ModelLoadError(
+                        f"{path}: {key} has shape {tuple(t.shape)}, expected "
+                        f"{tuple(own[key].shape)}."
+                    )
+                own[key].copy_(t.to(own[key].dtype))
 
     # -- ONNX -------------------------------------------------------------------------------
 
@@ -884,6 +924,8 @@ class TextModelAnalyzer:
         if self._head is None and self._encoder is None:  # all weights on disk: hash the files
             enc_dir = self._encoder_dir()
             files = [self.folder / HEAD_FILE, enc_dir / "config.json"]
+            if self.config.encoder.weights is not None:
+                files.append(self.folder / self.config.encoder.weights)
             files += sorted(enc_dir.glob("*.safetensors")) + sorted(enc_dir.glob("*.bin"))
             for f in files:
                 h.update(f.name.encode())

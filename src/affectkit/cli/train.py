@@ -1,0 +1,104 @@
+"""Fine-tune an encoder + classifier head on your labelled data.
+
+Examples:
+  affectkit train --data reviews.csv --text-col review --label-col stars -o models/reviews
+  affectkit train config.toml            # a [train] table with the same keys as the flags
+  affectkit train config.toml --epochs 1 # flags override the file
+
+Validation data for early stopping is carved from the training data (--val-ratio) unless
+--validation-data is given. An interrupted run resumes from OUTPUT/checkpoint.pt when the same
+command is run again.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from affectkit.training.config import TrainingConfig
+
+HELP = "fine-tune a text model on labelled data"
+
+# flag -> (TrainingConfig field, type)
+FLAGS = {
+    "--validation-data": ("validation_data", str),
+    "--text-col": ("text_col", str),
+    "--label-col": ("label_col", str),
+    "--task": ("task", str),
+    "--max-rows-per-file": ("max_rows_per_file", int),
+    "--val-ratio": ("val_ratio", float),
+    "--seed": ("seed", int),
+    "--backbone": ("backbone", str),
+    "--max-length": ("max_length", int),
+    "--head": ("head", str),
+    "--dropout": ("dropout", float),
+    "--freeze-layers": ("freeze_layers", int),
+    "--epochs": ("epochs", int),
+    "--batch-size": ("batch_size", int),
+    "--grad-accum": ("grad_accum", int),
+    "--lr": ("lr", float),
+    "--head-lr": ("head_lr", float),
+    "--weight-decay": ("weight_decay", float),
+    "--warmup-ratio": ("warmup_ratio", float),
+    "--class-weights": ("class_weights", str),
+    "--metric": ("metric", str),
+    "--evals-per-epoch": ("evals_per_epoch", int),
+    "--patience": ("patience", int),
+    "--name": ("name", str),
+    "--threads": ("threads", int),
+}
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("config", nargs="?", help="TOML file with a [train] table")
+    p.add_argument("--data", action="append", help="training file (repeat for several)")
+    p.add_argument("--output", "-o", help="model folder to write")
+    p.add_argument("--label-map", help="data label -> model label, e.g. '0=negative,1=positive'")
+    p.add_argument("--labels", help="comma-separated label order")
+    p.add_argument("--drop-labels", help="comma-separated data labels to leave out")
+    p.add_argument("--language", action="append", dest="languages", help="model language(s)")
+    p.add_argument("--no-resume", action="store_true", help="ignore an existing checkpoint")
+    p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    for flag, (_, tp) in FLAGS.items():
+        p.add_argument(flag, type=tp, default=None)
+
+
+def parse_map(text: str) -> dict[str, str]:
+    out = {}
+    for part in text.split(","):
+        key, sep, value = part.partition("=")
+        if not sep:
+            from affectkit.errors import InvalidInputError
+
+            raise InvalidInputError(f"--label-map entries look like 'from=to'; got {part!r}.")
+        out[key.strip()] = value.strip()
+    return out
+
+
+def build_config(args: argparse.Namespace) -> TrainingConfig:
+    d = TrainingConfig.from_toml(args.config).to_dict() if args.config else {}
+    for flag, (key, _) in FLAGS.items():
+        value = getattr(args, flag[2:].replace("-", "_"))
+        if value is not None:
+            d[key] = value
+    if args.data:
+        d["data"] = args.data
+    if args.output:
+        d["output"] = args.output
+    if args.label_map:
+        d["label_map"] = parse_map(args.label_map)
+    if args.labels:
+        d["labels"] = [s.strip() for s in args.labels.split(",")]
+    if args.drop_labels:
+        d["drop_labels"] = [s.strip() for s in args.drop_labels.split(",")]
+    if args.languages:
+        d["languages"] = args.languages
+    if args.no_resume:
+        d["resume"] = False
+    return TrainingConfig.from_dict(d)
+
+
+def run(args: argparse.Namespace) -> int:
+    from affectkit.training.trainer import train
+
+    train(build_config(args), progress=not args.quiet)
+    return 0

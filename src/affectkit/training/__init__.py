@@ -1,0 +1,1 @@
+"""Fine-tuning: data preparation, the trainer, evaluation. Imports torch only when training."""

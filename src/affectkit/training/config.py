@@ -1,0 +1,180 @@
+"""`TrainingConfig`: every knob of a fine-tuning run in one value that checks itself.
+
+The same dataclass backs `affectkit train` flags, a TOML file (`affectkit train config.toml`) and
+Python (`train(TrainingConfig(...))`). Unknown keys and wrong types are errors that name the key.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import types
+import typing
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from affectkit.errors import InvalidInputError
+
+BACKBONES = ("minilm",)  # more (multilingual e5, TF-IDF) arrive with later steps of the issue
+TASKS = ("single", "multi")
+METRICS = ("macro_f1", "accuracy", "loss")
+
+
+@dataclass
+class TrainingConfig:
+    # data
+    data: list[str] = field(default_factory=list)  # training files (CSV/JSONL/Parquet, .gz ok)
+    validation_data: str | None = None  # else carved from `data` by `val_ratio`
+    text_col: str = "text"
+    label_col: str = "label"
+    task: str = "single"  # single-label or multi-label (comma-separated labels)
+    label_map: dict[str, str] = field(default_factory=dict)  # data label -> model label
+    labels: list[str] | None = None  # label order; default: sorted labels found in the data
+    drop_labels: list[str] = field(default_factory=list)  # data labels to leave out (counted)
+    max_rows_per_file: int | None = None  # stratified subsample of every file
+    max_rows: dict[str, int] = field(default_factory=dict)  # per file (as written in `data`)
+    val_ratio: float = 0.1
+    seed: int = 13
+    # model
+    backbone: str = "minilm"
+    max_length: int = 128  # tokens; longer training texts keep their first max_length tokens
+    head: str = "linear"  # or "mlp"
+    head_hidden: int = 256
+    dropout: float = 0.1
+    freeze_embeddings: bool = True  # the word-embedding matrix (half of MiniLM) stays as shipped
+    freeze_layers: int = 0  # lowest encoder layers kept frozen
+    # optimisation
+    epochs: int = 3
+    batch_size: int = 32
+    grad_accum: int = 1
+    lr: float = 5e-5
+    head_lr: float = 1e-3
+    weight_decay: float = 0.01
+    warmup_ratio: float = 0.06
+    max_grad_norm: float = 1.0
+    class_weights: str = "none"  # or "balanced": inverse class frequency in the loss
+    # evaluation, early stopping, checkpoints
+    metric: str = "macro_f1"  # on the validation split
+    evals_per_epoch: int = 2
+    patience: int = 3  # evaluations without improvement before stopping
+    # output
+    output: str = "model"
+    name: str = "my-model@1"
+    languages: list[str] = field(default_factory=lambda: ["en"])
+    threads: int | None = 1
+    resume: bool = True  # continue from output/checkpoint when it matches this config
+
+    def __post_init__(self) -> None:
+        _check_types(self)
+        if isinstance(self.data, str):
+            self.data = [self.data]
+        if not self.data:
+            raise InvalidInputError("No training data: give at least one file in `data`.")
+        stray = sorted(set(self.max_rows) - set(self.data))
+        if stray:
+            raise InvalidInputError(f"max_rows names files that are not in `data`: {stray}.")
+        _choice("backbone", self.backbone, BACKBONES)
+        _choice("task", self.task, TASKS)
+        _choice("metric", self.metric, METRICS)
+        _choice("head", self.head, ("linear", "mlp"))
+        _choice("class_weights", self.class_weights, ("none", "balanced"))
+        if not 0.0 < self.val_ratio < 0.5 and self.validation_data is None:
+            raise InvalidInputError(f"val_ratio must be in (0, 0.5), got {self.val_ratio}.")
+        for key in ("epochs", "batch_size", "grad_accum", "max_length", "evals_per_epoch"):
+            if getattr(self, key) < 1:
+                raise InvalidInputError(f"{key} must be >= 1, got {getattr(self, key)}.")
+        if not 0.0 <= self.dropout < 1.0:
+            raise InvalidInputError(f"dropout must be in [0, 1), got {self.dropout}.")
+        if "@" not in self.name:
+            raise InvalidInputError(
+                f"name must carry a version, like 'my-reviews@1'; got {self.name!r}."
+            )
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> TrainingConfig:
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(d) - known)
+        if unknown:
+            import difflib
+
+            hints = [
+                f"{k!r} (did you mean {m[0]!r}?)" if (m := difflib.get_close_matches(k, known, 1))
+                else repr(k)
+                for k in unknown
+            ]
+            raise InvalidInputError(f"Unknown training setting(s): {', '.join(hints)}.")
+        return cls(**d)
+
+    @classmethod
+    def from_toml(cls, path: str | Path) -> TrainingConfig:
+        import tomllib
+
+        try:
+            data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            raise InvalidInputError(f"Cannot read training config {path}: {exc}") from None
+        # [train] table or top-level keys
+        return cls.from_dict(data.get("train", data))
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def fingerprint_dict(self) -> dict[str, Any]:
+        """Settings that must match for a checkpoint to be resumed."""
+        d = self.to_dict()
+        for k in ("resume", "threads", "output", "patience"):
+            d.pop(k)
+        return d
+
+
+def _choice(key: str, value: Any, allowed: tuple[str, ...]) -> None:
+    if value not in allowed:
+        raise InvalidInputError(f"{key} must be one of {list(allowed)}, got {value!r}.")
+
+
+def _check_types(cfg: TrainingConfig) -> None:
+    hints = typing.get_type_hints(type(cfg))
+    for f in dataclasses.fields(cfg):
+        value = getattr(cfg, f.name)
+        if not _is_instance(value, hints[f.name]):
+            if f.name == "data" and isinstance(value, str):
+                continue
+            if isinstance(value, int) and not isinstance(value, bool) and _accepts_float(
+                hints[f.name]
+            ):
+                setattr(cfg, f.name, float(value))
+                continue
+            raise InvalidInputError(
+                f"Training setting {f.name!r} must be {_describe(hints[f.name])}; got "
+                f"{type(value).__name__} {value!r}."
+            )
+
+
+def _accepts_float(tp: Any) -> bool:
+    return tp is float or (typing.get_origin(tp) in (typing.Union, types.UnionType)
+                           and float in typing.get_args(tp))  # fmt: skip
+
+
+def _is_instance(value: Any, tp: Any) -> bool:
+    origin = typing.get_origin(tp)
+    if origin in (typing.Union, types.UnionType):
+        return any(_is_instance(value, t) for t in typing.get_args(tp))
+    if tp is type(None):
+        return value is None
+    if origin is list:
+        (item,) = typing.get_args(tp)
+        return isinstance(value, list) and all(_is_instance(v, item) for v in value)
+    if origin is dict:
+        kt, vt = typing.get_args(tp)
+        return isinstance(value, dict) and all(
+            _is_instance(k, kt) and _is_instance(v, vt) for k, v in value.items()
+        )
+    if tp is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if tp is float:
+        return isinstance(value, float)
+    return isinstance(value, tp)
+
+
+def _describe(tp: Any) -> str:
+    return getattr(tp, "__name__", None) or str(tp).replace("typing.", "")

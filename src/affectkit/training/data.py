@@ -1,0 +1,154 @@
+"""Training data: read labelled files, map labels, split stratified, report what was left out.
+
+Nothing is dropped silently: rows with an empty text, a missing label, or a label the run leaves
+out are counted in `Dataset.skipped` and printed in the run summary and the model card.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import json
+import random
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from affectkit.errors import DataFormatError, InvalidInputError
+
+csv.field_size_limit(2**31 - 1)
+
+
+@dataclass
+class Example:
+    text: str
+    labels: tuple[str, ...]  # one label for single-label tasks
+    source: str  # file name, for per-source reporting
+
+
+@dataclass
+class Dataset:
+    examples: list[Example]
+    skipped: Counter = field(default_factory=Counter)  # reason -> count
+
+
+def _open_text(path: Path) -> io.TextIOBase:
+    if path.suffix == ".gz":
+        return io.TextIOWrapper(gzip.open(path, "rb"), encoding="utf-8", newline="")
+    return path.open(encoding="utf-8", newline="")
+
+
+def _rows(path: Path) -> Iterator[dict]:
+    name = path.name.lower().removesuffix(".gz")
+    if name.endswith(".csv") or name.endswith(".tsv"):
+        with _open_text(path) as f:
+            yield from csv.DictReader(f, delimiter="\t" if name.endswith(".tsv") else ",")
+    elif name.endswith((".jsonl", ".json", ".ndjson")):
+        with _open_text(path) as f:
+            for n, line in enumerate(f, start=1):
+                if line.strip():
+                    try:
+                        yield json.loads(line)
+                    except json.JSONDecodeError as exc:
+                        raise DataFormatError(
+                            f"{path.name} line {n} is not valid JSON ({exc.msg})."
+                        ) from None
+    elif name.endswith(".parquet"):
+        import pyarrow.parquet as pq
+
+        yield from pq.read_table(path).to_pylist()
+    else:
+        raise DataFormatError(f"{path.name}: expected .csv, .tsv, .jsonl or .parquet (optionally .gz).")
+
+
+def read_file(
+    path: str | Path,
+    text_col: str,
+    label_col: str,
+    *,
+    multi_label: bool,
+    label_map: dict[str, str],
+    drop_labels: Sequence[str] = (),
+) -> Dataset:
+    path = Path(path)
+    if not path.is_file():
+        raise DataFormatError(f"Training file {str(path)!r} does not exist.")
+    out = Dataset([])
+    drop = set(drop_labels)
+    for n, row in enumerate(_rows(path), start=1):
+        if n == 1:
+            missing = [c for c in (text_col, label_col) if c not in row]
+            if missing:
+                raise DataFormatError(
+                    f"{path.name} has no column {missing[0]!r}; its columns are {list(row)}. "
+                    f"Set text_col/label_col (--text-col/--label-col)."
+                )
+        text, raw = row.get(text_col), row.get(label_col)
+        if not isinstance(text, str) or not text.strip():
+            out.skipped["empty text"] += 1
+            continue
+        if raw is None or (isinstance(raw, float) and raw != raw) or str(raw).strip() == "":
+            out.skipped["missing label"] += 1
+            continue
+        names = [s.strip() for s in str(raw).split(",")] if multi_label else [str(raw).strip()]
+        names = [label_map.get(s, s) for s in names]
+        kept = tuple(dict.fromkeys(s for s in names if s not in drop))
+        if len(kept) < len(names):
+            for s in set(names) & drop:
+                out.skipped[f"label {s!r} left out"] += 1
+            if not kept or not multi_label:
+                continue
+        out.examples.append(Example(text, kept, path.name))
+    if not out.examples:
+        raise DataFormatError(f"{path.name}: no usable rows ({dict(out.skipped) or 'file is empty'}).")
+    return out
+
+
+def subsample(examples: list[Example], n: int, seed: int) -> list[Example]:
+    """A stratified subsample of n examples (by first label)."""
+    if n >= len(examples):
+        return examples
+    train, _ = stratified_split(examples, 1 - n / len(examples), seed)
+    return train
+
+
+def stratified_split(
+    examples: Sequence[Example], ratio: float, seed: int
+) -> tuple[list[Example], list[Example]]:
+    """(rest, held_out): `ratio` of each label's examples held out, seeded."""
+    by_label: dict[str, list[Example]] = {}
+    for ex in examples:
+        by_label.setdefault(ex.labels[0], []).append(ex)
+    rng = random.Random(seed)
+    rest, held = [], []
+    for label in sorted(by_label):
+        group = by_label[label][:]
+        rng.shuffle(group)
+        k = round(len(group) * ratio)
+        if len(group) >= 2:
+            k = min(max(k, 1), len(group) - 1)
+        held += group[:k]
+        rest += group[k:]
+    rng.shuffle(rest)
+    rng.shuffle(held)
+    return rest, held
+
+
+def label_set(examples: Sequence[Example], given: Sequence[str] | None) -> list[str]:
+    found = sorted({label for ex in examples for label in ex.labels})
+    if given is None:
+        if len(found) < 2:
+            raise InvalidInputError(
+                f"Training needs at least two labels; the data has only {found}. Check label_col "
+                f"or add examples of the other classes."
+            )
+        return found
+    unknown = sorted(set(found) - set(given))
+    if unknown:
+        raise InvalidInputError(
+            f"The data has labels not in `labels` {list(given)}: {unknown}. Add them, map them "
+            f"with label_map, or leave them out with drop_labels."
+        )
+    return list(given)

