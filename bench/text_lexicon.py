@@ -141,12 +141,23 @@ def main(argv=None) -> int:
         ("TweetEval-sentiment dev (3-class)", t / "tweeteval_sentiment/dev.csv", False),
     ):
         texts, y = read(path)
-        for tool, make in (("affectkit lexicon-en", ours_en), ("vaderSentiment 3.3.2", vader),
-                           ("TextBlob 0.20.1", textblob)):  # fmt: skip
+        for tool, make in (
+            ("affectkit lexicon-en", ours_en),
+            ("vaderSentiment 3.3.2", vader),
+            ("TextBlob 0.20.1", textblob),
+        ):
             pred, rate = timed(make(binary), texts, args.repeat)
             acc, f1 = metrics(y, pred)
-            rows.append({"dataset": ds, "n": len(texts), "tool": tool, "accuracy": acc,
-                         "macro_f1": f1, "per_second": rate})  # fmt: skip
+            rows.append(
+                {
+                    "dataset": ds,
+                    "n": len(texts),
+                    "tool": tool,
+                    "accuracy": acc,
+                    "macro_f1": f1,
+                    "per_second": rate,
+                }
+            )
             print(f"{ds} | {tool}: acc {acc:.4f} F1 {f1:.4f} {rate:,.0f}/s", file=sys.stderr)
 
     import zh_peers
@@ -162,8 +173,16 @@ def main(argv=None) -> int:
     for tool, fn in zh_tools:
         pred, rate = timed(fn, texts, args.repeat)
         acc, f1 = metrics(y, pred)
-        rows.append({"dataset": "ChnSentiCorp dev (binary)", "n": len(texts), "tool": tool,
-                     "accuracy": acc, "macro_f1": f1, "per_second": rate})  # fmt: skip
+        rows.append(
+            {
+                "dataset": "ChnSentiCorp dev (binary)",
+                "n": len(texts),
+                "tool": tool,
+                "accuracy": acc,
+                "macro_f1": f1,
+                "per_second": rate,
+            }
+        )
         print(f"ChnSentiCorp | {tool}: acc {acc:.4f} F1 {f1:.4f} {rate:,.0f}/s", file=sys.stderr)
 
     lines = [

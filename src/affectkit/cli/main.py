@@ -9,10 +9,10 @@ from __future__ import annotations
 import argparse
 import sys
 
-from affectkit.cli import analyze, models, train
+from affectkit.cli import analyze, evaluate, models, train
 from affectkit.errors import AffectError
 
-COMMANDS = {"analyze": analyze, "train": train, "models": models}
+COMMANDS = {"analyze": analyze, "evaluate": evaluate, "train": train, "models": models}
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -98,7 +98,8 @@ class TrainingConfig:
             import difflib
 
             hints = [
-                f"{k!r} (did you mean {m[0]!r}?)" if (m := difflib.get_close_matches(k, known, 1))
+                f"{k!r} (did you mean {m[0]!r}?)"
+                if (m := difflib.get_close_matches(k, known, 1))
                 else repr(k)
                 for k in unknown
             ]
@@ -139,8 +140,10 @@ def _check_types(cfg: TrainingConfig) -> None:
         if not _is_instance(value, hints[f.name]):
             if f.name == "data" and isinstance(value, str):
                 continue
-            if isinstance(value, int) and not isinstance(value, bool) and _accepts_float(
-                hints[f.name]
+            if (
+                isinstance(value, int)
+                and not isinstance(value, bool)
+                and _accepts_float(hints[f.name])
             ):
                 setattr(cfg, f.name, float(value))
                 continue
@@ -151,8 +154,9 @@ def _check_types(cfg: TrainingConfig) -> None:
 
 
 def _accepts_float(tp: Any) -> bool:
-    return tp is float or (typing.get_origin(tp) in (typing.Union, types.UnionType)
-                           and float in typing.get_args(tp))  # fmt: skip
+    return tp is float or (
+        typing.get_origin(tp) in (typing.Union, types.UnionType) and float in typing.get_args(tp)
+    )
 
 
 def _is_instance(value: Any, tp: Any) -> bool:

@@ -60,7 +60,9 @@ def _rows(path: Path) -> Iterator[dict]:
 
         yield from pq.read_table(path).to_pylist()
     else:
-        raise DataFormatError(f"{path.name}: expected .csv, .tsv, .jsonl or .parquet (optionally .gz).")
+        raise DataFormatError(
+            f"{path.name}: expected .csv, .tsv, .jsonl or .parquet (optionally .gz)."
+        )
 
 
 def read_file(
@@ -102,7 +104,9 @@ def read_file(
                 continue
         out.examples.append(Example(text, kept, path.name))
     if not out.examples:
-        raise DataFormatError(f"{path.name}: no usable rows ({dict(out.skipped) or 'file is empty'}).")
+        raise DataFormatError(
+            f"{path.name}: no usable rows ({dict(out.skipped) or 'file is empty'})."
+        )
     return out
 
 

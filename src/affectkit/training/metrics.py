@@ -42,10 +42,15 @@ def report(y_true: np.ndarray, y_pred: np.ndarray, names: Sequence[str]) -> dict
         "macro_recall": float(r[s > 0].mean()) if (s > 0).any() else 0.0,
         "micro_f1": acc,  # single-label: micro-F1 equals accuracy
         "per_class": {
-            names[i]: {"precision": float(p[i]), "recall": float(r[i]), "f1": float(f[i]),
-                       "support": int(s[i])}
-            for i in range(k) if present[i]
-        },  # fmt: skip
+            names[i]: {
+                "precision": float(p[i]),
+                "recall": float(r[i]),
+                "f1": float(f[i]),
+                "support": int(s[i]),
+            }
+            for i in range(k)
+            if present[i]
+        },
         "confusion": cm.tolist(),
     }
 
@@ -64,16 +69,20 @@ def multilabel_report(y_true: np.ndarray, y_pred: np.ndarray, names: Sequence[st
     micro = 2 * tp.sum() / max(1.0, 2 * tp.sum() + fp.sum() + fn.sum())
     support = y_true.sum(axis=0)
     return {
-        "n": int(len(y_true)),
+        "n": len(y_true),
         "accuracy": float((y_true == y_pred).all(axis=1).mean()) if len(y_true) else 0.0,
         "macro_f1": float(f1.mean()),
         "macro_recall": float(recall.mean()),
         "micro_f1": float(micro),
         "per_class": {
-            names[i]: {"precision": float(precision[i]), "recall": float(recall[i]),
-                       "f1": float(f1[i]), "support": int(support[i])}
+            names[i]: {
+                "precision": float(precision[i]),
+                "recall": float(recall[i]),
+                "f1": float(f1[i]),
+                "support": int(support[i]),
+            }
             for i in range(len(names))
-        },  # fmt: skip
+        },
     }
 
 

@@ -55,8 +55,14 @@ def load_splits(cfg: TrainingConfig, log: Callable[[str], None] = _log):
     examples: list[D.Example] = []
     skipped: Counter = Counter()
     for path in cfg.data:
-        ds = D.read_file(path, cfg.text_col, cfg.label_col, multi_label=multi,
-                         label_map=cfg.label_map, drop_labels=cfg.drop_labels)  # fmt: skip
+        ds = D.read_file(
+            path,
+            cfg.text_col,
+            cfg.label_col,
+            multi_label=multi,
+            label_map=cfg.label_map,
+            drop_labels=cfg.drop_labels,
+        )
         rows = ds.examples
         limit = cfg.max_rows.get(path, cfg.max_rows_per_file)
         if limit and len(rows) > limit:
@@ -64,11 +70,18 @@ def load_splits(cfg: TrainingConfig, log: Callable[[str], None] = _log):
             rows = D.subsample(rows, limit, cfg.seed)
         for reason, n in ds.skipped.items():
             skipped[f"{Path(path).name}: {reason}"] += n
-        log(f"  {Path(path).name}: {len(rows):,} examples {dict(Counter(e.labels[0] for e in rows))}")
+        counts = dict(Counter(e.labels[0] for e in rows))
+        log(f"  {Path(path).name}: {len(rows):,} examples {counts}")
         examples += rows
     if cfg.validation_data:
-        val = D.read_file(cfg.validation_data, cfg.text_col, cfg.label_col, multi_label=multi,
-                          label_map=cfg.label_map, drop_labels=cfg.drop_labels).examples  # fmt: skip
+        val = D.read_file(
+            cfg.validation_data,
+            cfg.text_col,
+            cfg.label_col,
+            multi_label=multi,
+            label_map=cfg.label_map,
+            drop_labels=cfg.drop_labels,
+        ).examples
         train = examples
     else:
         train, val = D.stratified_split(examples, cfg.val_ratio, cfg.seed)
@@ -121,8 +134,12 @@ def train(cfg: TrainingConfig, *, progress: bool = True, log: Callable[[str], No
     tokenizer = transformers.AutoTokenizer.from_pretrained(str(enc_dir))
 
     def encode(examples):
-        ids = tokenizer([e.text for e in examples], truncation=True, max_length=cfg.max_length,
-                        add_special_tokens=True)["input_ids"]  # fmt: skip
+        ids = tokenizer(
+            [e.text for e in examples],
+            truncation=True,
+            max_length=cfg.max_length,
+            add_special_tokens=True,
+        )["input_ids"]
         return ids, np.array([len(x) for x in ids])
 
     tr_ids, tr_len = encode(train_ex)
@@ -148,8 +165,9 @@ def train(cfg: TrainingConfig, *, progress: bool = True, log: Callable[[str], No
         encoder = transformers.AutoModel.from_pretrained(str(enc_dir))
     classes = tm._torch_classes()
     hidden = int(encoder.config.hidden_size)
-    head = classes.ClassifierHead(hidden, len(labels), cfg.head,
-                                  cfg.head_hidden if cfg.head == "mlp" else None, cfg.dropout)  # fmt: skip
+    head = classes.ClassifierHead(
+        hidden, len(labels), cfg.head, cfg.head_hidden if cfg.head == "mlp" else None, cfg.dropout
+    )
     module = classes.TextClassifierModule(encoder, head, "mean", False)
     frozen = set()
     if cfg.freeze_embeddings:
@@ -168,12 +186,18 @@ def train(cfg: TrainingConfig, *, progress: bool = True, log: Callable[[str], No
     no_decay = ("bias", "LayerNorm.weight", "norm.weight")
     enc_params = [(n_, p) for n_, p in encoder.named_parameters() if p.requires_grad]
     groups = [
-        {"params": [p for n_, p in enc_params if not n_.endswith(no_decay)],
-         "weight_decay": cfg.weight_decay, "lr": cfg.lr},
-        {"params": [p for n_, p in enc_params if n_.endswith(no_decay)],
-         "weight_decay": 0.0, "lr": cfg.lr},
+        {
+            "params": [p for n_, p in enc_params if not n_.endswith(no_decay)],
+            "weight_decay": cfg.weight_decay,
+            "lr": cfg.lr,
+        },
+        {
+            "params": [p for n_, p in enc_params if n_.endswith(no_decay)],
+            "weight_decay": 0.0,
+            "lr": cfg.lr,
+        },
         {"params": list(head.parameters()), "weight_decay": cfg.weight_decay, "lr": cfg.head_lr},
-    ]  # fmt: skip
+    ]
     optimizer = torch.optim.AdamW([g for g in groups if g["params"]])
     n_batches = math.ceil(len(train_ex) / cfg.batch_size)
     steps_per_epoch = math.ceil(n_batches / cfg.grad_accum)
@@ -258,14 +282,17 @@ def train(cfg: TrainingConfig, *, progress: bool = True, log: Callable[[str], No
 
     def save_checkpoint() -> None:
         tmp = ckpt_path.with_suffix(".tmp")
-        torch.save({
-            "config": json.dumps(cfg.fingerprint_dict(), sort_keys=True),
-            "model": trainable_state(),
-            "optimizer": optimizer.state_dict(),
-            "scheduler": scheduler.state_dict(),
-            "state": json.dumps(state),
-            "best_model": best_state,
-        }, tmp)  # fmt: skip
+        torch.save(
+            {
+                "config": json.dumps(cfg.fingerprint_dict(), sort_keys=True),
+                "model": trainable_state(),
+                "optimizer": optimizer.state_dict(),
+                "scheduler": scheduler.state_dict(),
+                "state": json.dumps(state),
+                "best_model": best_state,
+            },
+            tmp,
+        )
         tmp.replace(ckpt_path)  # atomic: a crash mid-write leaves the previous checkpoint
 
     writer = _tensorboard(out / "runs", log)
@@ -277,8 +304,10 @@ def train(cfg: TrainingConfig, *, progress: bool = True, log: Callable[[str], No
     saved = {k: v.clone() for k, v in module.state_dict().items()}
     for idx in probe:
         ids, mask = collate(tr_ids, idx)
-        lossp = loss_fn(module(ids, mask)[0], torch.from_numpy(
-            y_tr[idx]) if multi else torch.from_numpy(y_tr[idx]).long())  # fmt: skip
+        lossp = loss_fn(
+            module(ids, mask)[0],
+            torch.from_numpy(y_tr[idx]) if multi else torch.from_numpy(y_tr[idx]).long(),
+        )
         lossp.backward()
     module.zero_grad(set_to_none=True)
     module.load_state_dict(saved)
@@ -287,9 +316,11 @@ def train(cfg: TrainingConfig, *, progress: bool = True, log: Callable[[str], No
     probe_len = float(np.mean([tr_len[i].mean() for i in probe]))
     est = per_batch * (mean_len / max(1.0, probe_len)) * n_batches * cfg.epochs
     remaining_epochs = cfg.epochs - state["epoch"]
-    log(f"  {n_batches:,} batches/epoch x {cfg.epochs} epochs; estimated "
+    log(
+        f"  {n_batches:,} batches/epoch x {cfg.epochs} epochs; estimated "
         f"{est / 60:.0f} min in all ({est * remaining_epochs / cfg.epochs / 60:.0f} min left) "
-        f"at {per_batch:.2f} s/batch on {torch.get_num_threads()} thread(s)")  # fmt: skip
+        f"at {per_batch:.2f} s/batch on {torch.get_num_threads()} thread(s)"
+    )
 
     eval_every = max(1, n_batches // cfg.evals_per_epoch)
     stop = False
@@ -300,8 +331,18 @@ def train(cfg: TrainingConfig, *, progress: bool = True, log: Callable[[str], No
         for epoch in range(state["epoch"], cfg.epochs):
             state["epoch"] = epoch
             batches = _batches(tr_len, cfg.batch_size, cfg.seed + epoch)
-            bar = tqdm(total=n_batches, initial=state["batch"], desc=f"epoch {epoch + 1}/{cfg.epochs}",
-                       unit="batch", file=sys.stderr, dynamic_ncols=True) if tqdm else None  # fmt: skip
+            bar = (
+                tqdm(
+                    total=n_batches,
+                    initial=state["batch"],
+                    desc=f"epoch {epoch + 1}/{cfg.epochs}",
+                    unit="batch",
+                    file=sys.stderr,
+                    dynamic_ncols=True,
+                )
+                if tqdm
+                else None
+            )
             running = None
             for b in range(state["batch"], n_batches):
                 idx = batches[b]
@@ -329,10 +370,15 @@ def train(cfg: TrainingConfig, *, progress: bool = True, log: Callable[[str], No
                 if due or at_end:
                     rep, _ = evaluate_val()
                     value = -rep["loss"] if cfg.metric == "loss" else rep[cfg.metric]
-                    entry = {"epoch": epoch + (b + 1) / n_batches, "step": state["step"],
-                             "train_loss": running, "val_loss": rep["loss"],
-                             "val_accuracy": rep["accuracy"], "val_macro_f1": rep["macro_f1"],
-                             "elapsed_s": round(time.time() - t_start, 1)}  # fmt: skip
+                    entry = {
+                        "epoch": epoch + (b + 1) / n_batches,
+                        "step": state["step"],
+                        "train_loss": running,
+                        "val_loss": rep["loss"],
+                        "val_accuracy": rep["accuracy"],
+                        "val_macro_f1": rep["macro_f1"],
+                        "elapsed_s": round(time.time() - t_start, 1),
+                    }
                     state["history"].append(entry)
                     if writer:
                         for k in ("val_loss", "val_accuracy", "val_macro_f1"):
@@ -343,9 +389,11 @@ def train(cfg: TrainingConfig, *, progress: bool = True, log: Callable[[str], No
                         best_state = trainable_state()
                     else:
                         state["bad_evals"] += 1
-                    msg = (f"  eval @ epoch {entry['epoch']:.2f}: val loss {rep['loss']:.4f}, "
-                           f"accuracy {rep['accuracy']:.4f}, macro-F1 {rep['macro_f1']:.4f}"
-                           f"{'  (best)' if improved else ''}")  # fmt: skip
+                    msg = (
+                        f"  eval @ epoch {entry['epoch']:.2f}: val loss {rep['loss']:.4f}, "
+                        f"accuracy {rep['accuracy']:.4f}, macro-F1 {rep['macro_f1']:.4f}"
+                        f"{'  (best)' if improved else ''}"
+                    )
                     (bar.write(msg, file=sys.stderr) if bar else log(msg))
                     save_checkpoint()
                     if state["bad_evals"] >= cfg.patience:
@@ -362,8 +410,7 @@ def train(cfg: TrainingConfig, *, progress: bool = True, log: Callable[[str], No
     except KeyboardInterrupt:
         save_checkpoint()
         raise InvalidInputError(
-            f"Interrupted. Progress is saved in {ckpt_path}; run the same command again to "
-            f"resume."
+            f"Interrupted. Progress is saved in {ckpt_path}; run the same command again to resume."
         ) from None
 
     # -- restore best, final report, save ------------------------------------------------------
@@ -376,8 +423,23 @@ def train(cfg: TrainingConfig, *, progress: bool = True, log: Callable[[str], No
         rep = multilabel_report(y_va, logits > np.log(thresholds / (1 - thresholds)), labels)
         rep["loss"] = float(loss_fn(torch.from_numpy(logits), torch.from_numpy(y_va)))
     log("validation report (best checkpoint):\n" + format_report(rep))
-    path = _save(cfg, out, module, encoder, head, tokenizer, labels, rep, state, skipped,
-                 len(train_ex), len(val_ex), frozen, thresholds, time.time() - t_start)  # fmt: skip
+    path = _save(
+        cfg,
+        out,
+        module,
+        encoder,
+        head,
+        tokenizer,
+        labels,
+        rep,
+        state,
+        skipped,
+        len(train_ex),
+        len(val_ex),
+        frozen,
+        thresholds,
+        time.time() - t_start,
+    )
     if writer:
         writer.close()
     ckpt_path.unlink(missing_ok=True)  # the model folder now holds the result
@@ -410,8 +472,23 @@ def _tensorboard(path: Path, log):
     return SummaryWriter(str(path))
 
 
-def _save(cfg, out, module, encoder, head, tokenizer, labels, rep, state, skipped, n_train, n_val,
-          frozen, thresholds, seconds):  # fmt: skip
+def _save(
+    cfg,
+    out,
+    module,
+    encoder,
+    head,
+    tokenizer,
+    labels,
+    rep,
+    state,
+    skipped,
+    n_train,
+    n_val,
+    frozen,
+    thresholds,
+    seconds,
+):
     import torch
     from safetensors.torch import save_file
 
@@ -419,36 +496,59 @@ def _save(cfg, out, module, encoder, head, tokenizer, labels, rep, state, skippe
     from affectkit.text import model as tm
 
     module.eval()
-    enc_state = {k: v.detach().to(torch.float16).contiguous()
-                 for k, v in encoder.state_dict().items() if k not in frozen}  # fmt: skip
+    enc_state = {
+        k: v.detach().to(torch.float16).contiguous()
+        for k, v in encoder.state_dict().items()
+        if k not in frozen
+    }
     save_file(enc_state, str(out / "encoder.safetensors"), metadata={"format": "pt"})
     canon = {lab: c for lab in labels if (c := canonical(lab)) is not None}
     metrics = {
         "split": "validation (carved from the training data)",
-        "n": rep["n"], "accuracy": rep["accuracy"], "macro_f1": rep["macro_f1"],
-        "macro_recall": rep["macro_recall"], "micro_f1": rep["micro_f1"], "loss": rep.get("loss"),
+        "n": rep["n"],
+        "accuracy": rep["accuracy"],
+        "macro_f1": rep["macro_f1"],
+        "macro_recall": rep["macro_recall"],
+        "micro_f1": rep["micro_f1"],
+        "loss": rep.get("loss"),
         "per_class": rep["per_class"],
-    }  # fmt: skip
-    config = tm.TextModelConfig.from_dict({
-        "affectkit_kind": tm.KIND,
-        "name": cfg.name,
-        "task": "multilabel" if cfg.task == "multi" else _task_of(canon, labels),
-        "labels": labels,
-        "canonical": canon or None,
-        "multi_label": cfg.task == "multi",
-        "thresholds": None if thresholds is None else
-        {lab: float(t) for lab, t in zip(labels, thresholds)},
-        "languages": cfg.languages,
-        # inference window: at least MiniLM's usual 128 tokens; longer texts are chunked
-        "encoder": {"source": ENCODERS[cfg.backbone], "max_length": max(cfg.max_length, 128),
-                    "pooling": "mean", "normalize": False, "weights": "encoder.safetensors"},
-        "head": {"type": cfg.head, "hidden": cfg.head_hidden if cfg.head == "mlp" else None,
-                 "dropout": cfg.dropout},
-        "training": {"config": cfg.to_dict(), "train_examples": n_train,
-                     "validation_examples": n_val, "left_out": dict(skipped),
-                     "steps": state["step"], "seconds": round(seconds, 1)},
-        "validation": metrics,
-    })  # fmt: skip
+    }
+    config = tm.TextModelConfig.from_dict(
+        {
+            "affectkit_kind": tm.KIND,
+            "name": cfg.name,
+            "task": "multilabel" if cfg.task == "multi" else _task_of(canon, labels),
+            "labels": labels,
+            "canonical": canon or None,
+            "multi_label": cfg.task == "multi",
+            "thresholds": None
+            if thresholds is None
+            else {lab: float(t) for lab, t in zip(labels, thresholds)},
+            "languages": cfg.languages,
+            # inference window: at least MiniLM's usual 128 tokens; longer texts are chunked
+            "encoder": {
+                "source": ENCODERS[cfg.backbone],
+                "max_length": max(cfg.max_length, 128),
+                "pooling": "mean",
+                "normalize": False,
+                "weights": "encoder.safetensors",
+            },
+            "head": {
+                "type": cfg.head,
+                "hidden": cfg.head_hidden if cfg.head == "mlp" else None,
+                "dropout": cfg.dropout,
+            },
+            "training": {
+                "config": cfg.to_dict(),
+                "train_examples": n_train,
+                "validation_examples": n_val,
+                "left_out": dict(skipped),
+                "steps": state["step"],
+                "seconds": round(seconds, 1),
+            },
+            "validation": metrics,
+        }
+    )
     analyzer = tm.TextModelAnalyzer(config, head=head, encoder=encoder, tokenizer=tokenizer)
     analyzer.save_pretrained(out)
     (out / "metrics.json").write_text(json.dumps({"validation": metrics}, indent=2) + "\n")

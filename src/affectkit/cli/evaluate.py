@@ -1,0 +1,63 @@
+"""Evaluate a model on a labelled CSV: accuracy, macro-F1, per-class figures, confusion matrix.
+
+Examples:
+  affectkit evaluate --model lexicon-en --data sst2_dev.csv --input-col text
+  affectkit evaluate --model models/reviews --data test.csv --label-map 0=negative,1=positive --json
+
+With --json, stdout is exactly one JSON object: n, accuracy, macro_f1, macro_recall, micro_f1,
+per_class, excluded (data labels no map covers, with counts), model, seconds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from affectkit.cli.train import parse_map
+
+HELP = "evaluate a model on a labelled CSV"
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--model", "-m", required=True, help="registry name or model folder")
+    p.add_argument("--data", "-d", required=True, help="CSV with an input and a label column")
+    p.add_argument("--input-col", default="input", help="column with the input (default: input)")
+    p.add_argument("--label-col", default="label", help="column with the label (default: label)")
+    p.add_argument("--label-map", help="data label -> model label, e.g. '0=negative,1=positive'")
+    p.add_argument("--multi-label", action="store_true", default=None,
+                   help="labels are comma-separated sets (default: detected)")  # fmt: skip
+    p.add_argument("--json", action="store_true", help="one JSON object on stdout")
+    p.add_argument("--confusion-png", help="save the confusion matrix as a PNG")
+    p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+
+
+def run(args: argparse.Namespace) -> int:
+    from affectkit.training.evaluate import evaluate, plot_confusion
+    from affectkit.training.metrics import format_report
+
+    result = evaluate(
+        args.model,
+        args.data,
+        input_col=args.input_col,
+        label_col=args.label_col,
+        label_map=parse_map(args.label_map) if args.label_map else None,
+        multi_label=args.multi_label,
+        progress=not args.quiet and not args.json,
+    )
+    if args.confusion_png and "confusion" in result:
+        path = plot_confusion(result, args.confusion_png)
+        print(f"confusion matrix: {path}", file=sys.stderr)
+    if args.json:
+        out = {k: v for k, v in result.items() if k not in ("confusion", "labels", "label_space")}
+        print(json.dumps(out, ensure_ascii=False))
+        return 0
+    print(f"model {result['model']} on {args.data} ({result['label_space']} labels)")
+    if result["n"]:
+        print(format_report(result))
+    if result["excluded"]:
+        print(f"excluded (labels the model cannot predict): {result['excluded']}")
+    if result["skipped"]:
+        print(f"skipped: {result['skipped']}")
+    print(f"{result['seconds']:.1f} s")
+    return 0

@@ -1,0 +1,249 @@
+"""`evaluate()`: score any analyzer on a labelled CSV, the stable `affectkit evaluate` contract.
+
+The CSV has an input column (text) and a label column (multi-label: comma-separated names).
+Data labels are matched to the model's labels by name through `--label-map` and the label maps
+of `affectkit.labels` (``angry`` = ``anger``, ``happiness`` = ``joy``...). When the data's label
+set is a subset of the model's (binary data, a 3-class model), predictions are restricted to the
+data's labels: the prediction is the data label with the highest probability. Data labels that
+nothing maps onto the model's labels are counted in ``excluded`` and left out, never guessed;
+rows whose input is empty or unreadable are counted in ``skipped``.
+"""
+
+from __future__ import annotations
+
+import csv
+import time
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from affectkit import api, labels
+from affectkit.errors import DataFormatError
+from affectkit.training.metrics import multilabel_report, report
+from affectkit.types import AffectResult
+
+SPACES = ("own", "polarity", "emotions")
+
+
+def spaces(result: AffectResult) -> dict[str, dict[str, float]]:
+    """The probability distributions a result offers: the model's own labels (``raw["labels"]``),
+    canonical polarity and canonical emotions."""
+    out: dict[str, dict[str, float]] = {}
+    own = result.raw.get("labels") if isinstance(result.raw, Mapping) else None
+    if isinstance(own, Mapping):
+        out["own"] = {str(k): float(v) for k, v in own.items()}
+    if result.polarity:
+        out["polarity"] = dict(result.polarity)
+    if result.emotions:
+        out["emotions"] = dict(result.emotions)
+    return out
+
+
+def choose_space(
+    data_labels: set[str], label_map: Mapping[str, str], available: Mapping[str, set[str]]
+) -> tuple[str | None, dict[str, str | None]]:
+    """Pick the label space that covers the most data labels (own names first, then canonical
+    polarity, then canonical emotions); returns it and data label -> model label (or None)."""
+    best: tuple[int, str | None, dict[str, str | None]] = (-1, None, {})
+    for space in SPACES:
+        names = available.get(space)
+        if not names:
+            continue
+        mapping = {}
+        for lab in data_labels:
+            name = label_map.get(lab, lab).strip()
+            if space == "own":
+                mapping[lab] = name if name in names else None
+            else:
+                c = labels.canonical(name)
+                mapping[lab] = c if c in names else None
+        covered = sum(v is not None for v in mapping.values())
+        if covered > best[0]:
+            best = (covered, space, mapping)
+    return best[1], best[2]
+
+
+def read_labelled_csv(path: Path, input_col: str, label_col: str) -> list[tuple[str, str]]:
+    if not path.is_file():
+        raise DataFormatError(f"Evaluation file {str(path)!r} does not exist.")
+    with path.open(encoding="utf-8", errors="surrogateescape", newline="") as f:
+        reader = csv.DictReader(f)
+        header = reader.fieldnames or []
+        for col, flag in ((input_col, "--input-col"), (label_col, "--label-col")):
+            if col not in header:
+                raise DataFormatError(
+                    f"{path.name} has no column {col!r}; its columns are {header}. Choose one with "
+                    f"{flag}."
+                )
+        return [(row.get(input_col) or "", row.get(label_col) or "") for row in reader]
+
+
+def evaluate(
+    model: str,
+    data: str | Path,
+    *,
+    input_col: str = "input",
+    label_col: str = "label",
+    label_map: Mapping[str, str] | None = None,
+    multi_label: bool | None = None,
+    batch_size: int = 256,
+    progress: bool = False,
+) -> dict[str, Any]:
+    """Evaluate `model` on a labelled CSV; returns the contract's dict (see module docstring)."""
+    t0 = time.perf_counter()
+    label_map = dict(label_map or {})
+    rows = read_labelled_csv(Path(data), input_col, label_col)
+    if multi_label is None:
+        multi_label = any("," in lab for _, lab in rows)
+    analyzer = api.get_analyzer(model)
+
+    texts = [t for t, _ in rows]
+    results: list[AffectResult] = []
+    bar = None
+    if progress:
+        import sys
+
+        from tqdm import tqdm
+
+        bar = tqdm(total=len(texts), desc="evaluating", unit=" rows", file=sys.stderr)
+    for i in range(0, len(texts), batch_size):
+        chunk = texts[i : i + batch_size]
+        results += api.analyze(chunk, model=model, language="auto", errors="flag")
+        if bar:
+            bar.update(len(chunk))
+    if bar:
+        bar.close()
+
+    # the model's label spaces: whatever its results carry probabilities for
+    available: dict[str, set[str]] = {}
+    per_row = [spaces(r) for r in results]
+    for sp in per_row:
+        for name, dist in sp.items():
+            available.setdefault(name, set()).update(dist)
+    raw_names = []
+    for _, raw_label in rows:
+        names = [s.strip() for s in raw_label.split(",")] if multi_label else [raw_label.strip()]
+        raw_names.append([s for s in names if s])
+    space, mapping = choose_space({n for ns in raw_names for n in ns}, label_map, available)
+    excluded: Counter = Counter()
+    skipped: Counter = Counter()
+    y_true: list[list[str]] = []
+    dists: list[dict[str, float]] = []
+    for names, r, sp in zip(raw_names, results, per_row):
+        if not names:
+            skipped["missing label"] += 1
+            continue
+        mapped = [mapping.get(s) for s in names]
+        if any(m is None for m in mapped):
+            for s, m in zip(names, mapped):
+                if m is None:
+                    excluded[s] += 1
+            continue
+        d = sp.get(space) if space else None
+        if not d:
+            skipped[r.label if r.label in ("empty", "error", "unsupported") else "no output"] += 1
+            continue
+        y_true.append(list(dict.fromkeys(mapped)))
+        dists.append(d)
+
+    data_labels = sorted({lab for ys in y_true for lab in ys})
+    out: dict[str, Any] = {"model": getattr(analyzer, "name", model), "label_space": space}
+    if not y_true:
+        out.update(
+            {
+                "n": 0,
+                "accuracy": 0.0,
+                "macro_f1": 0.0,
+                "macro_recall": 0.0,
+                "micro_f1": 0.0,
+                "per_class": {},
+            }
+        )
+    elif multi_label:
+        probs = np.array([[d.get(lab, 0.0) for lab in data_labels] for d in dists])
+        truth = np.array([[lab in ys for lab in data_labels] for ys in y_true])
+        thresholds = _thresholds(analyzer, data_labels)
+        rep = multilabel_report(truth, probs >= thresholds, data_labels)
+        out.update(
+            {
+                k: rep[k]
+                for k in ("n", "accuracy", "macro_f1", "macro_recall", "micro_f1", "per_class")
+            }
+        )
+    else:
+        probs = np.array([[d.get(lab, 0.0) for lab in data_labels] for d in dists])
+        idx = {lab: i for i, lab in enumerate(data_labels)}
+        yt = np.array([idx[ys[0]] for ys in y_true])
+        rep = report(yt, probs.argmax(axis=1), data_labels)
+        out.update(
+            {
+                k: rep[k]
+                for k in (
+                    "n",
+                    "accuracy",
+                    "macro_f1",
+                    "macro_recall",
+                    "micro_f1",
+                    "per_class",
+                    "confusion",
+                )
+            }
+        )
+        out["labels"] = data_labels
+    out["excluded"] = dict(excluded)
+    out["skipped"] = dict(skipped)
+    out["seconds"] = round(time.perf_counter() - t0, 3)
+    return out
+
+
+def _thresholds(analyzer: Any, names: Sequence[str]) -> np.ndarray:
+    config = getattr(analyzer, "config", None)
+    given = getattr(config, "thresholds", None) or {}
+    if not isinstance(given, Mapping):
+        given = dict(zip(getattr(config, "labels", ()), given))
+    return np.array([float(given.get(n, 0.5)) for n in names])
+
+
+def plot_confusion(result: Mapping[str, Any], path: str | Path) -> Path:
+    """Save the confusion matrix of a single-label evaluation as a PNG."""
+    from affectkit.errors import require
+
+    require("matplotlib", "plot")
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    cm = np.array(result["confusion"])
+    names = result["labels"]
+    norm = cm / cm.sum(axis=1, keepdims=True).clip(min=1)
+    fig, ax = plt.subplots(figsize=(1.2 + 0.9 * len(names), 1.0 + 0.8 * len(names)), dpi=120)
+    ax.imshow(norm, cmap="Blues", vmin=0, vmax=1)
+    ax.set_xticks(range(len(names)), names, rotation=45, ha="right")
+    ax.set_yticks(range(len(names)), names)
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("true")
+    for i in range(len(names)):
+        for j in range(len(names)):
+            ax.text(
+                j,
+                i,
+                f"{cm[i, j]}\n{norm[i, j]:.0%}",
+                ha="center",
+                va="center",
+                fontsize=8,
+                color="white" if norm[i, j] > 0.5 else "black",
+            )
+    ax.set_title(
+        f"{result['model']}  acc {result['accuracy']:.3f}  macro-F1 {result['macro_f1']:.3f}",
+        fontsize=9,
+    )
+    fig.tight_layout()
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path)
+    plt.close(fig)
+    return path

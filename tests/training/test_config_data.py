@@ -1,0 +1,82 @@
+"""TrainingConfig and data loading: clear errors, nothing dropped silently."""
+
+import pytest
+
+from affectkit.errors import DataFormatError, InvalidInputError
+from affectkit.training import data as D
+from affectkit.training.config import TrainingConfig
+
+
+def test_defaults_and_toml(tmp_path):
+    p = tmp_path / "c.toml"
+    p.write_text('[train]\ndata = ["a.csv"]\nepochs = 2\nlr = 1e-4\nlabel_map = { "0" = "neg" }\n')
+    cfg = TrainingConfig.from_toml(p)
+    assert cfg.epochs == 2 and cfg.lr == 1e-4 and cfg.label_map == {"0": "neg"}
+    assert cfg.batch_size == 32  # defaults live in one place: the dataclass
+
+
+def test_unknown_key_suggests_the_right_one():
+    with pytest.raises(InvalidInputError, match=r"'epoch' \(did you mean 'epochs'\?\)"):
+        TrainingConfig.from_dict({"data": ["a.csv"], "epoch": 3})
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"epochs": "3"}, "'epochs' must be int; got str '3'"),
+        ({"lr": True}, "'lr' must be float"),
+        ({"backbone": "bert"}, "backbone must be one of"),
+        ({"epochs": 0}, "epochs must be >= 1"),
+        ({"name": "noversion"}, "must carry a version"),
+        ({"data": []}, "No training data"),
+        ({"max_rows": {"b.csv": 3}}, "not in `data`"),
+    ],
+)
+def test_bad_values_name_the_setting(changes, message):
+    with pytest.raises(InvalidInputError, match=message.replace("(", r"\(")):
+        TrainingConfig.from_dict({"data": ["a.csv"], **changes})
+
+
+def test_ints_are_accepted_for_floats():
+    assert TrainingConfig(data=["a.csv"], lr=1).lr == 1.0
+
+
+def test_read_file_counts_what_it_leaves_out(tmp_path):
+    p = tmp_path / "d.csv"
+    p.write_text("text,label\ngood,pos\n,pos\nbad,\nmeh,skip\nfine,pos\n")
+    ds = D.read_file(
+        p, "text", "label", multi_label=False, label_map={"pos": "positive"}, drop_labels=["skip"]
+    )
+    assert [e.labels for e in ds.examples] == [("positive",), ("positive",)]
+    assert ds.skipped == {"empty text": 1, "missing label": 1, "label 'skip' left out": 1}
+
+
+def test_read_file_errors(tmp_path):
+    p = tmp_path / "d.csv"
+    p.write_text("review,stars\ngood,5\n")
+    with pytest.raises(DataFormatError, match=r"no column 'text'; its columns are \['review'"):
+        D.read_file(p, "text", "stars", multi_label=False, label_map={})
+    with pytest.raises(DataFormatError, match="does not exist"):
+        D.read_file(tmp_path / "nope.csv", "text", "label", multi_label=False, label_map={})
+    q = tmp_path / "bad.jsonl"
+    q.write_text('{"text": "a", "label": "x"}\n{oops\n')
+    with pytest.raises(DataFormatError, match="line 2 is not valid JSON"):
+        D.read_file(q, "text", "label", multi_label=False, label_map={})
+
+
+def test_multi_label_and_single_class(tmp_path):
+    p = tmp_path / "m.csv"
+    p.write_text('text,label\na,"joy,love"\nb,anger\n')
+    ds = D.read_file(p, "text", "label", multi_label=True, label_map={})
+    assert ds.examples[0].labels == ("joy", "love")
+    one = [D.Example("a", ("x",), "f")] * 3
+    with pytest.raises(InvalidInputError, match="at least two labels"):
+        D.label_set(one, None)
+
+
+def test_stratified_split_keeps_every_class_and_is_seeded():
+    ex = [D.Example(str(i), ("a" if i % 4 else "b",), "f") for i in range(100)]
+    rest, held = D.stratified_split(ex, 0.2, seed=1)
+    assert len(held) == 20 and len(rest) == 80
+    assert sum(e.labels == ("b",) for e in held) == 5
+    assert [e.text for e in D.stratified_split(ex, 0.2, seed=1)[1]] == [e.text for e in held]

@@ -1,0 +1,113 @@
+"""A real (tiny) fine-tuning run of MiniLM, its model folder, and resume after Ctrl-C."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from affectkit import registry
+from affectkit.training.config import TrainingConfig
+
+pytestmark = pytest.mark.slow
+EXE = Path(sys.executable).with_name("affectkit")
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory, fixtures):
+    pytest.importorskip("torch")
+    from affectkit.training.trainer import train
+
+    out = tmp_path_factory.mktemp("trained") / "reviews"
+    cfg = TrainingConfig(
+        data=[str(fixtures / "train_reviews.csv")],
+        val_ratio=0.25,
+        epochs=4,
+        batch_size=8,
+        lr=1e-4,
+        head_lr=3e-3,
+        evals_per_epoch=1,
+        patience=10,
+        output=str(out),
+        name="tiny-reviews@1",
+    )
+    return train(cfg, progress=False, log=lambda m: None)
+
+
+def test_model_folder_is_complete(trained):
+    path = trained.path
+    names = {p.name for p in path.iterdir()}
+    assert {
+        "config.json",
+        "head.safetensors",
+        "encoder.safetensors",
+        "metrics.json",
+        "history.jsonl",
+    } <= names
+    assert "checkpoint.pt" not in names
+    from safetensors import safe_open
+
+    with safe_open(str(path / "encoder.safetensors"), "pt") as f:
+        keys = set(f.keys())
+    assert "embeddings.word_embeddings.weight" not in keys  # frozen: read from the package
+    assert "encoder.layer.5.output.dense.weight" in keys
+    config = json.loads((path / "config.json").read_text())
+    assert config["training"]["config"]["epochs"] == 4
+    assert config["validation"]["n"] == 12
+    assert len(trained.history) >= 4
+
+
+def test_trained_model_learned_and_loads_by_path(trained):
+    a = registry.load(str(trained.path))
+    rs = a.analyze(
+        ["An absolutely wonderful and lovely film.", "A dreadful, boring and ugly mess."]
+    )
+    assert [r.label for r in rs] == ["positive", "negative"]
+    assert rs[0].model == "tiny-reviews@1"
+    assert trained.metrics["accuracy"] >= 0.75
+
+
+def test_interrupted_run_resumes_from_its_checkpoint(tmp_path, fixtures):
+    out = tmp_path / "m"
+    args = [
+        str(EXE),
+        "train",
+        "--data",
+        str(fixtures / "train_reviews.csv"),
+        "-o",
+        str(out),
+        "--epochs",
+        "3",
+        "--batch-size",
+        "4",
+        "--evals-per-epoch",
+        "3",
+        "--patience",
+        "20",
+        "--name",
+        "resume@1",
+        "--val-ratio",
+        "0.25",
+        "-q",
+    ]
+    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+    p = subprocess.Popen(args, stderr=subprocess.PIPE, text=True, env=env)
+    deadline = time.time() + 120
+    while not (out / "checkpoint.pt").exists() and time.time() < deadline and p.poll() is None:
+        time.sleep(0.2)
+    assert (out / "checkpoint.pt").exists(), "no checkpoint was written"
+    time.sleep(0.5)
+    p.send_signal(signal.SIGINT)
+    _, err = p.communicate(timeout=60)
+    assert p.returncode == 2, err
+    assert "Progress is saved" in err and "Traceback" not in err
+    second = subprocess.run(args, capture_output=True, text=True, env=env, timeout=300)
+    assert second.returncode == 0, second.stderr
+    assert "resuming from" in second.stderr
+    history = [json.loads(x) for x in (out / "history.jsonl").read_text().splitlines()]
+    assert history[-1]["epoch"] == pytest.approx(3.0)
+    assert [h["step"] for h in history] == sorted(h["step"] for h in history)
