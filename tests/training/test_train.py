@@ -58,6 +58,7 @@ def test_model_folder_is_complete(trained):
     config = json.loads((path / "config.json").read_text())
     assert config["training"]["config"]["epochs"] == 4
     assert config["validation"]["n"] == 12
+    assert config["temperature"] > 0 and 0 <= config["validation"]["ece"] <= 1
     assert len(trained.history) >= 4
 
 

@@ -5,7 +5,8 @@ Examples:
   affectkit evaluate --model models/reviews --data test.csv --label-map 0=negative,1=positive --json
 
 With --json, stdout is exactly one JSON object: n, accuracy, macro_f1, macro_recall, micro_f1,
-per_class, excluded (data labels no map covers, with counts), model, seconds.
+per_class, excluded (data labels no map covers, with counts), model, seconds; plus skipped
+(empty or unreadable inputs) and, for single-label data, ece (expected calibration error).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="labels are comma-separated sets (default: detected)")  # fmt: skip
     p.add_argument("--json", action="store_true", help="one JSON object on stdout")
     p.add_argument("--confusion-png", help="save the confusion matrix as a PNG")
+    p.add_argument("--reliability-png", help="save a reliability diagram (calibration) as a PNG")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
 
 
@@ -48,13 +50,22 @@ def run(args: argparse.Namespace) -> int:
     if args.confusion_png and "confusion" in result:
         path = plot_confusion(result, args.confusion_png)
         print(f"confusion matrix: {path}", file=sys.stderr)
+    if args.reliability_png and "confidence" in result:
+        from affectkit.training.calibration import reliability_plot
+
+        path = reliability_plot(result["confidence"], result["correct"], args.reliability_png,
+                                title=result["model"])  # fmt: skip
+        print(f"reliability diagram: {path}", file=sys.stderr)
+    hidden = ("confusion", "labels", "label_space", "confidence", "correct")
     if args.json:
-        out = {k: v for k, v in result.items() if k not in ("confusion", "labels", "label_space")}
+        out = {k: v for k, v in result.items() if k not in hidden}
         print(json.dumps(out, ensure_ascii=False))
         return 0
     print(f"model {result['model']} on {args.data} ({result['label_space']} labels)")
     if result["n"]:
         print(format_report(result))
+    if "ece" in result:
+        print(f"{'ECE':>12}  {result['ece']:9.4f}   (expected calibration error, 15 bins)")
     if result["excluded"]:
         print(f"excluded (labels the model cannot predict): {result['excluded']}")
     if result["skipped"]:

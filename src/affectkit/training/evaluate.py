@@ -22,6 +22,7 @@ import numpy as np
 
 from affectkit import api, labels
 from affectkit.errors import DataFormatError
+from affectkit.training.calibration import ece
 from affectkit.training.metrics import multilabel_report, report
 from affectkit.types import AffectResult
 
@@ -177,7 +178,13 @@ def evaluate(
         probs = np.array([[d.get(lab, 0.0) for lab in data_labels] for d in dists])
         idx = {lab: i for i, lab in enumerate(data_labels)}
         yt = np.array([idx[ys[0]] for ys in y_true])
-        rep = report(yt, probs.argmax(axis=1), data_labels)
+        pred = probs.argmax(axis=1)
+        rep = report(yt, pred, data_labels)
+        # calibration over the data's labels: probabilities renormalised to the restricted set
+        restricted = probs / probs.sum(axis=1, keepdims=True).clip(min=1e-12)
+        out["confidence"] = restricted.max(axis=1).tolist()
+        out["correct"] = (pred == yt).tolist()
+        out["ece"] = ece(restricted.max(axis=1), pred == yt)
         out.update(
             {
                 k: rep[k]

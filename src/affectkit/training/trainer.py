@@ -422,24 +422,31 @@ def train(cfg: TrainingConfig, *, progress: bool = True, log: Callable[[str], No
         thresholds = _tune_thresholds(logits, y_va)
         rep = multilabel_report(y_va, logits > np.log(thresholds / (1 - thresholds)), labels)
         rep["loss"] = float(loss_fn(torch.from_numpy(logits), torch.from_numpy(y_va)))
+    temperature = 1.0
+    if not multi:
+        from affectkit.training.calibration import ece, fit_temperature, softmax
+
+        temperature = fit_temperature(logits, y_va)
+        correct = logits.argmax(axis=1) == y_va
+        rep["temperature"] = temperature
+        rep["ece_before"] = ece(softmax(logits).max(axis=1), correct)
+        rep["ece"] = ece(softmax(logits, temperature).max(axis=1), correct)
+        log(
+            f"  temperature {temperature:.3f}: validation ECE {rep['ece_before']:.4f} -> "
+            f"{rep['ece']:.4f}"
+        )
     log("validation report (best checkpoint):\n" + format_report(rep))
-    path = _save(
-        cfg,
-        out,
-        module,
-        encoder,
-        head,
-        tokenizer,
-        labels,
-        rep,
-        state,
-        skipped,
-        len(train_ex),
-        len(val_ex),
-        frozen,
-        thresholds,
-        time.time() - t_start,
-    )
+    summary = {
+        "config": cfg.to_dict(),
+        "train_examples": len(train_ex),
+        "validation_examples": len(val_ex),
+        "left_out": dict(skipped),
+        "steps": state["step"],
+        "seconds": round(time.time() - t_start, 1),
+    }
+    path = _save(cfg, out, encoder=encoder, head=head, tokenizer=tokenizer, labels=labels,
+                 rep=rep, history=state["history"], summary=summary, frozen=frozen,
+                 thresholds=thresholds, temperature=temperature)  # fmt: skip
     if writer:
         writer.close()
     ckpt_path.unlink(missing_ok=True)  # the model folder now holds the result
@@ -472,30 +479,16 @@ def _tensorboard(path: Path, log):
     return SummaryWriter(str(path))
 
 
-def _save(
-    cfg,
-    out,
-    module,
-    encoder,
-    head,
-    tokenizer,
-    labels,
-    rep,
-    state,
-    skipped,
-    n_train,
-    n_val,
-    frozen,
-    thresholds,
-    seconds,
-):
+def _save(cfg, out, *, encoder, head, tokenizer, labels, rep, history, summary, frozen,
+          thresholds, temperature):  # fmt: skip
+    """Write the model folder: encoder delta, head, config (recipe + figures), metrics, history."""
     import torch
     from safetensors.torch import save_file
 
     from affectkit.labels import canonical
     from affectkit.text import model as tm
 
-    module.eval()
+    encoder.eval()
     enc_state = {
         k: v.detach().to(torch.float16).contiguous()
         for k, v in encoder.state_dict().items()
@@ -512,6 +505,9 @@ def _save(
         "micro_f1": rep["micro_f1"],
         "loss": rep.get("loss"),
         "per_class": rep["per_class"],
+        "temperature": rep.get("temperature"),
+        "ece_before_scaling": rep.get("ece_before"),
+        "ece": rep.get("ece"),
     }
     config = tm.TextModelConfig.from_dict(
         {
@@ -521,6 +517,7 @@ def _save(
             "labels": labels,
             "canonical": canon or None,
             "multi_label": cfg.task == "multi",
+            "temperature": temperature,
             "thresholds": None
             if thresholds is None
             else {lab: float(t) for lab, t in zip(labels, thresholds)},
@@ -538,14 +535,7 @@ def _save(
                 "hidden": cfg.head_hidden if cfg.head == "mlp" else None,
                 "dropout": cfg.dropout,
             },
-            "training": {
-                "config": cfg.to_dict(),
-                "train_examples": n_train,
-                "validation_examples": n_val,
-                "left_out": dict(skipped),
-                "steps": state["step"],
-                "seconds": round(seconds, 1),
-            },
+            "training": summary,
             "validation": metrics,
         }
     )
@@ -553,7 +543,7 @@ def _save(
     analyzer.save_pretrained(out)
     (out / "metrics.json").write_text(json.dumps({"validation": metrics}, indent=2) + "\n")
     with (out / "history.jsonl").open("w") as f:
-        for entry in state["history"]:
+        for entry in history:
             f.write(json.dumps(entry) + "\n")
     return out
 
