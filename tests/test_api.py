@@ -6,13 +6,14 @@ import sys
 import pytest
 
 import affectkit
+from affectkit.api import default_model
 from affectkit.errors import InvalidInputError, ModelNotFoundError
 
 
 def test_routes_each_text_by_language():
     rs = affectkit.analyze(["I love it", "这个太差了", "Сегодня хороший день", ""])
     assert [r.language for r in rs[:3]] == ["en", "zh", "unsupported"]
-    assert rs[0].model == "lexicon-en@1" and rs[1].model == "lexicon-zh@1"
+    assert rs[0].model == default_model("en") and rs[1].model == default_model("zh")
     assert rs[0].label == "positive" and rs[1].label == "negative"
     assert rs[2].label == "unsupported" and "unsupported" in rs[2].flags
     assert rs[3].label == "empty"
@@ -57,7 +58,8 @@ def test_import_is_cheap_and_silent():
 
 def test_lexicon_path_never_imports_torch():
     code = (
-        "import sys, affectkit; affectkit.analyze(['I love this', '我很开心']); "
+        "import sys, affectkit; affectkit.analyze(['I love this'], model='lexicon-en'); "
+        "affectkit.analyze(['我很开心'], model='lexicon-zh'); "
         "print('torch' in sys.modules or 'transformers' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

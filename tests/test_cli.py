@@ -32,8 +32,9 @@ def test_lexicon_cli_is_fast_and_torch_free():
 
 
 def test_table_output_shows_label_and_evidence():
-    p = cli("analyze", "The staff were rude", "服务非常好")
+    p = cli("analyze", "--model", "lexicon-en", "The staff were rude")
     assert "negative" in p.stdout and "rude(" in p.stdout
+    p = cli("analyze", "The staff were rude", "服务非常好")
     assert "positive" in p.stdout and "好(" in p.stdout
 
 

@@ -35,19 +35,22 @@ def list_models() -> list[ModelSpec]:
     return registry.list_models()
 
 
-def get_analyzer(model: str, **folder_options) -> Analyzer:
+def get_analyzer(model: str, **model_options) -> Analyzer:
     """Load (once per process) the analyzer for a registry name or model-folder path.
 
-    `folder_options` (e.g. ``backend="onnx"``, ``cache_dir``, ``threads``) are passed to the
-    loader of a model folder; registry models take their own defaults.
+    `model_options` (``backend="onnx"``, ``quantize``, ``cache_dir``, ``threads``) reach the
+    loader of transformer models (model folders and registered models with a neural backend);
+    rule-based analyzers take none and ignore them.
     """
     is_folder = registry.is_model_folder(model)
     key = model if is_folder else registry.get_spec(model).full_name
-    if is_folder and folder_options:
-        key += "?" + "&".join(f"{k}={v}" for k, v in sorted(folder_options.items()))
+    neural = is_folder or registry.get_spec(model).backend != "python"
+    options = {k: v for k, v in model_options.items() if v is not None} if neural else {}
+    if options:
+        key += "?" + "&".join(f"{k}={v}" for k, v in sorted(options.items()))
     with _lock:
         if key not in _loaded:
-            _loaded[key] = registry.load(model, **(folder_options if is_folder else {}))
+            _loaded[key] = registry.load(model, **options)
         return _loaded[key]
 
 
@@ -67,7 +70,8 @@ def analyze(
     model: str = "auto",
     language: str = "auto",
     errors: Errors = "raise",
-    folder_options: dict | None = None,
+    model_options: dict | None = None,
+    explain: bool = False,
 ) -> list[AffectResult]:
     """Analyse a batch of texts; one result per input, in order.
 
@@ -76,7 +80,9 @@ def analyze(
     - `language`: ``"auto"`` detects each text's dominant script; ``"en"``/``"zh"`` forces it.
     - `errors`: ``"raise"`` raises `InvalidInputError` naming the first bad item; ``"flag"``
       returns a result with label ``"error"`` and ``raw["error"]`` for it and goes on.
-    - `folder_options`: loader options for a model folder (``backend``, ``cache_dir``...).
+    - `model_options`: loader options for transformer models (``backend``, ``cache_dir``...).
+    - `explain`: ask transformer models for token evidence (occlusion; slower). Lexicon
+      analyzers always return their word evidence.
 
     Text in a language no analyzer covers gets a result flagged ``unsupported``, never a guess.
     """
@@ -95,7 +101,8 @@ def analyze(
     results: list[AffectResult | None] = [None] * len(texts)
     groups: dict[str, list[int]] = {}  # model name -> indices
     cleaned: list[str] = [""] * len(texts)
-    fixed = None if model == "auto" else get_analyzer(model, **(folder_options or {}))
+    options = model_options or {}
+    fixed = None if model == "auto" else get_analyzer(model, **options)
     for i, raw_text in enumerate(texts):
         try:
             text = clean_text(raw_text, i)
@@ -118,9 +125,13 @@ def analyze(
             results[i] = _unsupported_result("auto", lang, "no analyzer for this script")
 
     for name, idx in groups.items():
-        analyzer = fixed if fixed is not None else get_analyzer(name)
+        analyzer = fixed if fixed is not None else get_analyzer(name, **options)
         try:
-            out = analyzer.analyze([cleaned[i] for i in idx])
+            batch = [cleaned[i] for i in idx]
+            if explain and _accepts_explain(analyzer):
+                out = analyzer.analyze(batch, explain=True)
+            else:
+                out = analyzer.analyze(batch)
         except AffectError as exc:
             if errors == "raise":
                 raise
@@ -128,6 +139,15 @@ def analyze(
         for i, r in zip(idx, out):
             results[i] = r
     return results  # type: ignore[return-value]
+
+
+def _accepts_explain(analyzer: Analyzer) -> bool:
+    import inspect
+
+    try:
+        return "explain" in inspect.signature(analyzer.analyze).parameters
+    except (TypeError, ValueError):
+        return False
 
 
 def analyze_one(text: str | bytes, **kwargs) -> AffectResult:

@@ -40,9 +40,14 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="JSON Lines on stdout, one per input")
     p.add_argument(
         "--backend",
-        choices=("torch", "onnx"),
+        choices=("torch", "onnx", "onnx-int8"),
         default=None,
-        help="inference backend for a model folder (default: torch)",
+        help="inference backend of transformer models (default: torch)",
+    )
+    p.add_argument(
+        "--explain",
+        action="store_true",
+        help="token evidence for transformer models (occlusion, slower); lexicons always explain",
     )
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
 
@@ -99,7 +104,8 @@ def _analyze_chunk(chunk: list[Record], args: argparse.Namespace):
         model=args.model,
         language=args.language,
         errors="flag",
-        folder_options=_folder_options(args),
+        model_options=_model_options(args),
+        explain=args.explain,
     )
     results = [api._error_result(r.error, args.model) if r.error else None for r in chunk]
     for i, res in zip(ok, out):
@@ -107,16 +113,14 @@ def _analyze_chunk(chunk: list[Record], args: argparse.Namespace):
     return results
 
 
-def _folder_options(args: argparse.Namespace) -> dict | None:
-    """Loader options for a model folder, from the environment (AFFECTKIT_HOME, _THREADS)."""
-    from affectkit.registry import is_model_folder
-
-    if not is_model_folder(args.model):
-        return None
+def _model_options(args: argparse.Namespace) -> dict:
+    """Loader options for transformer models, from the environment (AFFECTKIT_HOME, _THREADS)
+    and --backend; rule-based analyzers ignore them."""
     settings = Settings.from_env()
     opts = {"cache_dir": settings.cache_dir, "threads": settings.threads}
     if args.backend:
-        opts["backend"] = args.backend
+        opts["backend"] = "onnx" if args.backend.startswith("onnx") else args.backend
+        opts["quantize"] = args.backend == "onnx-int8"
     return opts
 
 

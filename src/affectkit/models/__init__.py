@@ -25,6 +25,37 @@ def _sizes(*fns):
     return lambda: sum(f() for f in fns)
 
 
+def _folder_size(name: str):
+    return lambda: sum(p.stat().st_size for p in (_HERE / name).glob("*") if p.is_file())
+
+
+def load_text_sentiment_en(**options):
+    """Registry loader of text-sentiment-en@1 (options: backend, quantize, cache_dir, threads)."""
+    from affectkit.text.model import TextModelAnalyzer
+
+    return TextModelAnalyzer.from_pretrained(_HERE / "text-sentiment-en", **options)
+
+
+_HERE = Path(__file__).resolve().parent
+
+# Trained models register only when their artifact is present, so a checkout without it falls
+# back to the lexicons (see affectkit.api.DEFAULT_MODELS).
+if (_HERE / "text-sentiment-en" / "config.json").is_file():
+    register(
+        ModelSpec(
+            name="text-sentiment-en",
+            version=1,
+            modality="text",
+            task="sentiment",
+            languages=("en",),
+            labels=POLARITIES,
+            loader="affectkit.models:load_text_sentiment_en",
+            description="MiniLM-L6 fine-tuned on SST-2, SST-5 (3 classes) and IMDB; calibrated",
+            size=_folder_size("text-sentiment-en"),
+            backend="torch",
+        )
+    )
+
 register(
     ModelSpec(
         name="lexicon-en",

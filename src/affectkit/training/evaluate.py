@@ -92,6 +92,7 @@ def evaluate(
     multi_label: bool | None = None,
     batch_size: int = 256,
     progress: bool = False,
+    model_options: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Evaluate `model` on a labelled CSV; returns the contract's dict (see module docstring)."""
     t0 = time.perf_counter()
@@ -99,7 +100,8 @@ def evaluate(
     rows = read_labelled_csv(Path(data), input_col, label_col)
     if multi_label is None:
         multi_label = any("," in lab for _, lab in rows)
-    analyzer = api.get_analyzer(model)
+    options = dict(model_options or {})
+    analyzer = api.get_analyzer(model, **options)
 
     texts = [t for t, _ in rows]
     results: list[AffectResult] = []
@@ -112,7 +114,9 @@ def evaluate(
         bar = tqdm(total=len(texts), desc="evaluating", unit=" rows", file=sys.stderr)
     for i in range(0, len(texts), batch_size):
         chunk = texts[i : i + batch_size]
-        results += api.analyze(chunk, model=model, language="auto", errors="flag")
+        results += api.analyze(
+            chunk, model=model, language="auto", errors="flag", model_options=options
+        )
         if bar:
             bar.update(len(chunk))
     if bar:
