@@ -9,10 +9,16 @@ from __future__ import annotations
 import argparse
 import sys
 
-from affectkit.cli import analyze, evaluate, models, train
+from affectkit.cli import analyze, evaluate, export, models, train
 from affectkit.errors import AffectError
 
-COMMANDS = {"analyze": analyze, "evaluate": evaluate, "train": train, "models": models}
+COMMANDS = {
+    "analyze": analyze,
+    "evaluate": evaluate,
+    "train": train,
+    "export": export,
+    "models": models,
+}
 
 
 def build_parser() -> argparse.ArgumentParser:
