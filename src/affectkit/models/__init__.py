@@ -56,6 +56,31 @@ if (_HERE / "text-sentiment-en" / "config.json").is_file():
         )
     )
 
+
+def load_text_emotion_en(**options):
+    """Registry loader of text-emotion-en@1 (options: backend, quantize, cache_dir, threads)."""
+    from affectkit.text.model import TextModelAnalyzer
+
+    return TextModelAnalyzer.from_pretrained(_HERE / "text-emotion-en", **options)
+
+
+if (_HERE / "text-emotion-en" / "config.json").is_file():
+    register(
+        ModelSpec(
+            name="text-emotion-en",
+            version=1,
+            modality="text",
+            task="emotion",
+            languages=("en",),
+            labels=EMOTIONS,
+            loader="affectkit.models:load_text_emotion_en",
+            description="MiniLM-L6 fine-tuned on GoEmotions (28 labels, multi-label, tuned "
+            "thresholds); emotions via the Ekman map",
+            size=_folder_size("text-emotion-en"),
+            backend="torch",
+        )
+    )
+
 register(
     ModelSpec(
         name="lexicon-en",

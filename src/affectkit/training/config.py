@@ -30,6 +30,7 @@ class TrainingConfig:
     task: str = "single"  # single-label or multi-label (comma-separated labels)
     label_map: dict[str, str] = field(default_factory=dict)  # data label -> model label
     labels: list[str] | None = None  # label order; default: sorted labels found in the data
+    canonical: str | None = None  # map onto canonical labels: a dataset map of affectkit.labels
     drop_labels: list[str] = field(default_factory=list)  # data labels to leave out (counted)
     max_rows_per_file: int | None = None  # stratified subsample of every file
     max_rows: dict[str, int] = field(default_factory=dict)  # per file (as written in `data`)
@@ -78,6 +79,10 @@ class TrainingConfig:
         _choice("metric", self.metric, METRICS)
         _choice("head", self.head, ("linear", "mlp"))
         _choice("class_weights", self.class_weights, ("none", "balanced"))
+        if self.canonical is not None:
+            from affectkit.labels import DATASET_MAPS
+
+            _choice("canonical", self.canonical, tuple(DATASET_MAPS))
         if not 0.0 < self.val_ratio < 0.5 and self.validation_data is None:
             raise InvalidInputError(f"val_ratio must be in (0, 0.5), got {self.val_ratio}.")
         for key in ("epochs", "batch_size", "grad_accum", "max_length", "evals_per_epoch"):

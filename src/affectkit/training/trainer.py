@@ -485,7 +485,7 @@ def _save(cfg, out, *, encoder, head, tokenizer, labels, rep, history, summary, 
     import torch
     from safetensors.torch import save_file
 
-    from affectkit.labels import canonical
+    from affectkit.labels import DATASET_MAPS, canonical
     from affectkit.text import model as tm
 
     encoder.eval()
@@ -495,7 +495,11 @@ def _save(cfg, out, *, encoder, head, tokenizer, labels, rep, history, summary, 
         if k not in frozen
     }
     save_file(enc_state, str(out / "encoder.safetensors"), metadata={"format": "pt"})
-    canon = {lab: c for lab in labels if (c := canonical(lab)) is not None}
+    if cfg.canonical is not None:
+        table = DATASET_MAPS[cfg.canonical]
+        canon = {lab: table[lab] for lab in labels if lab in table}
+    else:
+        canon = {lab: c for lab in labels if (c := canonical(lab)) is not None}
     metrics = {
         "split": "validation (carved from the training data)",
         "n": rep["n"],
