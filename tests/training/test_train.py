@@ -112,3 +112,20 @@ def test_interrupted_run_resumes_from_its_checkpoint(tmp_path, fixtures):
     history = [json.loads(x) for x in (out / "history.jsonl").read_text().splitlines()]
     assert history[-1]["epoch"] == pytest.approx(3.0)
     assert [h["step"] for h in history] == sorted(h["step"] for h in history)
+
+
+def test_model_card_is_written_from_the_folders_own_figures(trained):
+    from affectkit.training.cards import write_card
+
+    metrics = json.loads((trained.path / "metrics.json").read_text())
+    metrics["dev"] = {"toy dev": {"n": 3, "accuracy": 0.6667, "macro_f1": 0.5,
+                                  "macro_recall": 0.5, "ece": 0.1}}  # fmt: skip
+    (trained.path / "metrics.json").write_text(json.dumps(metrics))
+    card = write_card(trained.path, summary="A toy.", data_terms={"toy": "CC0"},
+                      rebuild="affectkit train toy.toml", evaluate_cmd="affectkit evaluate ...",
+                      limitations=["tiny"]).read_text()  # fmt: skip
+    assert (
+        "# tiny-reviews@1" in card and "| toy dev | 3 | 0.6667 | 0.5000 | 0.5000 | 0.1000 |" in card
+    )
+    assert "**toy**: CC0" in card and "affectkit train toy.toml" in card
+    assert f"{trained.metrics['macro_f1']:.4f}" in card
