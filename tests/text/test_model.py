@@ -131,6 +131,7 @@ def test_saved_folder_is_config_plus_safetensors_head(model_dir):
         "max_length": 128,
         "pooling": "mean",
         "normalize": False,
+        "weights": None,
     }
     assert config["head"]["type"] == "linear"
 

@@ -129,3 +129,12 @@ def test_model_card_is_written_from_the_folders_own_figures(trained):
     )
     assert "**toy**: CC0" in card and "affectkit train toy.toml" in card
     assert f"{trained.metrics['macro_f1']:.4f}" in card
+
+
+def test_recalibrate_rebuilds_the_validation_split_from_the_recipe(trained):
+    from affectkit.training.trainer import recalibrate
+
+    r = recalibrate(trained.path, log=lambda m: None)
+    assert r["n"] == 12 and r["temperature"] > 0
+    config = json.loads((trained.path / "config.json").read_text())
+    assert config["temperature"] == pytest.approx(r["temperature"])

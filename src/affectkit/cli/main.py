@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from affectkit.cli import analyze, evaluate, export, models, train
+from affectkit.cli import analyze, calibrate, evaluate, export, models, train
 from affectkit.errors import AffectError
 
 COMMANDS = {
@@ -17,6 +17,7 @@ COMMANDS = {
     "evaluate": evaluate,
     "train": train,
     "export": export,
+    "calibrate": calibrate,
     "models": models,
 }
 

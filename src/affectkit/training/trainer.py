@@ -565,3 +565,46 @@ def _task_of(canon: dict, labels: list[str]) -> str:
 
 def copy_config(cfg: TrainingConfig, **changes) -> TrainingConfig:
     return TrainingConfig.from_dict({**copy.deepcopy(cfg.to_dict()), **changes})
+
+
+def recalibrate(folder: str | Path, *, threads: int | None = 1, log=_log) -> dict:
+    """Fit the temperature of a trained single-label model folder on its own validation split.
+
+    The split is rebuilt from the recipe stored in config.json (same files, ratio and seed), so
+    it is the split the model was early-stopped on; dev data is never touched. Updates
+    config.json (`temperature`, `validation.ece*`) and metrics.json.
+    """
+    from affectkit.text.model import TextModelAnalyzer
+    from affectkit.training.calibration import ece, fit_temperature, softmax
+
+    folder = Path(folder)
+    config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+    if config.get("multi_label"):
+        raise InvalidInputError("Temperature scaling applies to single-label models only.")
+    recipe = config.get("training", {}).get("config")
+    if not recipe:
+        raise InvalidInputError(f"{folder}/config.json has no training recipe to rebuild from.")
+    cfg = TrainingConfig.from_dict(recipe)
+    _, val, labels, _ = load_splits(cfg, log=lambda m: None)
+    if labels != config["labels"]:
+        raise InvalidInputError(f"The rebuilt label set {labels} differs from {config['labels']}.")
+    analyzer = TextModelAnalyzer.from_pretrained(folder, threads=threads)
+    probs = np.array(
+        [[r.raw["labels"][lab] for lab in labels] for r in analyzer.analyze([e.text for e in val])]
+    )
+    logits = np.log(probs.clip(1e-12)) * float(config.get("temperature") or 1.0)
+    y = np.array([labels.index(e.labels[0]) for e in val])
+    t = fit_temperature(logits, y)
+    correct = logits.argmax(1) == y
+    before, after = ece(softmax(logits).max(1), correct), ece(softmax(logits, t).max(1), correct)
+    log(f"temperature {t:.3f}: validation ECE {before:.4f} -> {after:.4f} (n={len(y)})")
+    config["temperature"] = t
+    config.setdefault("validation", {}).update(
+        {"temperature": t, "ece_before_scaling": before, "ece": after}
+    )
+    (folder / "config.json").write_text(json.dumps(config, indent=2, ensure_ascii=False) + "\n")
+    metrics_path = folder / "metrics.json"
+    metrics = json.loads(metrics_path.read_text()) if metrics_path.is_file() else {}
+    metrics.setdefault("validation", {}).update(config["validation"])
+    metrics_path.write_text(json.dumps(metrics, indent=2) + "\n")
+    return {"temperature": t, "ece_before": before, "ece": after, "n": len(y)}
