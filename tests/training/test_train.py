@@ -1,5 +1,6 @@
 """A real (tiny) fine-tuning run of MiniLM, its model folder, and resume after Ctrl-C."""
 
+import importlib.util
 import json
 import os
 import signal
@@ -60,6 +61,8 @@ def test_model_folder_is_complete(trained):
     assert config["validation"]["n"] == 12
     assert config["temperature"] > 0 and 0 <= config["validation"]["ece"] <= 1
     assert len(trained.history) >= 4
+    if importlib.util.find_spec("tensorboard") is not None:
+        assert list((path / "runs").glob("events.out.tfevents.*")), "TensorBoard event log"
 
 
 def test_trained_model_learned_and_loads_by_path(trained):
