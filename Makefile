@@ -18,8 +18,10 @@ install: $(STAMP)
 # Until the HTTP service lands, `make run` is a short CLI demo on English and Chinese text.
 run: $(STAMP)
 	$(BIN)/affectkit models
-	$(BIN)/affectkit analyze "I absolutely love this phone, but the battery is NOT great :(" \
+	$(BIN)/affectkit analyze --explain "I absolutely love this phone, but the battery is NOT great :(" \
 		"The movie wasn't bad at all!" "这家酒店服务很好，但是房间太小了。" "今天真开心😊" "Сегодня хороший день"
+	$(BIN)/affectkit analyze --model text-emotion-en --explain "Thank you so much, this made my day!"
+	$(BIN)/affectkit analyze --model lexicon-en "The staff were friendly but the room was NOT clean :("
 	$(BIN)/affectkit analyze --json "Best. Day. Ever!!!"
 
 test: $(STAMP)
