@@ -141,3 +141,29 @@ def test_recalibrate_rebuilds_the_validation_split_from_the_recipe(trained):
     assert r["n"] == 12 and r["temperature"] > 0
     config = json.loads((trained.path / "config.json").read_text())
     assert config["temperature"] == pytest.approx(r["temperature"])
+
+
+def test_init_from_continues_a_trained_model(trained, tmp_path, fixtures):
+    from affectkit.training.trainer import train
+
+    messages = []
+    cfg = TrainingConfig(
+        data=[str(fixtures / "train_reviews.csv")], val_ratio=0.25, epochs=1, batch_size=8,
+        lr=1e-5, evals_per_epoch=1, output=str(tmp_path / "again"), name="again@2",
+        init_from=str(trained.path),
+    )  # fmt: skip
+    result = train(cfg, progress=False, log=messages.append)
+    assert any("initialised from tiny-reviews@1: encoder and head" in m for m in messages)
+    # one low-lr epoch from a trained start is already as good as the start
+    assert result.history[0]["val_accuracy"] >= trained.metrics["accuracy"] - 0.1
+    assert json.loads((result.path / "config.json").read_text())["name"] == "again@2"
+
+
+def test_init_from_a_lexicon_is_a_clear_error(tmp_path, fixtures):
+    from affectkit.errors import InvalidInputError
+    from affectkit.training.trainer import train
+
+    cfg = TrainingConfig(data=[str(fixtures / "train_reviews.csv")], init_from="lexicon-en",
+                         output=str(tmp_path / "x"))  # fmt: skip
+    with pytest.raises(InvalidInputError, match="not a transformer text model"):
+        train(cfg, progress=False, log=lambda m: None)

@@ -28,6 +28,7 @@ FLAGS = {
     "--val-ratio": ("val_ratio", float),
     "--seed": ("seed", int),
     "--backbone": ("backbone", str),
+    "--init-from": ("init_from", str),
     "--max-length": ("max_length", int),
     "--head": ("head", str),
     "--dropout": ("dropout", float),

@@ -38,6 +38,7 @@ class TrainingConfig:
     seed: int = 13
     # model
     backbone: str = "minilm"
+    init_from: str | None = None  # continue from a trained model (registry name or folder)
     max_length: int = 128  # tokens; longer training texts keep their first max_length tokens
     head: str = "linear"  # or "mlp"
     head_hidden: int = 256

@@ -161,13 +161,22 @@ def train(cfg: TrainingConfig, *, progress: bool = True, log: Callable[[str], No
     y_tr, y_va = targets(train_ex), targets(val_ex)
 
     # -- model ---------------------------------------------------------------------------------
-    with tm._quiet_transformers(transformers):
-        encoder = transformers.AutoModel.from_pretrained(str(enc_dir))
     classes = tm._torch_classes()
+    head = None
+    if cfg.init_from:
+        encoder, head = _init_from(cfg, labels, log)
+    else:
+        with tm._quiet_transformers(transformers):
+            encoder = transformers.AutoModel.from_pretrained(str(enc_dir))
     hidden = int(encoder.config.hidden_size)
-    head = classes.ClassifierHead(
-        hidden, len(labels), cfg.head, cfg.head_hidden if cfg.head == "mlp" else None, cfg.dropout
-    )
+    if head is None:
+        head = classes.ClassifierHead(
+            hidden,
+            len(labels),
+            cfg.head,
+            cfg.head_hidden if cfg.head == "mlp" else None,
+            cfg.dropout,
+        )
     module = classes.TextClassifierModule(encoder, head, "mean", False)
     frozen = set()
     if cfg.freeze_embeddings:
@@ -452,6 +461,35 @@ def train(cfg: TrainingConfig, *, progress: bool = True, log: Callable[[str], No
     ckpt_path.unlink(missing_ok=True)  # the model folder now holds the result
     log(f"saved {path} in {(time.time() - t_start) / 60:.1f} min")
     return TrainResult(path, rep, state["history"])
+
+
+def _init_from(cfg: TrainingConfig, labels: list[str], log):
+    """(encoder, head or None) of an existing model to continue training from.
+
+    The head is kept when the label list is the same (continued training on new data); other
+    labels get a fresh head on the trained encoder (transfer to a new label set).
+    """
+    from affectkit import registry
+    from affectkit.text.model import TextModelAnalyzer
+
+    base = registry.load(cfg.init_from)
+    if not isinstance(base, TextModelAnalyzer):
+        raise InvalidInputError(
+            f"init_from={cfg.init_from!r} is not a transformer text model; give a model folder or "
+            f"a registered text model such as 'text-sentiment-en'."
+        )
+    if base.config.encoder.source != ENCODERS[cfg.backbone]:
+        raise InvalidInputError(
+            f"init_from={cfg.init_from!r} was built on {base.config.encoder.source!r}, not on the "
+            f"{cfg.backbone!r} backbone ({ENCODERS[cfg.backbone]!r})."
+        )
+    module = base.torch_module()
+    same = list(base.config.labels) == list(labels) and base.config.head.type == cfg.head
+    log(
+        f"  initialised from {base.name}: encoder"
+        + (" and head" if same else f" (new head: its labels are {list(base.config.labels)})")
+    )
+    return module.encoder, (module.head if same else None)
 
 
 def _tune_thresholds(logits: np.ndarray, y: np.ndarray) -> np.ndarray:
