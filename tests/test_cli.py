@@ -105,3 +105,14 @@ def test_model_folder_with_onnx_backend_caches_under_affectkit_home(tmp_path, mo
     assert [r["label"] for r in rows] == ["positive", "negative"]
     assert rows[0]["model"] == "test-reviews@1"
     assert list((home / "cache").rglob("*.onnx")), "the ONNX export is cached in AFFECTKIT_HOME"
+
+
+@pytest.mark.slow
+def test_embed_writes_one_vector_per_text(tmp_path):
+    np = pytest.importorskip("numpy")
+    out = tmp_path / "v.npy"
+    cli("embed", "--model", "text-emotion-en", "so happy today", "this is awful", "-o", str(out))
+    v = np.load(out)
+    assert v.shape == (2, 384) and np.isfinite(v).all()
+    p = cli("embed", "--model", "lexicon-en", "x", check=False)
+    assert p.returncode == 2 and "has no embeddings" in p.stderr

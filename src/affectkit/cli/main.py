@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from affectkit.cli import analyze, calibrate, evaluate, export, models, train
+from affectkit.cli import analyze, calibrate, embed, evaluate, export, models, train
 from affectkit.errors import AffectError
 
 COMMANDS = {
@@ -18,6 +18,7 @@ COMMANDS = {
     "train": train,
     "export": export,
     "calibrate": calibrate,
+    "embed": embed,
     "models": models,
 }
 

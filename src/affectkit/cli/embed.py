@@ -1,0 +1,61 @@
+"""Emotion embeddings: one vector per input from a trained text model, for clustering and search.
+
+The vector is the fine-tuned encoder's mean-pooled output, the representation the classifier
+head reads (its penultimate layer for a linear head): texts with similar affect lie close
+together (see bench/embed_knn.py for the k-NN evidence).
+
+Examples:
+  affectkit embed --model text-emotion-en "so happy today" "this is awful" -o vectors.npy
+  affectkit embed --model text-emotion-en --file posts.csv --text-col body -o vectors.npy
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+HELP = "emotion embeddings of texts (from a trained text model)"
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("texts", nargs="*")
+    p.add_argument("--model", "-m", default="text-emotion-en", help="trained text model")
+    p.add_argument("--file", "-f", help="input file: .csv, .jsonl, .txt or .parquet")
+    p.add_argument("--text-col", default="text")
+    p.add_argument("--output", "-o", help=".npy (float32 matrix, rows in input order) or .jsonl")
+
+
+def run(args: argparse.Namespace) -> int:
+    import numpy as np
+
+    from affectkit import api
+    from affectkit.errors import InvalidInputError
+    from affectkit.io import read_records
+
+    if args.file:
+        recs = list(read_records(args.file, args.text_col))
+        bad = [r for r in recs if r.error]
+        if bad:
+            raise InvalidInputError(f"{len(bad)} rows cannot be read, e.g. {bad[0].error}.")
+        ids, texts = [r.id for r in recs], [r.text for r in recs]
+    elif args.texts:
+        ids, texts = [str(i) for i in range(1, len(args.texts) + 1)], args.texts
+    else:
+        raise InvalidInputError("Nothing to embed: give texts or --file FILE.")
+    analyzer = api.get_analyzer(args.model)
+    if not hasattr(analyzer, "embed"):
+        raise InvalidInputError(f"{args.model!r} has no embeddings; use a trained text model.")
+    vectors = analyzer.embed(texts)  # (N, H)
+    if args.output and args.output.endswith(".npy"):
+        np.save(args.output, vectors.astype(np.float32))
+        print(f"wrote {vectors.shape[0]} x {vectors.shape[1]} to {args.output}", file=sys.stderr)
+        return 0
+    out = open(args.output, "w", encoding="utf-8") if args.output else sys.stdout
+    try:
+        for i, v in zip(ids, vectors):
+            out.write(json.dumps({"id": i, "embedding": [round(float(x), 6) for x in v]}) + "\n")
+    finally:
+        if out is not sys.stdout:
+            out.close()
+    return 0
