@@ -167,3 +167,19 @@ def test_init_from_a_lexicon_is_a_clear_error(tmp_path, fixtures):
                          output=str(tmp_path / "x"))  # fmt: skip
     with pytest.raises(InvalidInputError, match="not a transformer text model"):
         train(cfg, progress=False, log=lambda m: None)
+
+
+def test_drift_flags_shifted_data_and_not_similar_data(trained, fixtures):
+    from affectkit.training.drift import drift, psi
+
+    assert psi([0.5, 0.5], [0.5, 0.5]) == pytest.approx(0.0)
+    assert psi([0.5, 0.5], [0.9, 0.1]) > 0.25
+    import csv
+
+    texts = [r["text"] for r in csv.DictReader((fixtures / "train_reviews.csv").open())]
+    same = drift(str(trained.path), texts)
+    assert same["psi_labels"] < 0.1 and same["n"] == len(texts)
+    assert (trained.path / "reference.json").is_file()
+    negative_only = [t for t in texts if any(w in t for w in ("awful", "rude", "dull", "worst"))]
+    shifted = drift(str(trained.path), negative_only * 3)
+    assert shifted["psi_labels"] > same["psi_labels"] and shifted["retrain"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from affectkit.cli import analyze, calibrate, embed, evaluate, export, models, train
+from affectkit.cli import analyze, calibrate, drift, embed, evaluate, export, models, train
 from affectkit.errors import AffectError
 
 COMMANDS = {
@@ -19,6 +19,7 @@ COMMANDS = {
     "export": export,
     "calibrate": calibrate,
     "embed": embed,
+    "drift": drift,
     "models": models,
 }
 

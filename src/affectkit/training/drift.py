@@ -1,0 +1,103 @@
+"""Drift: has the data a model now sees moved away from what it was validated on?
+
+The reference profile of a model is the distribution of its predicted labels and of its
+confidences on its own validation split (rebuilt from the recipe in config.json and cached in
+the model folder as `reference.json`). New data is profiled the same way and compared with the
+population stability index, PSI = sum((a - e) * ln(a / e)) over bins, computed separately for
+the predicted labels and for 10 equal-width confidence bins. Thresholds (the usual reading of
+PSI in credit-risk monitoring): < 0.1 stable, 0.1-0.25 moderate shift, >= 0.25 significant shift;
+retraining is advised when either PSI reaches 0.25.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from affectkit.errors import InvalidInputError
+
+PSI_MODERATE = 0.1
+PSI_RETRAIN = 0.25
+BINS = 10
+EPS = 1e-4  # floor for empty bins, so PSI stays finite
+
+
+def psi(expected: Sequence[float], actual: Sequence[float]) -> float:
+    """Population stability index between two distributions over the same bins."""
+    e = np.clip(np.asarray(expected, dtype=float), EPS, None)
+    a = np.clip(np.asarray(actual, dtype=float), EPS, None)
+    e, a = e / e.sum(), a / a.sum()
+    return float(np.sum((a - e) * np.log(a / e)))
+
+
+def profile(results, labels: Sequence[str]) -> dict[str, Any]:
+    """Label frequencies and a confidence histogram of a list of AffectResults."""
+    ok = [r for r in results if r.label in labels]
+    if not ok:
+        raise InvalidInputError("No input could be analysed; nothing to profile.")
+    label_freq = [sum(r.label == lab for r in ok) / len(ok) for lab in labels]
+    hist, _ = np.histogram([r.confidence for r in ok], bins=BINS, range=(0.0, 1.0))
+    return {"n": len(ok), "labels": dict(zip(labels, label_freq)),
+            "confidence": (hist / len(ok)).tolist()}  # fmt: skip
+
+
+def reference(folder: str | Path, *, threads: int | None = 1) -> dict[str, Any]:
+    """The model's profile on its validation split (cached in `reference.json`)."""
+    from affectkit.text.model import TextModelAnalyzer
+    from affectkit.training.config import TrainingConfig
+    from affectkit.training.trainer import load_splits
+
+    folder = Path(folder)
+    cached = folder / "reference.json"
+    if cached.is_file():
+        return json.loads(cached.read_text())
+    config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+    recipe = config.get("training", {}).get("config")
+    if not recipe:
+        raise InvalidInputError(f"{folder}/config.json has no training recipe to rebuild from.")
+    _, val, _, _ = load_splits(TrainingConfig.from_dict(recipe), log=lambda m: None)
+    analyzer = TextModelAnalyzer.from_pretrained(folder, threads=threads)
+    out = profile(analyzer.analyze([e.text for e in val]), _display_labels(analyzer))
+    out["source"] = "validation split of the training recipe"
+    cached.write_text(json.dumps(out, indent=2) + "\n")
+    return out
+
+
+def _display_labels(analyzer) -> list[str]:
+    return list(dict.fromkeys(analyzer.plan.display(i) for i in range(len(analyzer.labels))))
+
+
+def drift(model: str, texts: Sequence[str], *, threads: int | None = 1) -> dict[str, Any]:
+    from affectkit import api, registry
+
+    folder = Path(model) if registry.is_model_folder(model) else None
+    analyzer = api.get_analyzer(model)
+    folder = folder or getattr(analyzer, "folder", None)
+    if folder is None:
+        raise InvalidInputError(f"{model!r} is not a trained model folder; drift needs one.")
+    ref = reference(folder, threads=threads)
+    labels = list(ref["labels"])
+    new = profile(analyzer.analyze(list(texts)), labels)
+    psi_labels = psi(list(ref["labels"].values()), list(new["labels"].values()))
+    psi_conf = psi(ref["confidence"], new["confidence"])
+    worst = max(psi_labels, psi_conf)
+    verdict = (
+        "significant shift: retraining advised" if worst >= PSI_RETRAIN
+        else "moderate shift: watch it" if worst >= PSI_MODERATE
+        else "stable"
+    )  # fmt: skip
+    return {
+        "model": analyzer.name,
+        "n": new["n"],
+        "psi_labels": psi_labels,
+        "psi_confidence": psi_conf,
+        "retrain": worst >= PSI_RETRAIN,
+        "verdict": verdict,
+        "reference": ref,
+        "new": new,
+        "thresholds": {"moderate": PSI_MODERATE, "retrain": PSI_RETRAIN},
+    }
