@@ -268,14 +268,19 @@ def main(argv=None) -> int:
     return 0
 
 
+def store_dev(folder: Path, dev_metrics: dict, command: str) -> None:
+    """Put the dev figures, and the command that made them, into the model's metrics.json."""
+    path = folder / "metrics.json"
+    metrics = json.loads(path.read_text())
+    metrics["dev"] = dev_metrics
+    metrics["dev_command"] = command
+    path.write_text(json.dumps(metrics, indent=2) + "\n")
+
+
 def write_emotion_card(dev_metrics: dict) -> None:
     from affectkit.training.cards import write_card as card
 
-    metrics_path = EMOTION_MODEL / "metrics.json"
-    metrics = json.loads(metrics_path.read_text())
-    metrics["dev"] = dev_metrics
-    metrics["dev_command"] = "python bench/text_models.py --only emotion --write-card"
-    metrics_path.write_text(json.dumps(metrics, indent=2) + "\n")
+    store_dev(EMOTION_MODEL, dev_metrics, "python bench/text_models.py --only emotion --write-card")
     card(
         EMOTION_MODEL,
         summary="English emotions: GoEmotions' 27 emotions + neutral, multi-label (per-label "
@@ -302,11 +307,7 @@ def write_emotion_card(dev_metrics: dict) -> None:
 def write_card(dev_metrics: dict) -> None:
     from affectkit.training.cards import write_card as card
 
-    metrics_path = MODEL / "metrics.json"
-    metrics = json.loads(metrics_path.read_text())
-    metrics["dev"] = dev_metrics
-    metrics["dev_command"] = "python bench/text_models.py --write-card"
-    metrics_path.write_text(json.dumps(metrics, indent=2) + "\n")
+    store_dev(MODEL, dev_metrics, "python bench/text_models.py --write-card")
     card(
         MODEL,
         summary="English sentiment (negative / neutral / positive, with a score in [-1, 1]) for "

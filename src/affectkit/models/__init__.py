@@ -29,57 +29,57 @@ def _folder_size(name: str):
     return lambda: sum(p.stat().st_size for p in (_HERE / name).glob("*") if p.is_file())
 
 
-def load_text_sentiment_en(**options):
-    """Registry loader of text-sentiment-en@1 (options: backend, quantize, cache_dir, threads)."""
-    from affectkit.text.model import TextModelAnalyzer
-
-    return TextModelAnalyzer.from_pretrained(_HERE / "text-sentiment-en", **options)
-
-
 _HERE = Path(__file__).resolve().parent
 
-# Trained models register only when their artifact is present, so a checkout without it falls
-# back to the lexicons (see affectkit.api.DEFAULT_MODELS).
-if (_HERE / "text-sentiment-en" / "config.json").is_file():
-    register(
-        ModelSpec(
-            name="text-sentiment-en",
-            version=1,
-            modality="text",
-            task="sentiment",
-            languages=("en",),
-            labels=POLARITIES,
-            loader="affectkit.models:load_text_sentiment_en",
-            description="MiniLM-L6 fine-tuned on SST-2, SST-5 (3 classes) and IMDB; calibrated",
-            size=_folder_size("text-sentiment-en"),
-            backend="torch",
+
+def _shipped_loader(folder: str):
+    def load(**options):
+        """Registry loader of a shipped model folder (options: backend, quantize, cache_dir,
+        threads)."""
+        from affectkit.text.model import TextModelAnalyzer
+
+        return TextModelAnalyzer.from_pretrained(_HERE / folder, **options)
+
+    return load
+
+
+load_text_sentiment_en = _shipped_loader("text-sentiment-en")
+load_text_emotion_en = _shipped_loader("text-emotion-en")
+
+
+def _register_shipped(name: str, task: str, labels: tuple[str, ...], description: str) -> None:
+    """Register a trained model shipped in `models/<name>/`, only when its artifact is present,
+    so a checkout without it falls back to the lexicons (see affectkit.api.DEFAULT_MODELS)."""
+    if (_HERE / name / "config.json").is_file():
+        register(
+            ModelSpec(
+                name=name,
+                version=1,
+                modality="text",
+                task=task,
+                languages=("en",),
+                labels=labels,
+                loader=f"affectkit.models:load_{name.replace('-', '_')}",
+                description=description,
+                size=_folder_size(name),
+                backend="torch",
+            )
         )
-    )
 
 
-def load_text_emotion_en(**options):
-    """Registry loader of text-emotion-en@1 (options: backend, quantize, cache_dir, threads)."""
-    from affectkit.text.model import TextModelAnalyzer
-
-    return TextModelAnalyzer.from_pretrained(_HERE / "text-emotion-en", **options)
-
-
-if (_HERE / "text-emotion-en" / "config.json").is_file():
-    register(
-        ModelSpec(
-            name="text-emotion-en",
-            version=1,
-            modality="text",
-            task="emotion",
-            languages=("en",),
-            labels=EMOTIONS,
-            loader="affectkit.models:load_text_emotion_en",
-            description="MiniLM-L6 fine-tuned on GoEmotions (28 labels, multi-label, tuned "
-            "thresholds); emotions via the Ekman map",
-            size=_folder_size("text-emotion-en"),
-            backend="torch",
-        )
-    )
+_register_shipped(
+    "text-sentiment-en",
+    "sentiment",
+    POLARITIES,
+    "MiniLM-L6 fine-tuned on SST-2, SST-5 (3 classes) and IMDB; calibrated",
+)
+_register_shipped(
+    "text-emotion-en",
+    "emotion",
+    EMOTIONS,
+    "MiniLM-L6 fine-tuned on GoEmotions (28 labels, multi-label, tuned thresholds); emotions "
+    "via the Ekman map",
+)
 
 register(
     ModelSpec(

@@ -16,7 +16,6 @@ history.jsonl (plus TensorBoard event files when `tensorboard` is installed).
 
 from __future__ import annotations
 
-import copy
 import json
 import math
 import random
@@ -599,10 +598,6 @@ def _task_of(canon: dict, labels: list[str]) -> str:
     if mapped <= set(EMOTIONS):
         return "emotion"
     return "custom"
-
-
-def copy_config(cfg: TrainingConfig, **changes) -> TrainingConfig:
-    return TrainingConfig.from_dict({**copy.deepcopy(cfg.to_dict()), **changes})
 
 
 def recalibrate(folder: str | Path, *, threads: int | None = 1, log=_log) -> dict:
