@@ -59,29 +59,58 @@ def read(path: Path):
     return [r["text"] for r in rows], [r["label"] for r in rows]
 
 
-def frozen_baseline(data: Path, rows: int, threads: int, sets):
-    """Frozen MiniLM + logistic regression on a sample of the training mix; dev reports."""
+def recipe_config(recipe: Path, data: Path, **changes):
+    """A shipped model's recipe with its ../shared/data paths pointing into `data`."""
+    from affectkit.training.config import TrainingConfig
+
+    cfg = TrainingConfig.from_toml(recipe)
+    return TrainingConfig.from_dict(
+        {**cfg.to_dict(), "data": [str(data / Path(p).relative_to("../shared/data"))
+                                   for p in cfg.data],
+         "max_rows": {str(data / Path(k).relative_to("../shared/data")): v
+                      for k, v in cfg.max_rows.items()}, **changes}
+    )  # fmt: skip
+
+
+def tfidf_model(recipe: Path, data: Path, **changes) -> Path:
+    """Train the tfidf backbone on a shipped model's training mix (same split); its folder."""
+    from affectkit.training.trainer import train
+
+    out = Path(tempfile.mkdtemp(prefix="affectkit-tfidf-")) / "model"
+    cfg = recipe_config(recipe, data, backbone="tfidf", output=str(out), **changes)
+    t0 = time.time()
+    train(cfg, progress=False, log=lambda m: None)
+    log(f"  tfidf n-grams + logistic regression trained in {time.time() - t0:.0f}s")
+    return out
+
+
+def frozen_baseline(data: Path, rows: int, threads: int, sets, recipe: Path = RECIPE):
+    """The recipe's encoder, frozen (mean-pooled, not fine-tuned), + logistic regression fitted
+    on a stratified sample of the recipe's own training mix; dev reports."""
     from sklearn.linear_model import LogisticRegression
 
-    from affectkit.text.model import TextModelAnalyzer, TextModelConfig, _torch_classes
-    from affectkit.training.config import TrainingConfig
+    from affectkit.text.model import (
+        EncoderConfig,
+        TextModelAnalyzer,
+        TextModelConfig,
+        _torch_classes,
+    )
+    from affectkit.training.config import BACKBONES
     from affectkit.training.data import subsample
     from affectkit.training.metrics import report
     from affectkit.training.trainer import load_splits
 
-    cfg = TrainingConfig.from_toml(RECIPE)
-    cfg = TrainingConfig.from_dict(
-        {**cfg.to_dict(), "data": [str(data / Path(p).relative_to("../shared/data"))
-                                   for p in cfg.data],
-         "max_rows": {str(data / Path(k).relative_to("../shared/data")): v
-                      for k, v in cfg.max_rows.items()}}
-    )  # fmt: skip
+    cfg = recipe_config(recipe, data)
     train, _, labels, _ = load_splits(cfg, log=lambda m: None)
     train = subsample(train, rows, cfg.seed)
     head = _torch_classes().ClassifierHead(384, len(labels))
-    enc = TextModelAnalyzer(
-        TextModelConfig(name="frozen@0", labels=tuple(labels)), head=head, threads=threads
+    config = TextModelConfig(
+        name="frozen@0",
+        labels=tuple(labels),
+        languages=tuple(cfg.languages),
+        encoder=EncoderConfig(source=BACKBONES[cfg.backbone], max_length=cfg.max_length),
     )
+    enc = TextModelAnalyzer(config, head=head, threads=threads)
     t0 = time.time()
     x = enc.embed([e.text for e in train])
     log(f"  baseline: embedded {len(train):,} training texts in {time.time() - t0:.0f}s")

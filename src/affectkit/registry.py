@@ -104,6 +104,7 @@ def load(name: str, **kwargs) -> Analyzer:
 # Model folders say what kind of analyzer they hold; each kind has one loader.
 FOLDER_KINDS: dict[str, str] = {
     "text-classifier": "affectkit.text.model:TextModelAnalyzer.from_pretrained",
+    "text-ngram-linear": "affectkit.text.ngrams:NgramAnalyzer.from_pretrained",
 }
 
 

@@ -1,5 +1,8 @@
 """Fine-tune an encoder + classifier head on your labelled data.
 
+Backbones: minilm (English, default), e5 (multilingual-e5-small: Chinese and mixed text), tfidf
+(word + character n-grams and logistic regression: seconds to train, no torch to run).
+
 Examples:
   affectkit train --data reviews.csv --text-col review --label-col stars -o models/reviews
   affectkit train config.toml            # a [train] table with the same keys as the flags
@@ -46,7 +49,20 @@ FLAGS = {
     "--patience": ("patience", int),
     "--name": ("name", str),
     "--threads": ("threads", int),
+    "--min-df": ("min_df", int),
+    "--max-rows-per-label": ("max_rows_per_label", int),
+    "--pair-iterations": ("pair_iterations", int),
+    "--max-features": ("max_features", int),
 }
+
+
+def _int_range(text: str) -> list[int]:
+    """'1,3' -> [1, 3] (an n-gram range)."""
+    try:
+        lo, hi = (int(x) for x in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected MIN,MAX like 1,3; got {text!r}") from None
+    return [lo, hi]
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -59,6 +75,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--language", action="append", dest="languages", help="model language(s)")
     p.add_argument("--no-resume", action="store_true", help="ignore an existing checkpoint")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    p.add_argument(
+        "--fewshot",
+        action="store_true",
+        help="8-64 examples per class: contrastive pairs + logistic head (SetFit-style)",
+    )
+    p.add_argument("--word-ngrams", type=_int_range, help="tfidf backbone: word n-grams MIN,MAX")
+    p.add_argument("--char-ngrams", type=_int_range, help="tfidf backbone: char n-grams MIN,MAX")
     for flag, (_, tp) in FLAGS.items():
         p.add_argument(flag, type=tp, default=None)
 
@@ -93,6 +116,11 @@ def build_config(args: argparse.Namespace) -> TrainingConfig:
         d["drop_labels"] = [s.strip() for s in args.drop_labels.split(",")]
     if args.languages:
         d["languages"] = args.languages
+    for key in ("word_ngrams", "char_ngrams"):
+        if getattr(args, key):
+            d[key] = getattr(args, key)
+    if args.fewshot:
+        d["fewshot"] = True
     if args.no_resume:
         d["resume"] = False
     return TrainingConfig.from_dict(d)

@@ -45,9 +45,17 @@ def _shipped_loader(folder: str):
 
 load_text_sentiment_en = _shipped_loader("text-sentiment-en")
 load_text_emotion_en = _shipped_loader("text-emotion-en")
+load_text_sentiment_zh = _shipped_loader("text-sentiment-zh")
+load_text_emotion_zh = _shipped_loader("text-emotion-zh")
 
 
-def _register_shipped(name: str, task: str, labels: tuple[str, ...], description: str) -> None:
+def _register_shipped(
+    name: str,
+    task: str,
+    labels: tuple[str, ...],
+    description: str,
+    languages: tuple[str, ...] = ("en",),
+) -> None:
     """Register a trained model shipped in `models/<name>/`, only when its artifact is present,
     so a checkout without it falls back to the lexicons (see affectkit.api.DEFAULT_MODELS)."""
     if (_HERE / name / "config.json").is_file():
@@ -57,7 +65,7 @@ def _register_shipped(name: str, task: str, labels: tuple[str, ...], description
                 version=1,
                 modality="text",
                 task=task,
-                languages=("en",),
+                languages=languages,
                 labels=labels,
                 loader=f"affectkit.models:load_{name.replace('-', '_')}",
                 description=description,
@@ -79,6 +87,22 @@ _register_shipped(
     EMOTIONS,
     "MiniLM-L6 fine-tuned on GoEmotions (28 labels, multi-label, tuned thresholds); emotions "
     "via the Ekman map",
+)
+_register_shipped(
+    "text-sentiment-zh",
+    "sentiment",
+    ("negative", "positive"),
+    "multilingual-e5-small (top 6 layers fine-tuned) on ChnSentiCorp and Chinese hotel, "
+    "food-delivery and shopping reviews; calibrated",
+    languages=("zh",),
+)
+_register_shipped(
+    "text-emotion-zh",
+    "emotion",
+    EMOTIONS,
+    "multilingual-e5-small (top 6 layers fine-tuned) on SMP2020-EWECT Weibo emotions "
+    "(6 labels, no disgust); calibrated",
+    languages=("zh",),
 )
 
 register(

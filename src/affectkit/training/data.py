@@ -118,6 +118,21 @@ def subsample(examples: list[Example], n: int, seed: int) -> list[Example]:
     return train
 
 
+def per_label(examples: Sequence[Example], n: int, seed: int) -> list[Example]:
+    """At most n examples of each (first) label, drawn at random with `seed`."""
+    rng = random.Random(seed)
+    by_label: dict[str, list[Example]] = {}
+    for ex in examples:
+        by_label.setdefault(ex.labels[0], []).append(ex)
+    out = []
+    for label in sorted(by_label):
+        group = by_label[label][:]
+        rng.shuffle(group)
+        out += group[:n]
+    rng.shuffle(out)
+    return out
+
+
 def stratified_split(
     examples: Sequence[Example], ratio: float, seed: int
 ) -> tuple[list[Example], list[Example]]:

