@@ -56,6 +56,7 @@ import shutil
 import tempfile
 import threading
 import warnings
+import weakref
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -625,6 +626,11 @@ def _quiet_root_logger() -> Iterator[None]:
         root.setLevel(level)
 
 
+# Encoders loaded from disk, by (encoder folder, weights file): see `_shared_encoder`.
+_SHARED_ENCODERS: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
+_SHARED_LOCK = threading.Lock()
+
+
 @dataclass
 class _DocOut:
     """Inference output for one text: aggregated probabilities and the chunks behind them."""
@@ -852,15 +858,7 @@ class TextModelAnalyzer:
             torch.set_num_threads(self.threads)
         encoder = self._encoder
         if encoder is None:
-            transformers = require("transformers", "models")
-            enc_dir = self._encoder_dir()
-            try:
-                with _quiet_transformers(transformers):
-                    encoder = transformers.AutoModel.from_pretrained(str(enc_dir))
-            except (OSError, ValueError) as exc:
-                raise ModelLoadError(f"Cannot load the encoder from {enc_dir}: {exc}") from None
-            if self.config.encoder.weights is not None:
-                self._overlay_encoder_weights(encoder)
+            encoder = self._shared_encoder()
         hidden = int(encoder.config.hidden_size)
         head = self._head
         if head is None:
@@ -884,6 +882,31 @@ class TextModelAnalyzer:
         )
         self._module = module.eval()
         self._hidden = hidden
+
+    def _shared_encoder(self) -> Any:
+        """The encoder from disk. Model folders naming the same encoder files (the heads of a
+        multi-task run) get the same module: one copy in memory, read-only at inference."""
+        enc_dir = self._encoder_dir()
+        weights = self.config.encoder.weights
+        key = (str(enc_dir.resolve()), None)
+        if weights is not None:
+            path = ((self.folder or Path(".")) / weights).resolve()
+            key = (key[0], f"{path}:{path.stat().st_mtime_ns if path.is_file() else 0}")
+        with _SHARED_LOCK:
+            encoder = _SHARED_ENCODERS.get(key)
+            if encoder is not None:
+                return encoder
+            transformers = require("transformers", "models")
+            try:
+                with _quiet_transformers(transformers):
+                    encoder = transformers.AutoModel.from_pretrained(str(enc_dir))
+            except (OSError, ValueError) as exc:
+                raise ModelLoadError(f"Cannot load the encoder from {enc_dir}: {exc}") from None
+            if weights is not None:
+                self._overlay_encoder_weights(encoder)
+            encoder.eval()
+            _SHARED_ENCODERS[key] = encoder
+            return encoder
 
     def _overlay_encoder_weights(self, encoder: Any) -> None:
         """Replace the source encoder's tensors with those of `config.encoder.weights`."""

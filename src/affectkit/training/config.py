@@ -23,6 +23,12 @@ BACKBONES = {
 }
 TASKS = ("single", "multi")
 METRICS = ("macro_f1", "accuracy", "loss")
+# what one head of a multi-task run may set for itself (the encoder and optimiser are shared)
+HEAD_KEYS = {
+    "data", "validation_data", "text_col", "label_col", "task", "label_map", "labels",
+    "canonical", "drop_labels", "max_rows_per_file", "max_rows", "max_rows_per_label",
+    "val_ratio", "name", "languages", "loss_weight",
+}  # fmt: skip
 
 
 @dataclass
@@ -51,6 +57,10 @@ class TrainingConfig:
     dropout: float = 0.1
     freeze_embeddings: bool = True  # the word-embedding matrix (half of MiniLM) stays as shipped
     freeze_layers: int = 0  # lowest encoder layers kept frozen
+    # multi-task: one encoder, one head per entry, trained together. Each entry overrides the
+    # data settings above for its head (data, label_col, task, labels, label_map, canonical...)
+    # and may set name and loss_weight; the heads are saved as sub-folders sharing one encoder.
+    heads: dict[str, dict[str, Any]] = field(default_factory=dict)
     # few-shot mode (affectkit.training.fewshot): contrastive pairs, then a logistic head
     fewshot: bool = False
     pair_iterations: int = 20  # rounds of (same-label, other-label) pairs per example
@@ -84,8 +94,15 @@ class TrainingConfig:
         _check_types(self)
         if isinstance(self.data, str):
             self.data = [self.data]
-        if not self.data:
+        if not self.data and not self.heads:
             raise InvalidInputError("No training data: give at least one file in `data`.")
+        for name in self.heads:
+            self.head_config(name)  # checks the entry now, not after the data is read
+        if self.heads and (self.init_from or self.fewshot or self.backbone == "tfidf"):
+            raise InvalidInputError(
+                "A multi-task run (heads) starts from an encoder backbone (minilm or e5); it "
+                "cannot be combined with init_from, fewshot or the tfidf backbone."
+            )
         stray = sorted(set(self.max_rows) - set(self.data))
         if stray:
             raise InvalidInputError(f"max_rows names files that are not in `data`: {stray}.")
@@ -146,6 +163,21 @@ class TrainingConfig:
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
+    def head_config(self, head: str) -> TrainingConfig:
+        """The settings of one head of a multi-task run: these, overridden by its entry."""
+        spec = dict(self.heads[head])
+        bad = sorted(set(spec) - HEAD_KEYS)
+        if bad:
+            raise InvalidInputError(
+                f"heads.{head} has setting(s) {bad} that cannot differ between heads; a head may "
+                f"set {sorted(HEAD_KEYS)}."
+            )
+        spec.pop("loss_weight", None)
+        base, _, version = self.name.partition("@")
+        d = {**self.to_dict(), "heads": {}, "output": str(Path(self.output) / head),
+             "name": f"{base}-{head}@{version or 1}", **spec}  # fmt: skip
+        return TrainingConfig.from_dict(d)
+
     def fingerprint_dict(self) -> dict[str, Any]:
         """Settings that must match for a checkpoint to be resumed."""
         d = self.to_dict()
@@ -186,6 +218,8 @@ def _accepts_float(tp: Any) -> bool:
 
 
 def _is_instance(value: Any, tp: Any) -> bool:
+    if tp is Any:
+        return True
     origin = typing.get_origin(tp)
     if origin in (typing.Union, types.UnionType):
         return any(_is_instance(value, t) for t in typing.get_args(tp))

@@ -16,6 +16,7 @@ history.jsonl (plus TensorBoard event files when `tensorboard` is installed).
 
 from __future__ import annotations
 
+import copy
 import json
 import math
 import random
@@ -112,6 +113,47 @@ def _batches(lengths: np.ndarray, batch_size: int, seed: int) -> list[np.ndarray
     return out
 
 
+@dataclass
+class _Task:
+    """One head of a run: its data, labels, loss and validation set (a run has one or more)."""
+
+    name: str | None  # None: the single head of an ordinary run
+    cfg: TrainingConfig
+    train_ex: list
+    val_ex: list
+    labels: list[str]
+    skipped: Counter
+    multi: bool
+    weight: float = 1.0
+    tr_ids: list = None  # token ids per training text
+    tr_len: np.ndarray = None
+    va_ids: list = None
+    va_len: np.ndarray = None
+    y_tr: np.ndarray = None
+    y_va: np.ndarray = None
+    loss_fn: object = None
+    head: object = None
+
+    @property
+    def tag(self) -> str:
+        return f"[{self.name}] " if self.name else ""
+
+
+def _tasks(cfg: TrainingConfig, log) -> list[_Task]:
+    """The run's heads: the config itself, or one sub-config per entry of `cfg.heads`."""
+    if not cfg.heads:
+        return [_Task(None, cfg, *load_splits(cfg, log), multi=cfg.task == "multi")]
+    tasks = []
+    for name in cfg.heads:
+        sub = cfg.head_config(name)
+        log(f"  head {name!r}:")
+        tasks.append(
+            _Task(name, sub, *load_splits(sub, log), multi=sub.task == "multi",
+                  weight=float(cfg.heads[name].get("loss_weight", 1.0)))
+        )  # fmt: skip
+    return tasks
+
+
 def train(cfg: TrainingConfig, *, progress: bool = True, log: Callable[[str], None] = _log):
     if cfg.backbone == "tfidf":  # no encoder: n-grams + logistic regression, seconds
         from affectkit.training.linear import train_ngram
@@ -134,11 +176,14 @@ def train(cfg: TrainingConfig, *, progress: bool = True, log: Callable[[str], No
     t_start = time.time()
 
     log(f"affectkit train: {cfg.name} -> {out}")
-    train_ex, val_ex, labels, skipped = load_splits(cfg, log)
-    multi = cfg.task == "multi"
-    log(f"  {len(train_ex):,} training / {len(val_ex):,} validation examples, labels {labels}")
-    if skipped:
-        log(f"  left out: {dict(skipped)}")
+    tasks = _tasks(cfg, log)
+    for t in tasks:
+        log(
+            f"  {t.tag}{len(t.train_ex):,} training / {len(t.val_ex):,} validation examples, "
+            f"labels {t.labels}"
+        )
+        if t.skipped:
+            log(f"  {t.tag}left out: {dict(t.skipped)}")
 
     # -- tokenise once -------------------------------------------------------------------------
     enc_dir = tm.resolve_encoder_source(ENCODERS[cfg.backbone], None)
@@ -154,42 +199,47 @@ def train(cfg: TrainingConfig, *, progress: bool = True, log: Callable[[str], No
         )["input_ids"]
         return ids, np.array([len(x) for x in ids])
 
-    tr_ids, tr_len = encode(train_ex)
-    va_ids, va_len = encode(val_ex)
-    n_trunc = int((tr_len >= cfg.max_length).sum())
-    if n_trunc:
-        log(f"  {n_trunc:,} training texts longer than {cfg.max_length} tokens keep their start")
-    index = {lab: i for i, lab in enumerate(labels)}
-
-    def targets(examples):
-        if multi:
-            y = np.zeros((len(examples), len(labels)), dtype=np.float32)
+    def targets(t: _Task, examples):
+        index = {lab: i for i, lab in enumerate(t.labels)}
+        if t.multi:
+            y = np.zeros((len(examples), len(t.labels)), dtype=np.float32)
             for i, ex in enumerate(examples):
                 for lab in ex.labels:
                     y[i, index[lab]] = 1.0
             return y
         return np.array([index[ex.labels[0]] for ex in examples])
 
-    y_tr, y_va = targets(train_ex), targets(val_ex)
+    for t in tasks:
+        t.tr_ids, t.tr_len = encode(t.train_ex)
+        t.va_ids, t.va_len = encode(t.val_ex)
+        t.y_tr, t.y_va = targets(t, t.train_ex), targets(t, t.val_ex)
+        n_trunc = int((t.tr_len >= cfg.max_length).sum())
+        if n_trunc:
+            log(f"  {t.tag}{n_trunc:,} training texts longer than {cfg.max_length} tokens keep "
+                f"their start")  # fmt: skip
 
     # -- model ---------------------------------------------------------------------------------
     classes = tm._torch_classes()
-    head = None
     if cfg.init_from:
-        encoder, head = _init_from(cfg, labels, log)
+        encoder, tasks[0].head = _init_from(cfg, tasks[0].labels, log)
     else:
         with tm._quiet_transformers(transformers):
             encoder = transformers.AutoModel.from_pretrained(str(enc_dir))
     hidden = int(encoder.config.hidden_size)
-    if head is None:
-        head = classes.ClassifierHead(
-            hidden,
-            len(labels),
-            cfg.head,
-            cfg.head_hidden if cfg.head == "mlp" else None,
-            cfg.dropout,
-        )
-    module = classes.TextClassifierModule(encoder, head, "mean", False)
+    for t in tasks:
+        if t.head is None:
+            t.head = classes.ClassifierHead(
+                hidden,
+                len(t.labels),
+                cfg.head,
+                cfg.head_hidden if cfg.head == "mlp" else None,
+                cfg.dropout,
+            )
+    pooler = classes.TextClassifierModule(encoder, tasks[0].head, "mean", False)
+    # one module holding every trainable part: checkpoints and best-state copies use its keys
+    module = torch.nn.ModuleDict(
+        {"encoder": encoder, "heads": torch.nn.ModuleList([t.head for t in tasks])}
+    )
     frozen = set()
     if cfg.freeze_embeddings:
         frozen.add("embeddings.word_embeddings.weight")
@@ -206,6 +256,7 @@ def train(cfg: TrainingConfig, *, progress: bool = True, log: Callable[[str], No
 
     no_decay = ("bias", "LayerNorm.weight", "norm.weight")
     enc_params = [(n_, p) for n_, p in encoder.named_parameters() if p.requires_grad]
+    head_params = [p for t in tasks for p in t.head.parameters()]
     groups = [
         {
             "params": [p for n_, p in enc_params if not n_.endswith(no_decay)],
@@ -217,10 +268,10 @@ def train(cfg: TrainingConfig, *, progress: bool = True, log: Callable[[str], No
             "weight_decay": 0.0,
             "lr": cfg.lr,
         },
-        {"params": list(head.parameters()), "weight_decay": cfg.weight_decay, "lr": cfg.head_lr},
+        {"params": head_params, "weight_decay": cfg.weight_decay, "lr": cfg.head_lr},
     ]
     optimizer = torch.optim.AdamW([g for g in groups if g["params"]])
-    n_batches = math.ceil(len(train_ex) / cfg.batch_size)
+    n_batches = sum(math.ceil(len(t.train_ex) / cfg.batch_size) for t in tasks)
     steps_per_epoch = math.ceil(n_batches / cfg.grad_accum)
     total_steps = steps_per_epoch * cfg.epochs
     warmup = int(total_steps * cfg.warmup_ratio)
@@ -231,18 +282,19 @@ def train(cfg: TrainingConfig, *, progress: bool = True, log: Callable[[str], No
         return max(0.0, (total_steps - step) / max(1, total_steps - warmup))
 
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lr_lambda)
-    if multi:
-        pos = y_tr.mean(axis=0).clip(1e-3, 1)
-        pos_weight = torch.tensor((1 - pos) / pos, dtype=torch.float32).clamp(max=20.0)
-        loss_fn = torch.nn.BCEWithLogitsLoss(
-            pos_weight=pos_weight if cfg.class_weights == "balanced" else None
-        )
-    else:
-        weight = None
-        if cfg.class_weights == "balanced":
-            counts = np.bincount(y_tr, minlength=len(labels)).clip(min=1)
-            weight = torch.tensor(len(y_tr) / (len(labels) * counts), dtype=torch.float32)
-        loss_fn = torch.nn.CrossEntropyLoss(weight=weight)
+    for t in tasks:
+        if t.multi:
+            pos = t.y_tr.mean(axis=0).clip(1e-3, 1)
+            pos_weight = torch.tensor((1 - pos) / pos, dtype=torch.float32).clamp(max=20.0)
+            t.loss_fn = torch.nn.BCEWithLogitsLoss(
+                pos_weight=pos_weight if cfg.class_weights == "balanced" else None
+            )
+        else:
+            weight = None
+            if cfg.class_weights == "balanced":
+                counts = np.bincount(t.y_tr, minlength=len(t.labels)).clip(min=1)
+                weight = torch.tensor(len(t.y_tr) / (len(t.labels) * counts), dtype=torch.float32)
+            t.loss_fn = torch.nn.CrossEntropyLoss(weight=weight)
 
     pad_id = tokenizer.pad_token_id or 0
 
@@ -256,28 +308,43 @@ def train(cfg: TrainingConfig, *, progress: bool = True, log: Callable[[str], No
             mask[r, : len(s)] = 1
         return torch.from_numpy(ids), torch.from_numpy(mask)
 
+    def batch_loss(t: _Task, idx):
+        y = torch.from_numpy(t.y_tr[idx])
+        logits = t.head(pooler.pool(*collate(t.tr_ids, idx)))
+        return t.loss_fn(logits, y if t.multi else y.long())
+
     @torch.no_grad()
-    def predict(ids_list, lengths) -> np.ndarray:
+    def predict(t: _Task) -> np.ndarray:
         module.eval()
-        order = np.argsort(lengths, kind="stable")
-        logits = np.zeros((len(ids_list), len(labels)), dtype=np.float32)
+        order = np.argsort(t.va_len, kind="stable")
+        logits = np.zeros((len(t.va_ids), len(t.labels)), dtype=np.float32)
         for j in range(0, len(order), 128):
             idx = order[j : j + 128]
-            logits[idx] = module(*collate(ids_list, idx))[0].float().numpy()
+            logits[idx] = t.head(pooler.pool(*collate(t.va_ids, idx))).float().numpy()
         module.train()
         return logits
 
-    def evaluate_val() -> dict:
-        logits = predict(va_ids, va_len)
-        lt = torch.from_numpy(logits)
-        yt = torch.from_numpy(y_va)
-        loss = float(loss_fn(lt, yt if multi else yt.long()))
-        if multi:
-            rep = multilabel_report(y_va, logits > 0, labels)
+    def evaluate_val(t: _Task):
+        logits = predict(t)
+        yt = torch.from_numpy(t.y_va)
+        loss = float(t.loss_fn(torch.from_numpy(logits), yt if t.multi else yt.long()))
+        if t.multi:
+            rep = multilabel_report(t.y_va, logits > 0, t.labels)
         else:
-            rep = report(y_va, logits.argmax(1), labels)
+            rep = report(t.y_va, logits.argmax(1), t.labels)
         rep["loss"] = loss
         return rep, logits
+
+    def epoch_batches(epoch: int) -> list[tuple[int, np.ndarray]]:
+        """Every head's length-bucketed batches, interleaved in a seeded random order."""
+        out = [
+            (k, idx)
+            for k, t in enumerate(tasks)
+            for idx in _batches(t.tr_len, cfg.batch_size, cfg.seed + epoch + 1000 * k)
+        ]
+        if len(tasks) > 1:
+            random.Random(cfg.seed + epoch).shuffle(out)
+        return out
 
     # -- resume --------------------------------------------------------------------------------
     ckpt_path = out / CHECKPOINT
@@ -320,21 +387,16 @@ def train(cfg: TrainingConfig, *, progress: bool = True, log: Callable[[str], No
 
     # -- time estimate -------------------------------------------------------------------------
     module.train()
-    probe = _batches(tr_len, cfg.batch_size, cfg.seed)[: min(3, n_batches)]
+    probe = epoch_batches(0)[: min(3, n_batches)]
     t0 = time.time()
     saved = {k: v.clone() for k, v in module.state_dict().items()}
-    for idx in probe:
-        ids, mask = collate(tr_ids, idx)
-        lossp = loss_fn(
-            module(ids, mask)[0],
-            torch.from_numpy(y_tr[idx]) if multi else torch.from_numpy(y_tr[idx]).long(),
-        )
-        lossp.backward()
+    for k, idx in probe:
+        batch_loss(tasks[k], idx).backward()
     module.zero_grad(set_to_none=True)
     module.load_state_dict(saved)
     per_batch = (time.time() - t0) / max(1, len(probe))
-    mean_len = float(tr_len.mean())
-    probe_len = float(np.mean([tr_len[i].mean() for i in probe]))
+    mean_len = float(np.concatenate([t.tr_len for t in tasks]).mean())
+    probe_len = float(np.mean([tasks[k].tr_len[idx].mean() for k, idx in probe]))
     est = per_batch * (mean_len / max(1.0, probe_len)) * n_batches * cfg.epochs
     remaining_epochs = cfg.epochs - state["epoch"]
     log(
@@ -351,7 +413,7 @@ def train(cfg: TrainingConfig, *, progress: bool = True, log: Callable[[str], No
     try:
         for epoch in range(state["epoch"], cfg.epochs):
             state["epoch"] = epoch
-            batches = _batches(tr_len, cfg.batch_size, cfg.seed + epoch)
+            batches = epoch_batches(epoch)
             bar = (
                 tqdm(
                     total=n_batches,
@@ -366,10 +428,8 @@ def train(cfg: TrainingConfig, *, progress: bool = True, log: Callable[[str], No
             )
             running = None
             for b in range(state["batch"], n_batches):
-                idx = batches[b]
-                ids, mask = collate(tr_ids, idx)
-                y = torch.from_numpy(y_tr[idx])
-                loss = loss_fn(module(ids, mask)[0], y if multi else y.long()) / cfg.grad_accum
+                k, idx = batches[b]
+                loss = batch_loss(tasks[k], idx) * tasks[k].weight / cfg.grad_accum
                 loss.backward()
                 if (b + 1) % cfg.grad_accum == 0 or b + 1 == n_batches:
                     torch.nn.utils.clip_grad_norm_(module.parameters(), cfg.max_grad_norm)
@@ -389,21 +449,32 @@ def train(cfg: TrainingConfig, *, progress: bool = True, log: Callable[[str], No
                 at_end = b + 1 == n_batches
                 due = (b + 1) % eval_every == 0 and n_batches - (b + 1) >= eval_every // 2
                 if due or at_end:
-                    rep, _ = evaluate_val()
-                    value = -rep["loss"] if cfg.metric == "loss" else rep[cfg.metric]
+                    reps = [evaluate_val(t)[0] for t in tasks]
+                    # several heads: their validation figures are averaged
+                    mean = {
+                        key: float(np.mean([r[key] for r in reps]))
+                        for key in ("loss", "accuracy", "macro_f1")
+                    }
+                    value = -mean["loss"] if cfg.metric == "loss" else mean[cfg.metric]
                     entry = {
                         "epoch": epoch + (b + 1) / n_batches,
                         "step": state["step"],
                         "train_loss": running,
-                        "val_loss": rep["loss"],
-                        "val_accuracy": rep["accuracy"],
-                        "val_macro_f1": rep["macro_f1"],
+                        "val_loss": mean["loss"],
+                        "val_accuracy": mean["accuracy"],
+                        "val_macro_f1": mean["macro_f1"],
                         "elapsed_s": round(time.time() - t_start, 1),
                     }
+                    if len(tasks) > 1:
+                        entry["heads"] = {
+                            t.name: {"val_loss": r["loss"], "val_accuracy": r["accuracy"],
+                                     "val_macro_f1": r["macro_f1"]}
+                            for t, r in zip(tasks, reps, strict=True)
+                        }  # fmt: skip
                     state["history"].append(entry)
                     if writer:
-                        for k in ("val_loss", "val_accuracy", "val_macro_f1"):
-                            writer.add_scalar(k.replace("_", "/", 1), entry[k], state["step"])
+                        for key in ("val_loss", "val_accuracy", "val_macro_f1"):
+                            writer.add_scalar(key.replace("_", "/", 1), entry[key], state["step"])
                     improved = state["best"] is None or value > state["best"]
                     if improved:
                         state["best"], state["bad_evals"] = value, 0
@@ -411,10 +482,15 @@ def train(cfg: TrainingConfig, *, progress: bool = True, log: Callable[[str], No
                     else:
                         state["bad_evals"] += 1
                     msg = (
-                        f"  eval @ epoch {entry['epoch']:.2f}: val loss {rep['loss']:.4f}, "
-                        f"accuracy {rep['accuracy']:.4f}, macro-F1 {rep['macro_f1']:.4f}"
-                        f"{'  (best)' if improved else ''}"
-                    )
+                        f"  eval @ epoch {entry['epoch']:.2f}: val loss {mean['loss']:.4f}, "
+                        f"accuracy {mean['accuracy']:.4f}, macro-F1 {mean['macro_f1']:.4f}"
+                        + (
+                            " (" + ", ".join(f"{t.name} {r['macro_f1']:.4f}"
+                                             for t, r in zip(tasks, reps, strict=True)) + ")"
+                            if len(tasks) > 1 else ""
+                        )
+                        + f"{'  (best)' if improved else ''}"
+                    )  # fmt: skip
                     (bar.write(msg, file=sys.stderr) if bar else log(msg))
                     save_checkpoint()
                     if state["bad_evals"] >= cfg.patience:
@@ -434,45 +510,65 @@ def train(cfg: TrainingConfig, *, progress: bool = True, log: Callable[[str], No
             f"Interrupted. Progress is saved in {ckpt_path}; run the same command again to resume."
         ) from None
 
-    # -- restore best, final report, save ------------------------------------------------------
+    # -- restore best, final report per head, save ---------------------------------------------
     if best_state is not None:
         module.load_state_dict(best_state, strict=False)
-    rep, logits = evaluate_val()
-    thresholds = None
-    if multi:
-        thresholds = _tune_thresholds(logits, y_va)
-        rep = multilabel_report(y_va, logits > np.log(thresholds / (1 - thresholds)), labels)
-        rep["loss"] = float(loss_fn(torch.from_numpy(logits), torch.from_numpy(y_va)))
-    temperature = 1.0
-    if not multi:
-        from affectkit.training.calibration import ece, fit_temperature, softmax
+    shared = None
+    if len(tasks) > 1:  # one encoder file for every head folder
+        shared = "../encoder.safetensors"
+        _save_encoder(encoder, frozen, out / "encoder.safetensors")
+    results = []
+    for t in tasks:
+        rep, logits = evaluate_val(t)
+        thresholds = None
+        temperature = 1.0
+        if t.multi:
+            thresholds = _tune_thresholds(logits, t.y_va)
+            rep = multilabel_report(
+                t.y_va, logits > np.log(thresholds / (1 - thresholds)), t.labels
+            )
+            rep["loss"] = float(t.loss_fn(torch.from_numpy(logits), torch.from_numpy(t.y_va)))
+        else:
+            from affectkit.training.calibration import ece, fit_temperature, softmax
 
-        temperature = fit_temperature(logits, y_va)
-        correct = logits.argmax(axis=1) == y_va
-        rep["temperature"] = temperature
-        rep["ece_before"] = ece(softmax(logits).max(axis=1), correct)
-        rep["ece"] = ece(softmax(logits, temperature).max(axis=1), correct)
-        log(
-            f"  temperature {temperature:.3f}: validation ECE {rep['ece_before']:.4f} -> "
-            f"{rep['ece']:.4f}"
-        )
-    log("validation report (best checkpoint):\n" + format_report(rep))
-    summary = {
-        "config": cfg.to_dict(),
-        "train_examples": len(train_ex),
-        "validation_examples": len(val_ex),
-        "left_out": dict(skipped),
-        "steps": state["step"],
-        "seconds": round(time.time() - t_start, 1),
-    }
-    path = _save(cfg, out, encoder=encoder, head=head, tokenizer=tokenizer, labels=labels,
-                 rep=rep, history=state["history"], summary=summary, frozen=frozen,
-                 thresholds=thresholds, temperature=temperature)  # fmt: skip
+            temperature = fit_temperature(logits, t.y_va)
+            correct = logits.argmax(axis=1) == t.y_va
+            rep["temperature"] = temperature
+            rep["ece_before"] = ece(softmax(logits).max(axis=1), correct)
+            rep["ece"] = ece(softmax(logits, temperature).max(axis=1), correct)
+            log(
+                f"  {t.tag}temperature {temperature:.3f}: validation ECE "
+                f"{rep['ece_before']:.4f} -> {rep['ece']:.4f}"
+            )
+        log(f"{t.tag}validation report (best checkpoint):\n" + format_report(rep))
+        summary = {
+            "config": t.cfg.to_dict(),
+            "train_examples": len(t.train_ex),
+            "validation_examples": len(t.val_ex),
+            "left_out": dict(t.skipped),
+            "steps": state["step"],
+            "seconds": round(time.time() - t_start, 1),
+        }
+        if t.name:
+            summary["multitask"] = {"run": cfg.name, "heads": list(cfg.heads), "head": t.name}
+        folder = out if t.name is None else out / t.name
+        path = _save(t.cfg, folder, encoder=encoder, head=t.head, tokenizer=tokenizer,
+                     labels=t.labels, rep=rep, history=state["history"], summary=summary,
+                     frozen=frozen, thresholds=thresholds, temperature=temperature,
+                     encoder_file=shared)  # fmt: skip
+        results.append(TrainResult(path, rep, state["history"]))
+    if len(tasks) > 1:
+        (out / "multitask.json").write_text(
+            json.dumps({"name": cfg.name, "heads": {t.name: t.cfg.name for t in tasks},
+                        "config": cfg.to_dict()}, indent=2) + "\n"
+        )  # fmt: skip
     if writer:
         writer.close()
     ckpt_path.unlink(missing_ok=True)  # the model folder now holds the result
-    log(f"saved {path} in {(time.time() - t_start) / 60:.1f} min")
-    return TrainResult(path, rep, state["history"])
+    log(f"saved {out} in {(time.time() - t_start) / 60:.1f} min")
+    if len(tasks) == 1:
+        return results[0]
+    return TrainResult(out, {t.name: r.metrics for t, r in zip(tasks, results)}, state["history"])
 
 
 def _init_from(cfg: TrainingConfig, labels: list[str], log):
@@ -501,7 +597,8 @@ def _init_from(cfg: TrainingConfig, labels: list[str], log):
         f"  initialised from {base.name}: encoder"
         + (" and head" if same else f" (new head: its labels are {list(base.config.labels)})")
     )
-    return module.encoder, (module.head if same else None)
+    # copies: loaded encoders are shared between analyzers in this process (read-only there)
+    return copy.deepcopy(module.encoder), (copy.deepcopy(module.head) if same else None)
 
 
 def _tune_thresholds(logits: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -529,15 +626,10 @@ def _tensorboard(path: Path, log):
     return SummaryWriter(str(path))
 
 
-def _save(cfg, out, *, encoder, head, tokenizer, labels, rep, history, summary, frozen,
-          thresholds, temperature,
-          split="validation (carved from the training data)"):  # fmt: skip
-    """Write the model folder: encoder delta, head, config (recipe + figures), metrics, history."""
+def _save_encoder(encoder, frozen: set, path: Path) -> None:
+    """The encoder tensors that were trained, fp16 (frozen ones are read from the source)."""
     import torch
     from safetensors.torch import save_file
-
-    from affectkit.labels import DATASET_MAPS, canonical
-    from affectkit.text import model as tm
 
     encoder.eval()
     enc_state = {
@@ -545,7 +637,26 @@ def _save(cfg, out, *, encoder, head, tokenizer, labels, rep, history, summary, 
         for k, v in encoder.state_dict().items()
         if k not in frozen
     }
-    save_file(enc_state, str(out / "encoder.safetensors"), metadata={"format": "pt"})
+    path.parent.mkdir(parents=True, exist_ok=True)
+    save_file(enc_state, str(path), metadata={"format": "pt"})
+
+
+def _save(cfg, out, *, encoder, head, tokenizer, labels, rep, history, summary, frozen,
+          thresholds, temperature, split="validation (carved from the training data)",
+          encoder_file=None):  # fmt: skip
+    """Write the model folder: encoder delta, head, config (recipe + figures), metrics, history.
+
+    `encoder_file`: a path relative to the folder of an encoder delta written already (heads of
+    a multi-task run share ``../encoder.safetensors``); None writes ``encoder.safetensors``.
+    """
+    from affectkit.labels import DATASET_MAPS, canonical
+    from affectkit.text import model as tm
+
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    if encoder_file is None:
+        encoder_file = "encoder.safetensors"
+        _save_encoder(encoder, frozen, out / encoder_file)
     if cfg.canonical is not None:
         table = DATASET_MAPS[cfg.canonical]
         canon = {lab: table[lab] for lab in labels if lab in table}
@@ -583,7 +694,7 @@ def _save(cfg, out, *, encoder, head, tokenizer, labels, rep, history, summary, 
                 "max_length": max(cfg.max_length, 128),
                 "pooling": "mean",
                 "normalize": False,
-                "weights": "encoder.safetensors",
+                "weights": encoder_file,
             },
             "head": {
                 "type": cfg.head,
