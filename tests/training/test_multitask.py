@@ -50,6 +50,26 @@ def test_two_heads_share_one_encoder(tmp_path, fixtures, shared_data):
     assert r.emotions is not None and abs(sum(r.emotions.values()) - 1) < 1e-6
     assert sent.analyze(["A wonderful film."])[0].polarity is not None
 
+    # one encoder in memory, and one encoder pass serves both heads
+    sent.load()
+    emo.load()
+    encoder = sent.torch_module().encoder
+    assert emo.torch_module().encoder is encoder
+    calls = []
+    hook = encoder.register_forward_hook(lambda *a: calls.append(1))
+    texts = ["I am so happy today!", "", "This is the worst day ever. " * 40]
+    both = sent.analyze_with([emo], texts)
+    assert len(calls) == 1
+    separate = [sent.analyze(texts), emo.analyze(texts)]
+    hook.remove()
+    for got, want in zip(both, separate, strict=True):
+        assert [r.label for r in got] == [r.label for r in want]
+        assert got[1].flags == ("empty",)
+        for g, w in zip(got, want, strict=True):
+            for lab, p in w.raw.get("labels", {}).items():
+                assert g.raw["labels"][lab] == pytest.approx(p, abs=1e-5)
+    assert "chunked" in both[1][2].flags  # the long text was chunked for the second head too
+
 
 def test_a_head_may_not_change_the_shared_encoder(fixtures):
     with pytest.raises(InvalidInputError, match="cannot differ between heads"):

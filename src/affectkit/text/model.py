@@ -640,6 +640,7 @@ class _DocOut:
     chunk_spans: list[tuple[int, int]]  # character offsets of each chunk
     chunk_tokens: np.ndarray  # (K,) tokens per chunk (the aggregation weights)
     pooled: np.ndarray | None = None  # (H,), when asked for
+    chunk_pooled: np.ndarray | None = None  # (K, H), when asked for
 
 
 # ----------------------------------------------------------------------------------------------
@@ -1173,8 +1174,37 @@ class TextModelAnalyzer:
             )
             if vectors is not None:
                 doc.pooled = weights.astype(np.float32) @ vectors[sl]
+                doc.chunk_pooled = vectors[sl]
             out.append(doc)
         return out
+
+    def _head_probs(self, chunk_pooled: np.ndarray) -> np.ndarray:
+        """This model's head on pooled vectors (K, H) from a shared encoder: probabilities."""
+        torch = _torch_classes().torch
+        self._load_torch()
+        with torch.inference_mode():
+            logits = self._module.head(torch.from_numpy(chunk_pooled)).float().numpy()
+        return activate(
+            logits, multi_label=self.config.multi_label, temperature=self.config.temperature
+        )
+
+    def _shares_encoder_with(self, other: TextModelAnalyzer) -> bool:
+        a, b = self.config.encoder, other.config.encoder
+        same_files = self._encoder_dir().resolve() == other._encoder_dir().resolve() and (
+            (a.weights is None and b.weights is None)
+            or (
+                a.weights is not None
+                and b.weights is not None
+                and self.folder is not None
+                and other.folder is not None
+                and (self.folder / a.weights).resolve() == (other.folder / b.weights).resolve()
+            )
+        )
+        return same_files and (a.max_length, a.pooling, a.normalize) == (
+            b.max_length,
+            b.pooling,
+            b.normalize,
+        )
 
     def analyze(self, batch: Sequence[Any], *, explain: bool = False) -> list[AffectResult]:
         """One result per input, in order. Blank text -> flag ``empty``; a language this model
@@ -1297,6 +1327,49 @@ class TextModelAnalyzer:
             (tuple(sorted(ev, key=lambda x: -abs(x.weight))[:EXPLAIN_TOP_K]), note)
             for ev, note in zip(found, notes, strict=True)
         ]
+
+    def analyze_with(
+        self, others: Sequence[TextModelAnalyzer], batch: Sequence[Any]
+    ) -> list[list[AffectResult]]:
+        """Results of this model and of `others` (the heads of one multi-task run: same encoder
+        files and window) from ONE encoder pass per text: ``[mine, *others']``, each a list
+        with one result per input. Each head's probabilities are aggregated over a long text's
+        chunks as `analyze` does; language gating and empty inputs follow this model."""
+        others = list(others)
+        for other in others:
+            if not isinstance(other, TextModelAnalyzer) or not self._shares_encoder_with(other):
+                raise InvalidInputError(
+                    f"{getattr(other, 'name', other)!r} does not share {self.name}'s encoder "
+                    f"(files, window and pooling); analyse it separately."
+                )
+        if self.backend != "torch":
+            raise InvalidInputError("analyze_with runs on the torch backend.")
+        texts = [clean_text(x, i) for i, x in enumerate(batch)]
+        models = [self, *others]
+        results: list[list[AffectResult | None]] = [[None] * len(texts) for _ in models]
+        todo: list[tuple[int, str, str]] = []
+        for i, text in enumerate(texts):
+            if is_blank(text):
+                for m, rows in zip(models, results, strict=True):
+                    rows[i] = empty_result(m.name, None)
+                continue
+            lang = detect_language(text)
+            if self._gate_language and lang not in self.languages:
+                for m, rows in zip(models, results, strict=True):
+                    rows[i] = m._unsupported(lang)
+            else:
+                todo.append((i, text, lang))
+        if todo:
+            self.load()
+            outs = self._infer([text for _, text, _ in todo], pooled=True)
+            for m, rows in zip(models, results, strict=True):
+                for (i, text, lang), out in zip(todo, outs, strict=True):
+                    if m is not self:
+                        chunk = m._head_probs(out.chunk_pooled)  # (K, L)
+                        w = out.chunk_tokens / out.chunk_tokens.sum()
+                        out = _DocOut(w @ chunk, chunk, out.chunk_spans, out.chunk_tokens)
+                    rows[i] = m._result(text, lang, out, summarise(out.probs, m.plan), (), None)
+        return results  # type: ignore[return-value]
 
     def embed(self, texts: Sequence[Any]) -> np.ndarray:
         """Pooled encoder output (N, H), float32. Long texts: token-weighted mean over chunks

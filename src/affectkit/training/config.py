@@ -124,6 +124,8 @@ class TrainingConfig:
             raise InvalidInputError(f"dropout must be in [0, 1), got {self.dropout}.")
         if self.fewshot and self.backbone == "tfidf":
             raise InvalidInputError("fewshot needs an encoder backbone (minilm or e5), not tfidf.")
+        if self.pair_iterations < 0:
+            raise InvalidInputError(f"pair_iterations must be >= 0, got {self.pair_iterations}.")
         if self.max_rows_per_label is not None and self.max_rows_per_label < 1:
             raise InvalidInputError(
                 f"max_rows_per_label must be >= 1, got {self.max_rows_per_label}."
