@@ -27,6 +27,10 @@ class ModelLoadError(AffectError, RuntimeError):
     """A model folder exists but its files are missing or inconsistent."""
 
 
+class StorageError(AffectError, OSError):
+    """Writing a result failed (disk full, no permission); what was finished is kept."""
+
+
 class BackendMissingError(AffectError, ImportError):
     """An optional dependency (torch, onnxruntime, pyarrow...) is not installed."""
 

@@ -183,3 +183,33 @@ def test_drift_flags_shifted_data_and_not_similar_data(trained, fixtures):
     negative_only = [t for t in texts if any(w in t for w in ("awful", "rude", "dull", "worst"))]
     shifted = drift(str(trained.path), negative_only * 3)
     assert shifted["psi_labels"] > same["psi_labels"] and shifted["retrain"]
+
+
+def test_a_full_disk_is_a_clear_error_and_the_rerun_resumes(tmp_path, fixtures, monkeypatch):
+    torch = pytest.importorskip("torch")
+    import errno
+
+    from affectkit.errors import StorageError
+    from affectkit.training.trainer import train
+
+    cfg = TrainingConfig(data=[str(fixtures / "train_reviews.csv")], val_ratio=0.25, epochs=2,
+                         batch_size=16, evals_per_epoch=1, output=str(tmp_path / "m"),
+                         name="disk@1")  # fmt: skip
+    real_save, calls = torch.save, []
+
+    def save(obj, f, *a, **k):  # the filesystem is the boundary: the 2nd write finds it full
+        calls.append(f)
+        if len(calls) == 2:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real_save(obj, f, *a, **k)
+
+    monkeypatch.setattr(torch, "save", save)
+    with pytest.raises(StorageError, match="No space left on device.*resumes"):
+        train(cfg, progress=False, log=lambda m: None)
+    assert (tmp_path / "m" / "checkpoint.pt").is_file()  # the first checkpoint is intact
+    assert not (tmp_path / "m" / "checkpoint.tmp").exists()
+    monkeypatch.setattr(torch, "save", real_save)
+    logs = []
+    train(cfg, progress=False, log=logs.append)
+    assert any("resuming from" in m for m in logs)
+    assert (tmp_path / "m" / "config.json").is_file()

@@ -29,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
-from affectkit.errors import InvalidInputError, require
+from affectkit.errors import InvalidInputError, StorageError, require
 from affectkit.training import data as D
 from affectkit.training.config import BACKBONES as ENCODERS
 from affectkit.training.config import TrainingConfig
@@ -370,18 +370,22 @@ def train(cfg: TrainingConfig, *, progress: bool = True, log: Callable[[str], No
 
     def save_checkpoint() -> None:
         tmp = ckpt_path.with_suffix(".tmp")
-        torch.save(
-            {
-                "config": json.dumps(cfg.fingerprint_dict(), sort_keys=True),
-                "model": trainable_state(),
-                "optimizer": optimizer.state_dict(),
-                "scheduler": scheduler.state_dict(),
-                "state": json.dumps(state),
-                "best_model": best_state,
-            },
-            tmp,
-        )
-        tmp.replace(ckpt_path)  # atomic: a crash mid-write leaves the previous checkpoint
+        try:
+            torch.save(
+                {
+                    "config": json.dumps(cfg.fingerprint_dict(), sort_keys=True),
+                    "model": trainable_state(),
+                    "optimizer": optimizer.state_dict(),
+                    "scheduler": scheduler.state_dict(),
+                    "state": json.dumps(state),
+                    "best_model": best_state,
+                },
+                tmp,
+            )
+            tmp.replace(ckpt_path)  # atomic: a crash mid-write leaves the previous checkpoint
+        except (OSError, RuntimeError) as exc:  # torch wraps some write errors in RuntimeError
+            tmp.unlink(missing_ok=True)
+            raise _storage_error(ckpt_path, exc) from None
 
     writer = _tensorboard(out / "runs", log)
 
@@ -516,7 +520,10 @@ def train(cfg: TrainingConfig, *, progress: bool = True, log: Callable[[str], No
     shared = None
     if len(tasks) > 1:  # one encoder file for every head folder
         shared = "../encoder.safetensors"
-        _save_encoder(encoder, frozen, out / "encoder.safetensors")
+        try:
+            _save_encoder(encoder, frozen, out / "encoder.safetensors")
+        except OSError as exc:
+            raise _storage_error(out / "encoder.safetensors", exc) from None
     results = []
     for t in tasks:
         rep, logits = evaluate_val(t)
@@ -552,7 +559,7 @@ def train(cfg: TrainingConfig, *, progress: bool = True, log: Callable[[str], No
         if t.name:
             summary["multitask"] = {"run": cfg.name, "heads": list(cfg.heads), "head": t.name}
         folder = out if t.name is None else out / t.name
-        path = _save(t.cfg, folder, encoder=encoder, head=t.head, tokenizer=tokenizer,
+        path = _save_or_explain(t.cfg, folder, encoder=encoder, head=t.head, tokenizer=tokenizer,
                      labels=t.labels, rep=rep, history=state["history"], summary=summary,
                      frozen=frozen, thresholds=thresholds, temperature=temperature,
                      encoder_file=shared)  # fmt: skip
@@ -624,6 +631,21 @@ def _tensorboard(path: Path, log):
         log("  (tensorboard is not installed: no event logs; history.jsonl is written)")
         return None
     return SummaryWriter(str(path))
+
+
+def _storage_error(path: Path, exc: BaseException) -> StorageError:
+    return StorageError(
+        f"Cannot write {path}: {exc}. Free some disk space (or choose another --output) and run "
+        f"the same command again: training resumes from its last checkpoint."
+    )
+
+
+def _save_or_explain(*args, **kwargs):
+    """`_save`, with a write failure (a full disk) turned into a clear error."""
+    try:
+        return _save(*args, **kwargs)
+    except OSError as exc:
+        raise _storage_error(Path(args[1]), exc) from None
 
 
 def _save_encoder(encoder, frozen: set, path: Path) -> None:
