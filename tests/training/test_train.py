@@ -204,7 +204,7 @@ def test_a_full_disk_is_a_clear_error_and_the_rerun_resumes(tmp_path, fixtures, 
         return real_save(obj, f, *a, **k)
 
     monkeypatch.setattr(torch, "save", save)
-    with pytest.raises(StorageError, match="No space left on device.*resumes"):
+    with pytest.raises(StorageError, match=r"No space left on device.*resumes"):
         train(cfg, progress=False, log=lambda m: None)
     assert (tmp_path / "m" / "checkpoint.pt").is_file()  # the first checkpoint is intact
     assert not (tmp_path / "m" / "checkpoint.tmp").exists()
