@@ -261,7 +261,7 @@ class RecordWriter:
 
         if not self._buffer:
             return
-        table = pa.Table.from_pylist(self._buffer, schema=_parquet_schema())
+        table = pa.Table.from_pylist(self._buffer, schema=parquet_schema())
         if self._writer is None:
             self._writer = pq.ParquetWriter(self.path, table.schema)
         self._writer.write_table(table)
@@ -273,14 +273,14 @@ class RecordWriter:
             if self._writer is None:  # no rows at all: still write a valid empty file
                 import pyarrow.parquet as pq
 
-                pq.write_table(_parquet_schema().empty_table(), self.path)
+                pq.write_table(parquet_schema().empty_table(), self.path)
             else:
                 self._writer.close()
         elif self._f is not None:
             self._f.close()
 
 
-def _parquet_schema():
+def parquet_schema():
     import pyarrow as pa
 
     s, f, b = pa.string(), pa.float64(), pa.bool_()

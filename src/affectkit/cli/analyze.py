@@ -17,7 +17,6 @@ import json
 import shutil
 import sys
 
-from affectkit import api
 from affectkit.config import Settings
 from affectkit.errors import InvalidInputError
 from affectkit.io import Record, RecordWriter, evidence_summary, json_row, read_records
@@ -98,19 +97,10 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _analyze_chunk(chunk: list[Record], args: argparse.Namespace):
-    ok = [i for i, r in enumerate(chunk) if r.error is None]
-    out = api.analyze(
-        [chunk[i].text for i in ok],
-        model=args.model,
-        language=args.language,
-        errors="flag",
-        model_options=_model_options(args),
-        explain=args.explain,
-    )
-    results = [api._error_result(r.error, args.model) if r.error else None for r in chunk]
-    for i, res in zip(ok, out):
-        results[i] = res
-    return results
+    from affectkit.batch import analyze_records
+
+    return analyze_records(chunk, model=args.model, language=args.language,
+                           model_options=_model_options(args), explain=args.explain)  # fmt: skip
 
 
 def _model_options(args: argparse.Namespace) -> dict:

@@ -9,11 +9,22 @@ from __future__ import annotations
 import argparse
 import sys
 
-from affectkit.cli import analyze, calibrate, drift, embed, evaluate, export, models, train
+from affectkit.cli import (
+    analyze,
+    batch,
+    calibrate,
+    drift,
+    embed,
+    evaluate,
+    export,
+    models,
+    train,
+)
 from affectkit.errors import AffectError
 
 COMMANDS = {
     "analyze": analyze,
+    "batch": batch,
     "evaluate": evaluate,
     "train": train,
     "export": export,

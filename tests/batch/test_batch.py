@@ -1,0 +1,147 @@
+"""`affectkit batch`: one row out per row in, errors in a column, resumable byte for byte."""
+
+import csv
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from affectkit.batch import BatchJob, run_batch
+
+EXE = Path(sys.executable).with_name("affectkit")
+
+
+def write_csv(path: Path, n: int) -> Path:
+    words = ["great", "awful", "fine", "not bad", "terrible!!", "I love it", "meh", "好极了"]
+    with path.open("w", encoding="utf-8", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["id", "text"])
+        for i in range(n):
+            w.writerow([f"r{i}", f"{words[i % len(words)]} number {i}"])
+    return path
+
+
+def quiet(_msg):
+    pass
+
+
+def test_every_row_comes_out_once_in_order_with_errors_in_a_column(tmp_path):
+    src = tmp_path / "in.jsonl"
+    src.write_bytes(
+        b'{"id": "a", "text": "I love it"}\n'
+        b"not json\n"
+        b'{"id": "c", "body": "no text field"}\n'
+        b'{"id": "d", "text": "\\u4eca\\u5929\\u771f\\u5f00\\u5fc3"}\n'
+        b'{"id": "e", "text": ""}\n'
+    )
+    out = tmp_path / "out.csv"
+    s = run_batch(BatchJob(str(src), str(out), model="lexicon-en", id_col="id", chunk_size=2),
+                  progress=False, log=quiet)  # fmt: skip
+    rows = list(csv.DictReader(out.open(encoding="utf-8")))
+    assert [r["id"] for r in rows] == ["a", "2", "c", "d", "e"]  # the row number when no id
+    assert rows[0]["label"] == "positive" and not rows[0]["error"]
+    assert "JSON" in rows[1]["error"] and "text" in rows[2]["error"]
+    assert rows[3]["flags"] == "unsupported" and rows[4]["flags"] == "empty"
+    assert s.rows == 5 and s.errors == 2
+
+
+def test_a_crash_mid_chunk_resumes_to_identical_bytes(tmp_path):
+    src = write_csv(tmp_path / "in.csv", 1000)
+    golden = tmp_path / "golden.jsonl"
+    run_batch(BatchJob(str(src), str(golden), model="lexicon-en", id_col="id", chunk_size=100),
+              progress=False, log=quiet)  # fmt: skip
+    # the state a kill -9 leaves: 3 chunks recorded, the 4th half written after them
+    out = tmp_path / "out.jsonl"
+    job = BatchJob(str(src), str(out), model="lexicon-en", id_col="id", chunk_size=100)
+    full = golden.read_bytes()
+    cut = sum(len(line) for line in full.splitlines(keepends=True)[:300])
+    out.write_bytes(full[:cut] + full[cut : cut + 777])
+    state = {"version": 1, "job": job.fingerprint(), "rows": 300, "errors": 0, "bytes": cut,
+             "done": False}  # fmt: skip
+    Path(str(out) + ".progress.json").write_text(json.dumps(state))
+    logs = []
+    s = run_batch(job, progress=False, log=logs.append)
+    assert any("resuming" in m for m in logs) and s.resumed_from == 300
+    assert out.read_bytes() == full
+
+
+def test_kill_9_then_rerun_gives_the_uninterrupted_output(tmp_path):
+    src = write_csv(tmp_path / "in.csv", 60_000)
+    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+    args = ["--model", "lexicon-en", "--id-col", "id", "--chunk-size", "500", "-q"]
+    golden = tmp_path / "golden.csv"
+    subprocess.run([str(EXE), "batch", str(src), "-o", str(golden), *args], check=True, env=env)
+    out = tmp_path / "out.csv"
+    progress = Path(str(out) + ".progress.json")
+    proc = subprocess.Popen([str(EXE), "batch", str(src), "-o", str(out), *args], env=env)
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        if progress.exists() and json.loads(progress.read_text() or "{}").get("rows", 0) >= 5000:
+            break
+        time.sleep(0.01)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    rows_at_kill = json.loads(progress.read_text())["rows"]
+    assert 0 < rows_at_kill < 60_000, "the kill must land mid-run"
+    subprocess.run([str(EXE), "batch", str(src), "-o", str(out), *args], check=True, env=env)
+    assert out.read_bytes() == golden.read_bytes()
+
+
+def test_parquet_output_resumes_from_its_parts(tmp_path):
+    pq = pytest.importorskip("pyarrow.parquet")
+    src = write_csv(tmp_path / "in.csv", 250)
+    out = tmp_path / "out.parquet"
+    job = BatchJob(str(src), str(out), model="lexicon-en", id_col="id", chunk_size=100)
+
+    calls = []
+
+    def flaky(chunk):  # the third chunk's analysis dies like a crashed process
+        from affectkit.batch import analyze_records
+
+        calls.append(1)
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        return analyze_records(chunk, model="lexicon-en")
+
+    with pytest.raises(KeyboardInterrupt):
+        run_batch(job, progress=False, log=quiet, analyze_chunk=flaky)
+    assert not out.exists() and len(list((tmp_path / "out.parquet.parts").iterdir())) == 2
+    s = run_batch(job, progress=False, log=quiet)
+    assert s.resumed_from == 200
+    table = pq.read_table(out)
+    assert table.column("id").to_pylist() == [f"r{i}" for i in range(250)]
+    assert not (tmp_path / "out.parquet.parts").exists()
+
+
+def test_another_job_on_the_same_output_starts_afresh_and_restart_reruns(tmp_path):
+    src = write_csv(tmp_path / "in.csv", 50)
+    out = tmp_path / "out.jsonl"
+    run_batch(BatchJob(str(src), str(out), model="lexicon-en"), progress=False, log=quiet)
+    logs = []
+    s = run_batch(BatchJob(str(src), str(out), model="lexicon-en"), progress=False,
+                  log=logs.append)  # fmt: skip
+    assert s.rows == 50 and any("complete" in m for m in logs)
+    s = run_batch(BatchJob(str(src), str(out), model="lexicon-en", language="en"),
+                  progress=False, log=logs.append)  # fmt: skip
+    assert s.resumed_from == 0 and any("another job" in m for m in logs)
+    s = run_batch(BatchJob(str(src), str(out), model="lexicon-en", language="en"),
+                  progress=False, restart=True, log=quiet)  # fmt: skip
+    assert s.resumed_from == 0 and len(out.read_text().splitlines()) == 50
+
+
+def test_bad_jobs_are_clear_errors(tmp_path):
+    from affectkit.errors import InvalidInputError
+
+    src = write_csv(tmp_path / "in.csv", 3)
+    with pytest.raises(InvalidInputError, match="another file"):
+        BatchJob(str(src), str(src))
+    with pytest.raises(InvalidInputError, match=r"not \.txt"):
+        BatchJob(str(src), str(tmp_path / "o.txt"))
+    with pytest.raises(InvalidInputError, match="Cannot read the input"):
+        run_batch(BatchJob(str(tmp_path / "missing.csv"), str(tmp_path / "o.csv")),
+                  progress=False, log=quiet)  # fmt: skip
