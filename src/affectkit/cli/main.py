@@ -17,7 +17,9 @@ from affectkit.cli import (
     embed,
     evaluate,
     export,
+    keys,
     models,
+    serve,
     train,
 )
 from affectkit.errors import AffectError
@@ -32,6 +34,8 @@ COMMANDS = {
     "embed": embed,
     "drift": drift,
     "models": models,
+    "serve": serve,
+    "keys": keys,
 }
 
 

@@ -1,0 +1,53 @@
+"""Manage the service's API keys (stored hashed in the service's SQLite store).
+
+Examples:
+  affectkit keys create dashboard --rate-per-min 120
+  affectkit keys create loadtest --unlimited
+  affectkit keys list
+  affectkit keys revoke key_0123456789ab
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+from pathlib import Path
+
+HELP = "create, list and revoke API keys of the service"
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("action", choices=("create", "list", "revoke"))
+    p.add_argument("name", nargs="?", help="create: a name for the key; revoke: its id")
+    p.add_argument("--data-dir", default="data", help="the service's data folder")
+    p.add_argument("--rate-per-min", type=int, default=600, help="requests per minute")
+    p.add_argument("--unlimited", action="store_true", help="no rate limit")
+
+
+def run(args: argparse.Namespace) -> int:
+    from affectkit.errors import InvalidInputError
+    from affectkit.serving.store import Store
+
+    store = Store(Path(args.data_dir) / "affectkit.sqlite3")
+    if args.action == "create":
+        if not args.name:
+            raise InvalidInputError("Give the key a name: affectkit keys create NAME.")
+        if args.rate_per_min < 1:
+            raise InvalidInputError("--rate-per-min must be >= 1 (or use --unlimited).")
+        token, key = store.create_key(args.name, None if args.unlimited else args.rate_per_min)
+        limit = "no rate limit" if key.rate_per_min is None else f"{key.rate_per_min}/min"
+        print(f"{key.id}  {key.name}  {limit}")
+        print(f"key (shown once, store it now): {token}")
+    elif args.action == "list":
+        for k in store.list_keys():
+            when = dt.datetime.fromtimestamp(k.created).isoformat(timespec="seconds")
+            state = "revoked" if k.revoked else "active"
+            limit = "unlimited" if k.rate_per_min is None else f"{k.rate_per_min}/min"
+            print(f"{k.id}  {k.name:<20} {limit:<10} {state:<8} created {when}")
+    else:
+        if not args.name:
+            raise InvalidInputError("Give the id of the key to revoke (see `affectkit keys list`).")
+        if not store.revoke_key(args.name):
+            raise InvalidInputError(f"No active key with id {args.name!r}.")
+        print(f"revoked {args.name}")
+    return 0

@@ -1,0 +1,180 @@
+"""The HTTP service against a real uvicorn server, through the Python client and raw HTTP."""
+
+import asyncio
+import csv
+import json
+import socket
+
+import pytest
+
+httpx = pytest.importorskip("httpx")
+pytest.importorskip("fastapi")
+
+from affectkit.client import Client, ServiceError  # noqa: E402
+from affectkit.serving.store import Store  # noqa: E402
+
+
+def test_analyze_models_health_docs_and_playground(make_server):
+    url, _ = make_server()
+    with Client(url) as c:
+        [r] = c.analyze("I love this!", model="lexicon-en")
+        assert r.label == "positive" and r.evidence and r.model == "lexicon-en@1"
+        rs = c.analyze(["awful", "", "今天真开心"], model="lexicon-en")
+        assert [x.label for x in rs] == ["negative", "empty", "unsupported"]
+        names = {m["name"] for m in c.models()}
+        assert {"lexicon-en@1", "lexicon-zh@1"} <= names
+        health = c.health()
+        assert health["status"] == "ok" and health["models_loaded"] == ["lexicon-en@1"]
+    r = httpx.get(url + "/openapi.json")
+    assert "/v1/analyze" in r.json()["paths"] and "/v1/jobs" in r.json()["paths"]
+    page = httpx.get(url + "/")
+    assert page.status_code == 200 and "affectkit playground" in page.text
+
+
+def test_texts_are_stored_only_when_asked_and_can_be_deleted(make_server):
+    url, _ = make_server()
+    with Client(url) as c:
+        c.analyze(["not stored"], model="lexicon-en")
+        assert c.items() == []
+        out = c.analyze_raw({"texts": ["keep me", "and me"], "model": "lexicon-en", "store": True})
+        ids = [d["id"] for d in out]
+        items = c.items()
+        assert [i["text"] for i in items] == ["keep me", "and me"]
+        assert items[0]["result"]["label"] == out[0]["label"]
+        c.delete_item(ids[0])
+        assert [i["id"] for i in c.items()] == ids[1:]
+        with pytest.raises(ServiceError) as e:
+            c.delete_item(ids[0])
+        assert e.value.status == 404 and e.value.code == "not_found"
+
+
+@pytest.mark.parametrize(
+    "content,headers,status,code",
+    [
+        (b'{"texts": ["a"', {"content-type": "application/json"}, 400, "malformed_json"),
+        (b'{"texts": ["\xff\xfe bad utf-8"]}', {"content-type": "application/json"}, 400,
+         "malformed_json"),
+        (b"just text", {"content-type": "text/plain"}, 422, "invalid_request"),
+        (b'{"language": "en"}', {"content-type": "application/json"}, 422, "invalid_request"),
+        (b'{"text": "x", "model": "no-such-model"}', {"content-type": "application/json"}, 404,
+         "model_not_found"),
+        (b'{"text": "x", "model": "/etc/passwd"}', {"content-type": "application/json"}, 404,
+         "model_not_found"),
+        (b'{"texts": ' + json.dumps(["x"] * 300).encode() + b"}",
+         {"content-type": "application/json"}, 413, "too_many_texts"),
+        (b'{"text": "' + b"y" * 3000 + b'"}', {"content-type": "application/json"}, 413,
+         "text_too_long"),
+        (b'{"text": "' + b"z" * 9000 + b'"}', {"content-type": "application/json"}, 413,
+         "too_large"),
+    ],
+)  # fmt: skip
+def test_bad_requests_get_a_json_error_and_the_service_keeps_serving(
+    make_server, content, headers, status, code
+):
+    url, _ = make_server(max_body_bytes=8000, max_text_chars=2000)
+    r = httpx.post(url + "/v1/analyze", content=content, headers=headers)
+    assert r.status_code == status, r.text
+    assert r.json()["error"]["code"] == code and "Traceback" not in r.text
+    assert httpx.get(url + "/healthz").json()["status"] == "ok"
+
+
+def test_a_client_that_disconnects_mid_body_does_not_hurt_others(make_server):
+    url, settings = make_server()
+    with socket.create_connection((settings.host, settings.port)) as s:
+        s.sendall(b"POST /v1/analyze HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                  b"Content-Length: 5000\r\n\r\n{\"texts\": [\"half")  # fmt: skip
+    with Client(url) as c:
+        assert c.analyze("great", model="lexicon-en")[0].label == "positive"
+
+
+def test_keys_are_required_beyond_loopback_hashed_and_rate_limited(make_server, tmp_path):
+    url, settings = make_server(require_keys=True)
+    store = Store(settings.db_path)
+    limited, _ = store.create_key("tiny", rate_per_min=2)
+    free, _ = store.create_key("load", rate_per_min=None)
+    assert limited not in settings.db_path.read_bytes().decode("latin-1")  # only the hash
+    r = httpx.post(url + "/v1/analyze", json={"text": "hi", "model": "lexicon-en"})
+    assert r.status_code == 401 and r.json()["error"]["code"] == "key_required"
+    with Client(url, api_key="ak_wrong") as c, pytest.raises(ServiceError) as e:
+        c.analyze("hi", model="lexicon-en")
+    assert e.value.code == "invalid_key"
+    with Client(url, api_key=limited) as c:
+        c.analyze("one", model="lexicon-en")
+        c.analyze("two", model="lexicon-en")
+        with pytest.raises(ServiceError) as e:
+            c.analyze("three", model="lexicon-en")
+        assert e.value.status == 429 and e.value.code == "rate_limited"
+    with Client(url, api_key=free) as c:  # another key is not slowed by the flood
+        for _ in range(20):
+            c.analyze("fine", model="lexicon-en")
+    r = httpx.post(url + "/v1/analyze", json={"text": "x", "model": "lexicon-en"},
+                   headers={"Authorization": f"Bearer {limited}"})  # fmt: skip
+    assert r.status_code == 429 and int(r.headers["retry-after"]) >= 1
+
+
+def test_loopback_needs_no_key_by_default(make_server):
+    _, settings = make_server()
+    assert not settings.keys_required
+    from affectkit.serving.settings import ServeSettings
+
+    assert ServeSettings(host="0.0.0.0").keys_required
+
+
+def test_batch_job_upload_progress_results_and_delete(make_server, tmp_path):
+    url, settings = make_server()
+    src = tmp_path / "reviews.csv"
+    with src.open("w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["rid", "review"])
+        for i in range(300):
+            w.writerow([f"r{i}", ["great stay", "awful food", ""][i % 3]])
+    with Client(url) as c:
+        job = c.submit_job(src, text_col="review", id_col="rid", model="lexicon-en")
+        assert job["status"] in ("queued", "running", "done") and job["rows_total"] == 300
+        job = c.wait_job(job["id"], timeout=60)
+        assert job["status"] == "done" and job["rows_done"] == 300
+        rows = list(c.job_results(job["id"]))
+        assert [r["id"] for r in rows] == [f"r{i}" for i in range(300)]
+        assert rows[0]["label"] == "positive" and rows[2]["flags"] == ["empty"]
+        assert [j["id"] for j in c.jobs()] == [job["id"]]
+        uploads = list((settings.data_dir / "uploads").iterdir())
+        assert len(uploads) == 1 and uploads[0].name.startswith(job["id"])  # not the user's name
+        c.delete_job(job["id"])
+        assert c.jobs() == [] and not list((settings.data_dir / "uploads").iterdir())
+        with pytest.raises(ServiceError) as e:
+            c.job(job["id"])
+        assert e.value.status == 404
+
+
+def test_bad_uploads_are_refused(make_server, tmp_path):
+    url, _ = make_server(max_upload_bytes=2000)
+    bad = tmp_path / "../../evil.exe"
+    r = httpx.post(url + "/v1/jobs", files={"file": ("../../evil.exe", b"x,y\n1,2\n")})
+    assert r.status_code == 422 and r.json()["error"]["code"] == "bad_data"
+    r = httpx.post(url + "/v1/jobs", files={"file": ("empty.csv", b"")})
+    assert r.status_code == 422 and r.json()["error"]["code"] == "empty_upload"
+    r = httpx.post(url + "/v1/jobs", files={"file": ("big.csv", b"text\n" + b"a" * 5000)})
+    assert r.status_code == 413 and r.json()["error"]["code"] == "too_large"
+    del bad
+
+
+def test_concurrent_requests_are_micro_batched_and_metrics_say_so(make_server):
+    url, _ = make_server(batch_window_ms=50)
+
+    async def flood():
+        async with httpx.AsyncClient(base_url=url) as ac:
+            rs = await asyncio.gather(*[
+                ac.post("/v1/analyze", json={"text": f"good {i}", "model": "lexicon-en"})
+                for i in range(24)
+            ])  # fmt: skip
+        return rs
+
+    rs = asyncio.run(flood())
+    assert all(r.status_code == 200 for r in rs)
+    assert [r.json()["results"][0]["label"] for r in rs] == ["positive"] * 24
+    text = httpx.get(url + "/metrics").text
+    count = next(float(x.split()[-1]) for x in text.splitlines()
+                 if x.startswith("affectkit_batch_size_count"))  # fmt: skip
+    assert 1 <= count < 24  # fewer model calls than requests
+    assert 'affectkit_requests_total{method="POST",route="/v1/analyze",status="200"} 24' in text
+    assert "affectkit_model_load_seconds" in text and "affectkit_request_seconds_bucket" in text
