@@ -244,9 +244,15 @@ def run_batch(
         if progress:
             from tqdm import tqdm
 
-            bar = tqdm(total=count_rows(job.input, job.input_format), initial=done,
-                       desc="batch", unit=" rows", file=sys.stderr, dynamic_ncols=True,
-                       smoothing=0.1)  # fmt: skip
+            bar = tqdm(
+                total=count_rows(job.input, job.input_format),
+                initial=done,
+                desc="batch",
+                unit=" rows",
+                file=sys.stderr,
+                dynamic_ncols=True,
+                smoothing=0.1,
+            )
         try:
             while chunk := list(itertools.islice(records, job.chunk_size)):
                 results = analyze(chunk)
@@ -255,8 +261,16 @@ def run_batch(
                 )
                 nbytes = sink.append(fmt, chunk, results)
                 done += len(chunk)
-                state.save({"version": STATE_VERSION, "job": fp, "rows": done,
-                            "errors": errors, "bytes": nbytes, "done": False})  # fmt: skip
+                state.save(
+                    {
+                        "version": STATE_VERSION,
+                        "job": fp,
+                        "rows": done,
+                        "errors": errors,
+                        "bytes": nbytes,
+                        "done": False,
+                    }
+                )
                 if bar is not None:
                     bar.update(len(chunk))
         finally:
@@ -265,8 +279,16 @@ def run_batch(
             sink.close()
         if fmt == "parquet":
             _join_parts(parts, out)
-        state.save({"version": STATE_VERSION, "job": fp, "rows": done, "errors": errors,
-                    "bytes": nbytes, "done": True})  # fmt: skip
+        state.save(
+            {
+                "version": STATE_VERSION,
+                "job": fp,
+                "rows": done,
+                "errors": errors,
+                "bytes": nbytes,
+                "done": True,
+            }
+        )
     except OSError as exc:
         raise StorageError(
             f"Cannot write {out}: {exc}. Free some space (or choose another output) and run the "

@@ -75,8 +75,12 @@ class Client:
         store: bool = False,
     ) -> list[AffectResult]:
         """One `AffectResult` per text (a single string counts as one text)."""
-        body: dict[str, Any] = {"model": model, "language": language, "explain": explain,
-                                "store": store}  # fmt: skip
+        body: dict[str, Any] = {
+            "model": model,
+            "language": language,
+            "explain": explain,
+            "store": store,
+        }
         body["text" if isinstance(texts, str) else "texts"] = (
             texts if isinstance(texts, str) else list(texts)
         )
@@ -144,8 +148,9 @@ class Client:
             if r.status_code >= 400:
                 r.read()
                 err = r.json().get("error", {})
-                raise ServiceError(r.status_code, err.get("code", "http_error"),
-                                   err.get("message", ""))  # fmt: skip
+                raise ServiceError(
+                    r.status_code, err.get("code", "http_error"), err.get("message", "")
+                )
             for line in r.iter_lines():
                 if line:
                     yield json.loads(line)

@@ -40,8 +40,11 @@ def test_every_row_comes_out_once_in_order_with_errors_in_a_column(tmp_path):
         b'{"id": "e", "text": ""}\n'
     )
     out = tmp_path / "out.csv"
-    s = run_batch(BatchJob(str(src), str(out), model="lexicon-en", id_col="id", chunk_size=2),
-                  progress=False, log=quiet)  # fmt: skip
+    s = run_batch(
+        BatchJob(str(src), str(out), model="lexicon-en", id_col="id", chunk_size=2),
+        progress=False,
+        log=quiet,
+    )
     rows = list(csv.DictReader(out.open(encoding="utf-8")))
     assert [r["id"] for r in rows] == ["a", "2", "c", "d", "e"]  # the row number when no id
     assert rows[0]["label"] == "positive" and not rows[0]["error"]
@@ -53,16 +56,25 @@ def test_every_row_comes_out_once_in_order_with_errors_in_a_column(tmp_path):
 def test_a_crash_mid_chunk_resumes_to_identical_bytes(tmp_path):
     src = write_csv(tmp_path / "in.csv", 1000)
     golden = tmp_path / "golden.jsonl"
-    run_batch(BatchJob(str(src), str(golden), model="lexicon-en", id_col="id", chunk_size=100),
-              progress=False, log=quiet)  # fmt: skip
+    run_batch(
+        BatchJob(str(src), str(golden), model="lexicon-en", id_col="id", chunk_size=100),
+        progress=False,
+        log=quiet,
+    )
     # the state a kill -9 leaves: 3 chunks recorded, the 4th half written after them
     out = tmp_path / "out.jsonl"
     job = BatchJob(str(src), str(out), model="lexicon-en", id_col="id", chunk_size=100)
     full = golden.read_bytes()
     cut = sum(len(line) for line in full.splitlines(keepends=True)[:300])
     out.write_bytes(full[:cut] + full[cut : cut + 777])
-    state = {"version": 1, "job": job.fingerprint(), "rows": 300, "errors": 0, "bytes": cut,
-             "done": False}  # fmt: skip
+    state = {
+        "version": 1,
+        "job": job.fingerprint(),
+        "rows": 300,
+        "errors": 0,
+        "bytes": cut,
+        "done": False,
+    }
     Path(str(out) + ".progress.json").write_text(json.dumps(state))
     logs = []
     s = run_batch(job, progress=False, log=logs.append)
@@ -123,14 +135,20 @@ def test_another_job_on_the_same_output_starts_afresh_and_restart_reruns(tmp_pat
     out = tmp_path / "out.jsonl"
     run_batch(BatchJob(str(src), str(out), model="lexicon-en"), progress=False, log=quiet)
     logs = []
-    s = run_batch(BatchJob(str(src), str(out), model="lexicon-en"), progress=False,
-                  log=logs.append)  # fmt: skip
+    s = run_batch(BatchJob(str(src), str(out), model="lexicon-en"), progress=False, log=logs.append)
     assert s.rows == 50 and any("complete" in m for m in logs)
-    s = run_batch(BatchJob(str(src), str(out), model="lexicon-en", language="en"),
-                  progress=False, log=logs.append)  # fmt: skip
+    s = run_batch(
+        BatchJob(str(src), str(out), model="lexicon-en", language="en"),
+        progress=False,
+        log=logs.append,
+    )
     assert s.resumed_from == 0 and any("another job" in m for m in logs)
-    s = run_batch(BatchJob(str(src), str(out), model="lexicon-en", language="en"),
-                  progress=False, restart=True, log=quiet)  # fmt: skip
+    s = run_batch(
+        BatchJob(str(src), str(out), model="lexicon-en", language="en"),
+        progress=False,
+        restart=True,
+        log=quiet,
+    )
     assert s.resumed_from == 0 and len(out.read_text().splitlines()) == 50
 
 
@@ -143,5 +161,8 @@ def test_bad_jobs_are_clear_errors(tmp_path):
     with pytest.raises(InvalidInputError, match=r"not \.txt"):
         BatchJob(str(src), str(tmp_path / "o.txt"))
     with pytest.raises(InvalidInputError, match="Cannot read the input"):
-        run_batch(BatchJob(str(tmp_path / "missing.csv"), str(tmp_path / "o.csv")),
-                  progress=False, log=quiet)  # fmt: skip
+        run_batch(
+            BatchJob(str(tmp_path / "missing.csv"), str(tmp_path / "o.csv")),
+            progress=False,
+            log=quiet,
+        )

@@ -19,8 +19,13 @@ def running(settings):
     uvicorn = pytest.importorskip("uvicorn")
     from affectkit.serving.app import create_app
 
-    config = uvicorn.Config(create_app(settings), host=settings.host, port=settings.port,
-                            log_level="warning", lifespan="on")  # fmt: skip
+    config = uvicorn.Config(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_level="warning",
+        lifespan="on",
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -44,8 +49,11 @@ def make_server(tmp_path):
     stack = contextlib.ExitStack()
 
     def start(**overrides):
-        base = {"port": free_port(), "data_dir": tmp_path / f"data{free_port()}",
-                "preload": ("lexicon-en",)}  # fmt: skip
+        base = {
+            "port": free_port(),
+            "data_dir": tmp_path / f"data{free_port()}",
+            "preload": ("lexicon-en",),
+        }
         settings = ServeSettings(**{**base, **overrides})
         return stack.enter_context(running(settings)), settings
 

@@ -52,22 +52,46 @@ def test_texts_are_stored_only_when_asked_and_can_be_deleted(make_server):
     "content,headers,status,code",
     [
         (b'{"texts": ["a"', {"content-type": "application/json"}, 400, "malformed_json"),
-        (b'{"texts": ["\xff\xfe bad utf-8"]}', {"content-type": "application/json"}, 400,
-         "malformed_json"),
+        (
+            b'{"texts": ["\xff\xfe bad utf-8"]}',
+            {"content-type": "application/json"},
+            400,
+            "malformed_json",
+        ),
         (b"just text", {"content-type": "text/plain"}, 422, "invalid_request"),
         (b'{"language": "en"}', {"content-type": "application/json"}, 422, "invalid_request"),
-        (b'{"text": "x", "model": "no-such-model"}', {"content-type": "application/json"}, 404,
-         "model_not_found"),
-        (b'{"text": "x", "model": "/etc/passwd"}', {"content-type": "application/json"}, 404,
-         "model_not_found"),
-        (b'{"texts": ' + json.dumps(["x"] * 300).encode() + b"}",
-         {"content-type": "application/json"}, 413, "too_many_texts"),
-        (b'{"text": "' + b"y" * 3000 + b'"}', {"content-type": "application/json"}, 413,
-         "text_too_long"),
-        (b'{"text": "' + b"z" * 9000 + b'"}', {"content-type": "application/json"}, 413,
-         "too_large"),
+        (
+            b'{"text": "x", "model": "no-such-model"}',
+            {"content-type": "application/json"},
+            404,
+            "model_not_found",
+        ),
+        (
+            b'{"text": "x", "model": "/etc/passwd"}',
+            {"content-type": "application/json"},
+            404,
+            "model_not_found",
+        ),
+        (
+            b'{"texts": ' + json.dumps(["x"] * 300).encode() + b"}",
+            {"content-type": "application/json"},
+            413,
+            "too_many_texts",
+        ),
+        (
+            b'{"text": "' + b"y" * 3000 + b'"}',
+            {"content-type": "application/json"},
+            413,
+            "text_too_long",
+        ),
+        (
+            b'{"text": "' + b"z" * 9000 + b'"}',
+            {"content-type": "application/json"},
+            413,
+            "too_large",
+        ),
     ],
-)  # fmt: skip
+)
 def test_bad_requests_get_a_json_error_and_the_service_keeps_serving(
     make_server, content, headers, status, code
 ):
@@ -81,8 +105,10 @@ def test_bad_requests_get_a_json_error_and_the_service_keeps_serving(
 def test_a_client_that_disconnects_mid_body_does_not_hurt_others(make_server):
     url, settings = make_server()
     with socket.create_connection((settings.host, settings.port)) as s:
-        s.sendall(b"POST /v1/analyze HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                  b"Content-Length: 5000\r\n\r\n{\"texts\": [\"half")  # fmt: skip
+        s.sendall(
+            b"POST /v1/analyze HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            b'Content-Length: 5000\r\n\r\n{"texts": ["half'
+        )
     with Client(url) as c:
         assert c.analyze("great", model="lexicon-en")[0].label == "positive"
 
@@ -107,8 +133,11 @@ def test_keys_are_required_beyond_loopback_hashed_and_rate_limited(make_server, 
     with Client(url, api_key=free) as c:  # another key is not slowed by the flood
         for _ in range(20):
             c.analyze("fine", model="lexicon-en")
-    r = httpx.post(url + "/v1/analyze", json={"text": "x", "model": "lexicon-en"},
-                   headers={"Authorization": f"Bearer {limited}"})  # fmt: skip
+    r = httpx.post(
+        url + "/v1/analyze",
+        json={"text": "x", "model": "lexicon-en"},
+        headers={"Authorization": f"Bearer {limited}"},
+    )
     assert r.status_code == 429 and int(r.headers["retry-after"]) >= 1
 
 
@@ -163,18 +192,23 @@ def test_concurrent_requests_are_micro_batched_and_metrics_say_so(make_server):
 
     async def flood():
         async with httpx.AsyncClient(base_url=url) as ac:
-            rs = await asyncio.gather(*[
-                ac.post("/v1/analyze", json={"text": f"good {i}", "model": "lexicon-en"})
-                for i in range(24)
-            ])  # fmt: skip
+            rs = await asyncio.gather(
+                *[
+                    ac.post("/v1/analyze", json={"text": f"good {i}", "model": "lexicon-en"})
+                    for i in range(24)
+                ]
+            )
         return rs
 
     rs = asyncio.run(flood())
     assert all(r.status_code == 200 for r in rs)
     assert [r.json()["results"][0]["label"] for r in rs] == ["positive"] * 24
     text = httpx.get(url + "/metrics").text
-    count = next(float(x.split()[-1]) for x in text.splitlines()
-                 if x.startswith("affectkit_batch_size_count"))  # fmt: skip
+    count = next(
+        float(x.split()[-1])
+        for x in text.splitlines()
+        if x.startswith("affectkit_batch_size_count")
+    )
     assert 1 <= count < 24  # fewer model calls than requests
     assert 'affectkit_requests_total{method="POST",route="/v1/analyze",status="200"} 24' in text
     assert "affectkit_model_load_seconds" in text and "affectkit_request_seconds_bucket" in text

@@ -29,8 +29,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--chunk-size", type=int, default=1000, help="rows per chunk (default 1000)")
     p.add_argument("--backend", choices=("torch", "onnx", "onnx-int8"), default=None)
     p.add_argument("--explain", action="store_true", help="token evidence for transformer models")
-    p.add_argument("--engine", choices=("local", "ray"), default="local",
-                   help="local (this process) or ray (Ray Data: local or a cluster)")  # fmt: skip
+    p.add_argument(
+        "--engine",
+        choices=("local", "ray"),
+        default="local",
+        help="local (this process) or ray (Ray Data: local or a cluster)",
+    )
     p.add_argument("--restart", action="store_true", help="ignore earlier progress, start over")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
 

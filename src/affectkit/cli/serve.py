@@ -20,14 +20,22 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
     p.add_argument("--data-dir", default="data", help="SQLite store, uploads, job results")
-    p.add_argument("--require-keys", action=argparse.BooleanOptionalAction, default=None,
-                   help="require API keys (default: whenever the host is not loopback)")  # fmt: skip
+    p.add_argument(
+        "--require-keys",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="require API keys (default: whenever the host is not loopback)",
+    )
     p.add_argument("--cors-origin", action="append", default=[], help="allow this web origin")
     p.add_argument("--no-microbatch", action="store_true", help="analyse requests one by one")
     p.add_argument("--batch-window-ms", type=float, default=5.0)
     p.add_argument("--max-batch", type=int, default=64)
-    p.add_argument("--preload", action="append", default=None,
-                   help="models to load at start-up (default: the default models)")  # fmt: skip
+    p.add_argument(
+        "--preload",
+        action="append",
+        default=None,
+        help="models to load at start-up (default: the default models)",
+    )
     p.add_argument("--backend", choices=("torch", "onnx", "onnx-int8"), default=None)
     p.add_argument("--log-level", default="info")
 
@@ -61,8 +69,15 @@ def run(args: argparse.Namespace) -> int:
         from affectkit.serving.store import Store
 
         if not any(k.revoked is None for k in Store(settings.db_path).list_keys()):
-            print(f"note: {args.host} is not loopback, so requests need an API key and none "
-                  f"exists yet: run `affectkit keys create NAME --data-dir {args.data_dir}`.")  # fmt: skip
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port,
-                log_level=args.log_level, timeout_graceful_shutdown=5)  # fmt: skip
+            print(
+                f"note: {args.host} is not loopback, so requests need an API key and none "
+                f"exists yet: run `affectkit keys create NAME --data-dir {args.data_dir}`."
+            )
+    uvicorn.run(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_level=args.log_level,
+        timeout_graceful_shutdown=5,
+    )
     return 0

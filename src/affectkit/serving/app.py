@@ -135,8 +135,11 @@ class _Guard:
             if too_large:  # whatever the app answers, the client gets the size error
                 if not status["started"]:
                     status["started"], status["code"] = True, 413
-                    await _send_json(send, 413, error_body(
-                        "too_large", f"The request body exceeds {limit:,} bytes."))  # fmt: skip
+                    await _send_json(
+                        send,
+                        413,
+                        error_body("too_large", f"The request body exceeds {limit:,} bytes."),
+                    )
                 return
             if msg["type"] == "http.response.start":
                 status["started"], status["code"] = True, msg["status"]
@@ -160,9 +163,16 @@ class _Guard:
 
 async def _send_json(send, status: int, body: dict) -> None:
     data = json.dumps(body).encode()
-    await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", b"application/json"),
-                            (b"content-length", str(len(data)).encode())]})  # fmt: skip
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(data)).encode()),
+            ],
+        }
+    )
     await send({"type": "http.response.body", "body": data})
 
 
@@ -176,12 +186,22 @@ def create_app(settings: ServeSettings | None = None):
 
     def run_analysis(key, texts):
         model, language, explain = key
-        return api.analyze(texts, model=model, language=language, errors="flag",
-                           model_options=settings.model_options, explain=explain)  # fmt: skip
+        return api.analyze(
+            texts,
+            model=model,
+            language=language,
+            errors="flag",
+            model_options=settings.model_options,
+            explain=explain,
+        )
 
-    batcher = MicroBatcher(run_analysis, enabled=settings.microbatch,
-                           window_ms=settings.batch_window_ms, max_batch=settings.max_batch,
-                           on_batch=metrics.batch_size)  # fmt: skip
+    batcher = MicroBatcher(
+        run_analysis,
+        enabled=settings.microbatch,
+        window_ms=settings.batch_window_ms,
+        max_batch=settings.max_batch,
+        on_batch=metrics.batch_size,
+    )
     loaded: list[str] = []
 
     @asynccontextmanager
@@ -210,9 +230,12 @@ def create_app(settings: ServeSettings | None = None):
     if settings.cors_origins:
         from fastapi.middleware.cors import CORSMiddleware
 
-        app.add_middleware(CORSMiddleware, allow_origins=list(settings.cors_origins),
-                           allow_methods=["GET", "POST", "DELETE"],
-                           allow_headers=["Authorization", "X-API-Key", "Content-Type"])  # fmt: skip
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=list(settings.cors_origins),
+            allow_methods=["GET", "POST", "DELETE"],
+            allow_headers=["Authorization", "X-API-Key", "Content-Type"],
+        )
 
     # -- errors ----------------------------------------------------------------------------
     @app.exception_handler(ApiError)
@@ -231,8 +254,10 @@ def create_app(settings: ServeSettings | None = None):
         errs = exc.errors()
         if any(e.get("type") == "json_invalid" for e in errs):
             return JSONResponse(error_body("malformed_json", "The body is not valid JSON."), 400)
-        parts = [f"{'.'.join(str(x) for x in e.get('loc', ())[1:]) or 'body'}: {e.get('msg')}"
-                 for e in errs[:5]]  # fmt: skip
+        parts = [
+            f"{'.'.join(str(x) for x in e.get('loc', ())[1:]) or 'body'}: {e.get('msg')}"
+            for e in errs[:5]
+        ]
         return JSONResponse(error_body("invalid_request", "; ".join(parts)), 422)
 
     @app.exception_handler(StarletteHTTPException)
@@ -242,8 +267,9 @@ def create_app(settings: ServeSettings | None = None):
                 error_body("malformed_json", "The body is not valid UTF-8 JSON."), 400
             )
         codes = {404: "not_found", 405: "method_not_allowed", 400: "bad_request"}
-        return JSONResponse(error_body(codes.get(exc.status_code, "http_error"), str(exc.detail)),
-                            exc.status_code)  # fmt: skip
+        return JSONResponse(
+            error_body(codes.get(exc.status_code, "http_error"), str(exc.detail)), exc.status_code
+        )
 
     # -- auth ------------------------------------------------------------------------------
     async def caller(request: Request) -> ApiKey | None:
@@ -254,15 +280,23 @@ def create_app(settings: ServeSettings | None = None):
         if token and key is None:
             raise ApiError(401, "invalid_key", "The API key is unknown or revoked.")
         if key is None and settings.keys_required:
-            raise ApiError(401, "key_required", "This service needs an API key: send "
-                           "'Authorization: Bearer <key>' (create one with `affectkit keys "
-                           "create`).")  # fmt: skip
+            raise ApiError(
+                401,
+                "key_required",
+                "This service needs an API key: send "
+                "'Authorization: Bearer <key>' (create one with `affectkit keys "
+                "create`).",
+            )
         rate = (key.rate_per_min if key else None) if key else None
         if key is not None and rate:
             wait = limiter.allow(key.id, rate)
             if wait > 0:
-                raise ApiError(429, "rate_limited", f"Rate limit of {rate}/min reached; retry "
-                               f"in {wait:.1f}s.", {"Retry-After": str(int(wait) + 1)})  # fmt: skip
+                raise ApiError(
+                    429,
+                    "rate_limited",
+                    f"Rate limit of {rate}/min reached; retry in {wait:.1f}s.",
+                    {"Retry-After": str(int(wait) + 1)},
+                )
         return key
 
     def key_id(key: ApiKey | None) -> str | None:
@@ -277,12 +311,19 @@ def create_app(settings: ServeSettings | None = None):
         if not texts:
             raise ApiError(422, "invalid_request", "`texts` is empty.")
         if len(texts) > settings.max_texts:
-            raise ApiError(413, "too_many_texts", f"At most {settings.max_texts} texts per "
-                           f"request; send more with POST /v1/jobs.")  # fmt: skip
+            raise ApiError(
+                413,
+                "too_many_texts",
+                f"At most {settings.max_texts} texts per request; send more with POST /v1/jobs.",
+            )
         for i, t in enumerate(texts):
             if len(t) > settings.max_text_chars:
-                raise ApiError(413, "text_too_long", f"Text {i} has {len(t):,} characters; the "
-                               f"limit is {settings.max_text_chars:,}.")  # fmt: skip
+                raise ApiError(
+                    413,
+                    "text_too_long",
+                    f"Text {i} has {len(t):,} characters; the "
+                    f"limit is {settings.max_text_chars:,}.",
+                )
         if body.language not in ("auto", "en", "zh"):
             raise ApiError(422, "invalid_request", "language must be auto, en or zh.")
         if body.model != "auto":
@@ -295,8 +336,9 @@ def create_app(settings: ServeSettings | None = None):
                 settings.request_timeout_s,
             )
         except TimeoutError:
-            raise ApiError(504, "timeout", f"The analysis took longer than "
-                           f"{settings.request_timeout_s:g}s.") from None  # fmt: skip
+            raise ApiError(
+                504, "timeout", f"The analysis took longer than {settings.request_timeout_s:g}s."
+            ) from None
         out = [r.to_dict() for r in results]
         if body.store:
             ids = store.add_items(key_id(key), list(zip(texts, out, strict=True)))
@@ -307,8 +349,10 @@ def create_app(settings: ServeSettings | None = None):
     # -- models, health, metrics -----------------------------------------------------------
     @app.get("/v1/models", tags=["models"])
     async def models(key: ApiKey | None = Depends(caller)):
-        return {"results": [_spec_dict(s) for s in registry.list_models()],
-                "defaults": {lang: api.default_model(lang) for lang in ("en", "zh")}}  # fmt: skip
+        return {
+            "results": [_spec_dict(s) for s in registry.list_models()],
+            "defaults": {lang: api.default_model(lang) for lang in ("en", "zh")},
+        }
 
     @app.get("/healthz", tags=["service"])
     async def healthz():
@@ -380,8 +424,9 @@ def create_app(settings: ServeSettings | None = None):
         job = own_job(job_id, key)
         if job["status"] != "done":
             raise ApiError(409, "not_ready", f"Job {job_id} is {job['status']}.")
-        return FileResponse(job["output_path"], media_type="application/x-ndjson",
-                            filename=f"{job_id}.jsonl")  # fmt: skip
+        return FileResponse(
+            job["output_path"], media_type="application/x-ndjson", filename=f"{job_id}.jsonl"
+        )
 
     @app.delete("/v1/jobs/{job_id}", tags=["jobs"])
     async def delete_job(job_id: str, key: ApiKey | None = Depends(caller)):

@@ -58,14 +58,28 @@ class JobRunner:
             self.results / (job_id + ".jsonl"),
         )
 
-    def submit(self, job_id: str, key_id: str | None, filename: str, src: Path, out: Path,
-               params: dict[str, Any]) -> dict:  # fmt: skip
-        self.store.add_job({
-            "id": job_id, "created": time.time(), "key_id": key_id, "status": "queued",
-            "filename": Path(filename).name[:200], "input_path": str(src),
-            "output_path": str(out), "params": json.dumps(params),
-            "rows_total": count_rows(src),
-        })  # fmt: skip
+    def submit(
+        self,
+        job_id: str,
+        key_id: str | None,
+        filename: str,
+        src: Path,
+        out: Path,
+        params: dict[str, Any],
+    ) -> dict:
+        self.store.add_job(
+            {
+                "id": job_id,
+                "created": time.time(),
+                "key_id": key_id,
+                "status": "queued",
+                "filename": Path(filename).name[:200],
+                "input_path": str(src),
+                "output_path": str(out),
+                "params": json.dumps(params),
+                "rows_total": count_rows(src),
+            }
+        )
         self._pool.submit(self._run, job_id)
         return self.store.get_job(job_id, any_key=True)
 
@@ -83,23 +97,35 @@ class JobRunner:
         self.store.update_job(job_id, status="running")
         try:
             summary = run_batch(
-                BatchJob(job["input_path"], job["output_path"], model=params["model"],
-                         language=params["language"], text_col=params["text_col"],
-                         id_col=params.get("id_col"), model_options=self.model_options),
+                BatchJob(
+                    job["input_path"],
+                    job["output_path"],
+                    model=params["model"],
+                    language=params["language"],
+                    text_col=params["text_col"],
+                    id_col=params.get("id_col"),
+                    model_options=self.model_options,
+                ),
                 progress=False,
                 log=lambda m: None,
-            )  # fmt: skip
+            )
         except AffectError as exc:
             self.store.update_job(job_id, status="failed", error=str(exc), finished=time.time())
             return
         except Exception as exc:  # never let a job kill the worker; the message is kept
-            self.store.update_job(job_id, status="failed", error=f"internal error: {exc!r}",
-                                  finished=time.time())  # fmt: skip
+            self.store.update_job(
+                job_id, status="failed", error=f"internal error: {exc!r}", finished=time.time()
+            )
             return
         if self.store.get_job(job_id, any_key=True) is None:
             return  # deleted while running
-        self.store.update_job(job_id, status="done", rows_done=summary.rows,
-                              errors=summary.errors, finished=time.time())  # fmt: skip
+        self.store.update_job(
+            job_id,
+            status="done",
+            rows_done=summary.rows,
+            errors=summary.errors,
+            finished=time.time(),
+        )
 
     def progress(self, job: dict) -> dict:
         """The job as the API shows it, with live progress while it runs."""

@@ -24,11 +24,14 @@ class _Histogram:
         self.sum += v
 
 
+def _escape(v: str) -> str:
+    return v.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+
+
 def _labels(d: dict[str, str]) -> str:
     if not d:
         return ""
-    inner = ",".join(f'{k}="{str(v).replace(chr(92), chr(92) * 2).replace(chr(34), chr(92) + chr(34))}"'
-                     for k, v in sorted(d.items()))  # fmt: skip
+    inner = ",".join(f'{k}="{_escape(str(v))}"' for k, v in sorted(d.items()))
     return "{" + inner + "}"
 
 
@@ -58,25 +61,33 @@ class Metrics:
     def render(self) -> str:
         out = []
         with self._lock:
-            out += ["# HELP affectkit_requests_total HTTP requests by route, method and status.",
-                    "# TYPE affectkit_requests_total counter"]  # fmt: skip
+            out += [
+                "# HELP affectkit_requests_total HTTP requests by route, method and status.",
+                "# TYPE affectkit_requests_total counter",
+            ]
             for (route, method, status), n in sorted(self.requests.items()):
                 lab = _labels({"route": route, "method": method, "status": status})
                 out.append(f"affectkit_requests_total{lab} {n}")
-            out += ["# HELP affectkit_request_seconds Request latency.",
-                    "# TYPE affectkit_request_seconds histogram"]  # fmt: skip
+            out += [
+                "# HELP affectkit_request_seconds Request latency.",
+                "# TYPE affectkit_request_seconds histogram",
+            ]
             for route, h in sorted(self.latency.items()):
                 out += _hist_lines("affectkit_request_seconds", h, {"route": route})
-            out += ["# HELP affectkit_batch_size Texts per model call (micro-batches).",
-                    "# TYPE affectkit_batch_size histogram"]  # fmt: skip
+            out += [
+                "# HELP affectkit_batch_size Texts per model call (micro-batches).",
+                "# TYPE affectkit_batch_size histogram",
+            ]
             out += _hist_lines("affectkit_batch_size", self.batch, {})
             out += [
                 "# HELP affectkit_texts_total Texts analysed.",
                 "# TYPE affectkit_texts_total counter",
                 f"affectkit_texts_total {self.texts}",
             ]
-            out += ["# HELP affectkit_model_load_seconds Time to load each model at start-up.",
-                    "# TYPE affectkit_model_load_seconds gauge"]  # fmt: skip
+            out += [
+                "# HELP affectkit_model_load_seconds Time to load each model at start-up.",
+                "# TYPE affectkit_model_load_seconds gauge",
+            ]
             for model, s in sorted(self.model_load.items()):
                 out.append(f"affectkit_model_load_seconds{_labels({'model': model})} {s:.4f}")
         return "\n".join(out) + "\n"

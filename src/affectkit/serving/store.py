@@ -146,10 +146,14 @@ class Store:
             (key_id, limit, offset),
         )
         return [
-            {"id": r["id"], "created": r["created"], "text": r["text"],
-             "result": json.loads(r["result"])}
+            {
+                "id": r["id"],
+                "created": r["created"],
+                "text": r["text"],
+                "result": json.loads(r["result"]),
+            }
             for r in rows
-        ]  # fmt: skip
+        ]
 
     def delete_item(self, key_id: str | None, item_id: str) -> bool:
         with self._lock:
