@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench install clean
+.PHONY: run demo test lint bench install clean chromium
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -15,16 +15,24 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-# Until the HTTP service lands, `make run` is a short CLI demo on English and Chinese text.
+# The service with its playground page on http://127.0.0.1:8000/ (API docs at /docs), with its
+# SQLite store, uploads and job results in ./data. Ctrl-C stops it.
 run: $(STAMP)
+	$(BIN)/affectkit serve --host 127.0.0.1 --port 8000 --data-dir data
+
+# A short CLI tour (no service).
+demo: $(STAMP)
 	$(BIN)/affectkit models
 	$(BIN)/affectkit analyze --explain "I absolutely love this phone, but the battery is NOT great :(" \
 		"The movie wasn't bad at all!" "这家酒店服务很好，但是房间太小了。" "今天真开心😊" "Сегодня хороший день"
 	$(BIN)/affectkit analyze --model text-emotion-en --explain "Thank you so much, this made my day!"
-	$(BIN)/affectkit analyze --model lexicon-en "The staff were friendly but the room was NOT clean :("
-	$(BIN)/affectkit analyze --json "Best. Day. Ever!!!"
 
-test: $(STAMP)
+# Debian's chromium drives the playground's browser test (Playwright's own download fails offline).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
+
+test: $(STAMP) chromium
 	HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 $(BIN)/ruff check src tests bench
 	HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 $(BIN)/python -m pytest -q
 
@@ -32,4 +40,4 @@ bench: $(STAMP)
 	$(BIN)/python bench/text_lexicon.py
 
 clean:
-	rm -rf $(VENV) build src/*.egg-info .pytest_cache .ruff_cache
+	rm -rf $(VENV) build src/*.egg-info .pytest_cache .ruff_cache data

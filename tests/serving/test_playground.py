@@ -1,0 +1,64 @@
+"""The playground page in a real headless Chromium (Debian's, driven by Playwright)."""
+
+import os
+import shutil
+
+import pytest
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not os.path.exists(CHROMIUM):
+        if os.environ.get("CI") == "true":
+            pytest.fail("chromium is missing: `make test` installs Debian's chromium package")
+        pytest.skip("chromium is not installed (make test installs it)")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
+        yield b
+        b.close()
+
+
+def test_analyse_a_sentence_and_see_label_scores_and_highlighted_evidence(
+    browser, make_server, tmp_path
+):
+    url, _ = make_server(preload=("lexicon-en", "lexicon-zh"))
+    page = browser.new_page()
+    page.goto(url + "/")
+    assert page.title() == "affectkit playground"
+    page.wait_for_selector("#model option[value='lexicon-en']", state="attached")
+    page.select_option("#model", "lexicon-en")
+    page.fill("#input", "I absolutely love this phone, the screen is wonderful!")
+    page.click("#go")
+    page.wait_for_selector(".result")
+    label = page.inner_text(".result .label")
+    assert label.startswith("positive")
+    marks = page.locator(".result mark").all_inner_texts()
+    assert "love" in marks and "wonderful" in marks  # the words behind the decision
+    assert page.locator(".result .bar").count() == 3  # negative / neutral / positive
+    page.screenshot(path=str(tmp_path / "playground.png"), full_page=True)
+    assert (tmp_path / "playground.png").stat().st_size > 5000
+    # Chinese, routed by language
+    page.select_option("#model", "auto")
+    page.fill("#input", "这家酒店服务很好，很满意！")
+    page.click("#go")
+    page.wait_for_function("document.querySelector('.result .label').dataset.label === 'positive'")
+    assert "zh" in page.inner_text(".result .muted")
+
+
+def test_upload_a_csv_and_download_the_results(browser, make_server, tmp_path):
+    url, _ = make_server()
+    src = tmp_path / "small.csv"
+    src.write_text('text\ngreat hotel\nterrible food\n""\n', encoding="utf-8")
+    page = browser.new_page()
+    page.goto(url + "/")
+    page.set_input_files("#file", str(src))
+    page.click("#upload")
+    page.wait_for_selector("#download", timeout=30_000)
+    assert "done: 3 rows" in page.inner_text("#jobstatus")
+    with page.expect_download() as dl:
+        page.click("#download")
+    lines = open(dl.value.path(), encoding="utf-8").read().splitlines()
+    assert len(lines) == 3
