@@ -75,26 +75,44 @@ def main(argv=None) -> int:
     dev = args.data / "text/sst2/dev.csv"
     systems = []
     for bb in args.backbones:
-        systems.append((f"few-shot mode, {bb} (contrastive pairs + logistic head)",
-                        {"backbone": bb, "fewshot": True}))  # fmt: skip
-        systems.append((f"frozen {bb} + logistic regression (no pairs)",
-                        {"backbone": bb, "fewshot": True, "pair_iterations": 0}))  # fmt: skip
+        systems.append(
+            (
+                f"few-shot mode, {bb} (contrastive pairs + logistic head)",
+                {"backbone": bb, "fewshot": True},
+            )
+        )
+        systems.append(
+            (
+                f"frozen {bb} + logistic regression (no pairs)",
+                {"backbone": bb, "fewshot": True, "pair_iterations": 0},
+            )
+        )
     systems.append(("tfidf n-grams + logistic regression", {"backbone": "tfidf", "min_df": 1}))
     scores: dict[str, list[float]] = {name: [] for name, _ in systems}
     seconds: dict[str, list[float]] = {name: [] for name, _ in systems}
     for seed in args.seeds:
         for name, opts in systems:
             out = tmp / f"{abs(hash(name))}-{seed}"
-            cfg = TrainingConfig(data=[str(pool)], max_rows_per_label=args.shots, seed=seed,
-                                 batch_size=16, lr=2e-5, threads=args.threads,
-                                 output=str(out), name="fewshot@1", **opts)  # fmt: skip
+            cfg = TrainingConfig(
+                data=[str(pool)],
+                max_rows_per_label=args.shots,
+                seed=seed,
+                batch_size=16,
+                lr=2e-5,
+                threads=args.threads,
+                output=str(out),
+                name="fewshot@1",
+                **opts,
+            )
             t0 = time.time()
             train(cfg, progress=False, log=lambda m: None)
             seconds[name].append(time.time() - t0)
             r = evaluate(str(out), dev, input_col="text", model_options={"threads": args.threads})
             scores[name].append(r["accuracy"])
-            log(f"seed {seed} | {name}: SST-2 dev accuracy {r['accuracy']:.4f} "
-                f"({seconds[name][-1]:.0f}s)")  # fmt: skip
+            log(
+                f"seed {seed} | {name}: SST-2 dev accuracy {r['accuracy']:.4f} "
+                f"({seconds[name][-1]:.0f}s)"
+            )
     lines = [
         f"SST-2 dev accuracy (n=872) after training on {args.shots} examples per class drawn "
         f"from SST-2 training sentences; mean ± sd over seeds {args.seeds}:",
@@ -104,8 +122,10 @@ def main(argv=None) -> int:
     ]
     for name, _ in systems:
         a = np.array(scores[name])
-        lines.append(f"| {name} | {a.mean():.4f} | {a.std():.4f} | {a.min():.4f} | "
-                     f"{a.max():.4f} | {np.mean(seconds[name]):.0f} |")  # fmt: skip
+        lines.append(
+            f"| {name} | {a.mean():.4f} | {a.std():.4f} | {a.min():.4f} | "
+            f"{a.max():.4f} | {np.mean(seconds[name]):.0f} |"
+        )
     lines.append(
         f"\nOne run of `python bench/fewshot.py --threads {args.threads}` on {platform.machine()}, "
         f"Python {platform.python_version()}."

@@ -1,0 +1,194 @@
+"""Load test of the HTTP service: micro-batching on vs off, several concurrency levels.
+
+    python bench/load.py [--model text-sentiment-en] [--levels 1 8 32] [--duration 60]
+                         [--threads 1] [--window-ms 5]
+
+For each mode (micro-batching on, then off) a fresh `affectkit serve` starts as its own process
+on 127.0.0.1 with API keys required and one key without a rate limit. An asyncio client (a
+second process: this one) keeps N requests in flight, each one text (SST-2 dev sentences, in
+turn) to `POST /v1/analyze`, for `--duration` seconds per level, and records every latency and
+every non-200 answer (a 429 counts as an error). Reported: requests/s, p50/p95/p99 latency,
+errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import csv
+import json
+import os
+import platform
+import re
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+EXE = Path(sys.executable).with_name("affectkit")
+
+
+def log(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(model: str, microbatch: bool, threads: int, window_ms: float, data: Path):
+    env = {**os.environ, "AFFECTKIT_THREADS": str(threads), "HF_HUB_OFFLINE": "1"}
+    out = subprocess.run(
+        [str(EXE), "keys", "create", "load", "--unlimited", "--data-dir", str(data)],
+        check=True,
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    key = re.search(r"(ak_\S+)", out.stdout).group(1)
+    port = free_port()
+    cmd = [
+        str(EXE),
+        "serve",
+        "--port",
+        str(port),
+        "--data-dir",
+        str(data),
+        "--require-keys",
+        "--preload",
+        model,
+        "--batch-window-ms",
+        str(window_ms),
+        "--log-level",
+        "warning",
+    ]
+    if not microbatch:
+        cmd.append("--no-microbatch")
+    proc = subprocess.Popen(cmd, env=env)
+    import httpx
+
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        try:
+            if httpx.get(url + "/healthz", timeout=1).status_code == 200:
+                return proc, url, key
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    proc.kill()
+    raise RuntimeError("the service did not start")
+
+
+async def run_level(
+    url: str, key: str, model: str, texts: list[str], concurrency: int, duration: float
+) -> dict:
+    import httpx
+
+    latencies: list[float] = []
+    errors: dict[str, int] = {}
+    stop = time.perf_counter() + duration
+    counter = iter(range(10**12))
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(
+        base_url=url, timeout=60, limits=limits, headers={"Authorization": f"Bearer {key}"}
+    ) as client:
+
+        async def worker():
+            while time.perf_counter() < stop:
+                text = texts[next(counter) % len(texts)]
+                t0 = time.perf_counter()
+                try:
+                    r = await client.post("/v1/analyze", json={"text": text, "model": model})
+                    ok = r.status_code == 200
+                    reason = str(r.status_code)
+                except httpx.HTTPError as exc:
+                    ok, reason = False, type(exc).__name__
+                if ok:
+                    latencies.append(time.perf_counter() - t0)
+                else:
+                    errors[reason] = errors.get(reason, 0) + 1
+
+        t_start = time.perf_counter()
+        await asyncio.gather(*[worker() for _ in range(concurrency)])
+        elapsed = time.perf_counter() - t_start
+    lat = np.array(latencies) * 1000
+    return {
+        "concurrency": concurrency,
+        "requests": len(latencies),
+        "per_second": len(latencies) / elapsed,
+        "p50_ms": float(np.percentile(lat, 50)) if len(lat) else None,
+        "p95_ms": float(np.percentile(lat, 95)) if len(lat) else None,
+        "p99_ms": float(np.percentile(lat, 99)) if len(lat) else None,
+        "errors": sum(errors.values()),
+        "error_kinds": errors,
+    }
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--data", type=Path, default=ROOT.parent / "shared/data")
+    ap.add_argument("--model", default="text-sentiment-en")
+    ap.add_argument("--levels", type=int, nargs="+", default=[1, 8, 32])
+    ap.add_argument("--duration", type=float, default=60.0)
+    ap.add_argument("--threads", type=int, default=1, help="model threads in the service")
+    ap.add_argument("--window-ms", type=float, default=5.0)
+    ap.add_argument("--out", type=Path, default=ROOT / "bench/results")
+    args = ap.parse_args(argv)
+    with (args.data / "text/sst2/dev.csv").open(encoding="utf-8", newline="") as f:
+        texts = [r["text"] for r in csv.DictReader(f)]
+    rows = []
+    for microbatch in (True, False):
+        data = Path(tempfile.mkdtemp(prefix="affectkit-load-"))
+        proc, url, key = start_server(args.model, microbatch, args.threads, args.window_ms, data)
+        try:
+            for level in args.levels:
+                r = asyncio.run(run_level(url, key, args.model, texts, level, args.duration))
+                r["microbatch"] = microbatch
+                rows.append(r)
+                log(
+                    f"micro-batching {'on ' if microbatch else 'off'} x{level}: "
+                    f"{r['per_second']:.1f} req/s, p50 {r['p50_ms']:.0f} ms, p95 "
+                    f"{r['p95_ms']:.0f} ms, p99 {r['p99_ms']:.0f} ms, errors {r['errors']}"
+                )
+        finally:
+            proc.terminate()
+            proc.wait(timeout=30)
+    lines = [
+        f"`{args.model}` behind `affectkit serve` on 127.0.0.1 ({args.threads} model thread(s), "
+        f"window {args.window_ms:g} ms), one text per request, {args.duration:g} s per level:",
+        "",
+        "| micro-batching | concurrent clients | requests/s | p50 ms | p95 ms | p99 ms | errors |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in rows:
+        lines.append(
+            f"| {'on' if r['microbatch'] else 'off'} | {r['concurrency']} | "
+            f"{r['per_second']:.1f} | {r['p50_ms']:.0f} | {r['p95_ms']:.0f} | "
+            f"{r['p99_ms']:.0f} | {r['errors']} |"
+        )
+    on = {r["concurrency"]: r["per_second"] for r in rows if r["microbatch"]}
+    off = {r["concurrency"]: r["per_second"] for r in rows if not r["microbatch"]}
+    top = max(args.levels)
+    lines.append(
+        f"\nAt {top} clients micro-batching serves {on[top] / off[top]:.2f}x the "
+        f"requests/s. One run of `python bench/load.py --duration {args.duration:g}` on "
+        f"{platform.machine()}, {os.cpu_count()} cores."
+    )
+    table = "\n".join(lines)
+    print(table)
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "load.md").write_text(table + "\n", encoding="utf-8")
+    (args.out / "load.json").write_text(json.dumps(rows, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
