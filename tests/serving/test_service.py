@@ -212,3 +212,20 @@ def test_concurrent_requests_are_micro_batched_and_metrics_say_so(make_server):
     assert 1 <= count < 24  # fewer model calls than requests
     assert 'affectkit_requests_total{method="POST",route="/v1/analyze",status="200"} 24' in text
     assert "affectkit_model_load_seconds" in text and "affectkit_request_seconds_bucket" in text
+
+
+def test_a_truncated_upload_creates_no_job(make_server):
+    url, settings = make_server()
+    body = (
+        b'--XyZ\r\nContent-Disposition: form-data; name="file"; filename="a.csv"\r\n'
+        b"Content-Type: text/csv\r\n\r\ntext\ngood\nbad\n"
+    )  # no closing boundary
+    with socket.create_connection((settings.host, settings.port)) as s:
+        s.sendall(
+            b"POST /v1/jobs HTTP/1.1\r\nHost: x\r\n"
+            b"Content-Type: multipart/form-data; boundary=XyZ\r\n"
+            b"Content-Length: 100000\r\n\r\n" + body
+        )
+    with Client(url) as c:
+        assert c.health()["status"] == "ok"
+        assert c.jobs() == []
