@@ -134,3 +134,39 @@ def test_logits_match_analyze(sentiment):
     assert model.analyze(["A wonderful film."])[0].raw["labels"]["positive"] == pytest.approx(
         p[0, model.labels.index("positive")], abs=1e-6
     )
+
+
+def test_a_saved_multiclass_model_predicts_as_trained(tmp_path):
+    """scikit-learn may hand back Fortran-ordered coefficients; the folder must keep the values."""
+    rows = [
+        ("I am so happy today", "joy"),
+        ("what a great gift, thank you", "joy"),
+        ("this makes me furious", "anger"),
+        ("I hate this, so angry", "anger"),
+        ("I miss her so much, crying", "sadness"),
+        ("so sad and lonely tonight", "sadness"),
+    ]
+    data = tmp_path / "emo.csv"
+    with data.open("w", encoding="utf-8", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["text", "label"])
+        for _ in range(4):
+            w.writerows(rows)
+    from affectkit.training.trainer import train
+
+    res = train(
+        TrainingConfig(
+            data=[str(data)],
+            backbone="tfidf",
+            min_df=1,
+            val_ratio=0.25,
+            output=str(tmp_path / "m"),
+            name="emo@1",
+        ),
+        log=lambda m: None,
+    )
+    model = registry.load(str(tmp_path / "m"))
+    assert model.coef.flags["C_CONTIGUOUS"]
+    preds = [r.label for r in model.analyze([t for t, _ in rows])]
+    assert preds == [lab for _, lab in rows]
+    assert res.metrics["accuracy"] == 1.0

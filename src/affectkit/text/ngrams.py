@@ -252,9 +252,10 @@ class NgramAnalyzer:
         self.languages = config.languages
         self.vocab = list(vocab)
         self.index = {f: i for i, f in enumerate(self.vocab)}
-        self.idf = idf.astype(np.float32)
-        self.coef = coef.astype(np.float32)  # (L, V)
-        self.intercept = intercept.astype(np.float32)  # (L,)
+        # C order: safetensors writes the raw buffer (scikit-learn's coef_ may be Fortran-ordered)
+        self.idf = np.ascontiguousarray(idf, dtype=np.float32)
+        self.coef = np.ascontiguousarray(coef, dtype=np.float32)  # (L, V)
+        self.intercept = np.ascontiguousarray(intercept, dtype=np.float32)  # (L,)
         self.plan = LabelPlan.from_config(config)  # duck-typed: same label fields
         self._gate_language = all(code in SUPPORTED for code in self.languages)
 
