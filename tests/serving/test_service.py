@@ -229,3 +229,35 @@ def test_a_truncated_upload_creates_no_job(make_server):
     with Client(url) as c:
         assert c.health()["status"] == "ok"
         assert c.jobs() == []
+
+
+def test_jobs_left_unfinished_by_a_stopped_service_resume_at_start_up(make_server, tmp_path):
+    from affectkit.serving.jobs import JobRunner
+
+    data = tmp_path / "data-restart"
+    store = Store(data / "affectkit.sqlite3")
+    runner = JobRunner(store, data)
+    job_id, src, out = runner.new_job_paths("left.csv")
+    src.write_text("text\ngood\nbad\nfine\n", encoding="utf-8")
+    store.add_job(
+        {
+            "id": job_id,
+            "created": 0.0,
+            "key_id": None,
+            "status": "running",
+            "filename": "left.csv",
+            "input_path": str(src),
+            "output_path": str(out),
+            "params": json.dumps(
+                {"text_col": "text", "id_col": None, "model": "lexicon-en", "language": "auto"}
+            ),
+            "rows_total": 3,
+        }
+    )
+    runner.close()
+    store.close()
+    url, _ = make_server(data_dir=data)
+    with Client(url) as c:
+        job = c.wait_job(job_id, timeout=30)
+        assert job["status"] == "done" and job["rows_done"] == 3
+        assert [r["label"] for r in c.job_results(job_id)][:2] == ["positive", "negative"]
