@@ -13,6 +13,7 @@ its actors afresh, so the model loads once per worker per chunk.
 from __future__ import annotations
 
 import json
+import logging
 import os
 from typing import Any
 
@@ -61,6 +62,7 @@ def run_batch_ray(
     if not ray.is_initialized():
         ray.init(address=os.environ.get("RAY_ADDRESS"), include_dashboard=False,
                  log_to_driver=False, configure_logging=False)  # fmt: skip
+    logging.getLogger("ray.data").setLevel(logging.WARNING)  # our progress bar is the report
     ctx = ray.data.DataContext.get_current()
     ctx.execution_options.preserve_order = True
     ctx.enable_progress_bars = False
