@@ -184,6 +184,8 @@ def create_app(settings: ServeSettings | None = None):
     jobs = JobRunner(store, settings.data_dir, settings.model_options)
     limiter = _RateLimiter()
 
+    model_options = {"batch_size": settings.model_batch_size, **settings.model_options}
+
     def run_analysis(key, texts):
         model, language, explain = key
         return api.analyze(
@@ -191,7 +193,7 @@ def create_app(settings: ServeSettings | None = None):
             model=model,
             language=language,
             errors="flag",
-            model_options=settings.model_options,
+            model_options=model_options,
             explain=explain,
         )
 
@@ -208,7 +210,7 @@ def create_app(settings: ServeSettings | None = None):
     async def lifespan(app):
         for name in _preload_names(settings.preload):
             t0 = time.perf_counter()
-            analyzer = api.get_analyzer(name, **settings.model_options)
+            analyzer = api.get_analyzer(name, **model_options)
             if hasattr(analyzer, "load"):
                 analyzer.load()
             analyzer.analyze(["warm-up"] if "en" in getattr(analyzer, "languages", ()) else ["好"])
