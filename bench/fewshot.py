@@ -13,7 +13,7 @@ Each model is scored with `affectkit evaluate` on SST-2 dev (872 sentences). The
 mean and standard deviation over seeds.
 
 SST-2's training file also holds every phrase of the treebank; the draw is from its complete
-sentences (rows whose text is also a sentence of SST-5 train), as in SetFit's SST-2 few-shot
+sentences (rows whose text, lower-cased, is a sentence of SST-5 train), as in SetFit's SST-2 few-shot
 setup, since a user labels whole texts.
 """
 
@@ -40,7 +40,7 @@ def log(msg: str) -> None:
 def sentences(data: Path, folder: Path) -> Path:
     """SST-2 training rows that are whole sentences (also in SST-5 train), as a CSV."""
     with (data / "text/sst5/train.csv").open(encoding="utf-8", newline="") as f:
-        full = {r["text"] for r in csv.DictReader(f)}
+        full = {r["text"].lower() for r in csv.DictReader(f)}  # SST-2 is lower-cased
     out = folder / "sst2_train_sentences.csv"
     with (
         (data / "text/sst2/train.csv").open(encoding="utf-8", newline="") as f,

@@ -34,8 +34,11 @@ def test_lexicon_cli_is_fast_and_torch_free():
 def test_table_output_shows_label_and_evidence():
     p = cli("analyze", "--model", "lexicon-en", "The staff were rude")
     assert "negative" in p.stdout and "rude(" in p.stdout
-    p = cli("analyze", "The staff were rude", "服务非常好")
+    p = cli("analyze", "--model", "lexicon-zh", "服务非常好")
     assert "positive" in p.stdout and "好(" in p.stdout
+    p = cli("analyze", "The staff were rude", "服务非常好")  # each language's default model
+    lines = p.stdout.splitlines()
+    assert " en  negative" in lines[0] and " zh  positive" in lines[2]
 
 
 def test_file_in_jsonl_out_one_row_per_input(tmp_path, fixtures):
