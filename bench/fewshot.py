@@ -13,8 +13,8 @@ Each model is scored with `affectkit evaluate` on SST-2 dev (872 sentences). The
 mean and standard deviation over seeds.
 
 SST-2's training file also holds every phrase of the treebank; the draw is from its complete
-sentences (rows whose text, lower-cased, is a sentence of SST-5 train), as in SetFit's SST-2 few-shot
-setup, since a user labels whole texts.
+sentences (rows whose text is, lower-cased, a sentence of SST-5 train), as in SetFit's SST-2
+few-shot setup, since a user labels whole texts.
 """
 
 from __future__ import annotations
