@@ -221,6 +221,19 @@ def run_batch(
         if prev:
             log(f"{state.path} belongs to another job: starting afresh")
     resumed = done
+
+    def record(*, finished: bool) -> None:  # rows and output bytes so far: where a rerun resumes
+        state.save(
+            {
+                "version": STATE_VERSION,
+                "job": fp,
+                "rows": done,
+                "errors": errors,
+                "bytes": nbytes,
+                "done": finished,
+            }
+        )
+
     analyze = analyze_chunk or (
         lambda chunk: analyze_records(
             chunk,
@@ -261,16 +274,7 @@ def run_batch(
                 )
                 nbytes = sink.append(fmt, chunk, results)
                 done += len(chunk)
-                state.save(
-                    {
-                        "version": STATE_VERSION,
-                        "job": fp,
-                        "rows": done,
-                        "errors": errors,
-                        "bytes": nbytes,
-                        "done": False,
-                    }
-                )
+                record(finished=False)
                 if bar is not None:
                     bar.update(len(chunk))
         finally:
@@ -279,16 +283,7 @@ def run_batch(
             sink.close()
         if fmt == "parquet":
             _join_parts(parts, out)
-        state.save(
-            {
-                "version": STATE_VERSION,
-                "job": fp,
-                "rows": done,
-                "errors": errors,
-                "bytes": nbytes,
-                "done": True,
-            }
-        )
+        record(finished=True)
     except OSError as exc:
         raise StorageError(
             f"Cannot write {out}: {exc}. Free some space (or choose another output) and run the "

@@ -28,7 +28,13 @@ C_GRID = (1.0, 3.0, 0.3, 10.0, 0.1, 30.0)
 def train_ngram(cfg: TrainingConfig, *, log: Callable[[str], None]):
     from affectkit.text import ngrams
     from affectkit.training.calibration import ece, fit_temperature, softmax
-    from affectkit.training.trainer import TrainResult, _task_of, _tune_thresholds, load_splits
+    from affectkit.training.trainer import (
+        TrainResult,
+        _canonical_map,
+        _task_of,
+        _tune_thresholds,
+        load_splits,
+    )
 
     linear_model = require("sklearn.linear_model", "train")
     t_start = time.time()
@@ -115,13 +121,7 @@ def train_ngram(cfg: TrainingConfig, *, log: Callable[[str], None]):
         rep["ece"] = ece(softmax(z, temperature).max(1), correct)
     log("validation report:\n" + format_report(rep))
 
-    from affectkit.labels import DATASET_MAPS, canonical
-
-    if cfg.canonical is not None:
-        table = DATASET_MAPS[cfg.canonical]
-        canon = {lab: table[lab] for lab in labels if lab in table}
-    else:
-        canon = {lab: m for lab in labels if (m := canonical(lab)) is not None}
+    canon = _canonical_map(cfg, labels)
     validation = {
         "split": "validation (carved from the training data)",
         **{

@@ -671,7 +671,6 @@ def _save(cfg, out, *, encoder, head, tokenizer, labels, rep, history, summary, 
     `encoder_file`: a path relative to the folder of an encoder delta written already (heads of
     a multi-task run share ``../encoder.safetensors``); None writes ``encoder.safetensors``.
     """
-    from affectkit.labels import DATASET_MAPS, canonical
     from affectkit.text import model as tm
 
     out = Path(out)
@@ -679,11 +678,7 @@ def _save(cfg, out, *, encoder, head, tokenizer, labels, rep, history, summary, 
     if encoder_file is None:
         encoder_file = "encoder.safetensors"
         _save_encoder(encoder, frozen, out / encoder_file)
-    if cfg.canonical is not None:
-        table = DATASET_MAPS[cfg.canonical]
-        canon = {lab: table[lab] for lab in labels if lab in table}
-    else:
-        canon = {lab: c for lab in labels if (c := canonical(lab)) is not None}
+    canon = _canonical_map(cfg, labels)
     metrics = {
         "split": split,
         "n": rep["n"],
@@ -734,6 +729,16 @@ def _save(cfg, out, *, encoder, head, tokenizer, labels, rep, history, summary, 
         for entry in history:
             f.write(json.dumps(entry) + "\n")
     return out
+
+
+def _canonical_map(cfg: TrainingConfig, labels: list[str]) -> dict[str, str]:
+    """Model label -> canonical name: the recipe's dataset map, else spelling synonyms."""
+    from affectkit.labels import DATASET_MAPS, canonical
+
+    if cfg.canonical is not None:
+        table = DATASET_MAPS[cfg.canonical]
+        return {lab: table[lab] for lab in labels if lab in table}
+    return {lab: c for lab in labels if (c := canonical(lab)) is not None}
 
 
 def _task_of(canon: dict, labels: list[str]) -> str:
