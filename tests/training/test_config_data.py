@@ -80,3 +80,24 @@ def test_stratified_split_keeps_every_class_and_is_seeded():
     assert len(held) == 20 and len(rest) == 80
     assert sum(e.labels == ("b",) for e in held) == 5
     assert [e.text for e in D.stratified_split(ex, 0.2, seed=1)[1]] == [e.text for e in held]
+
+
+def test_validation_never_holds_a_training_text(tmp_path):
+    # the same sentence in two files (as SST-5 sentences recur among SST-2's phrases)
+    a = tmp_path / "a.csv"
+    b = tmp_path / "b.csv"
+    a.write_text("text,label\n" + "".join(f"Sentence {i},pos\n" for i in range(20)))
+    b.write_text("text,label\n" + "".join(f"sentence  {i},pos\nother {i},neg\n" for i in range(20)))
+    from affectkit.training.trainer import load_splits
+
+    cfg = TrainingConfig(data=[str(a), str(b)], val_ratio=0.3, seed=3)
+    train, val, labels, skipped = load_splits(cfg, log=lambda m: None)
+    seen = {" ".join(e.text.lower().split()) for e in train}
+    assert val and not any(" ".join(e.text.lower().split()) in seen for e in val)
+    assert skipped["validation: text also in training data"] > 0
+    assert len(train) == 60 - round(20 * 0.3) - round(40 * 0.3)  # training keeps every row
+
+    # validation given as a file that repeats the training data: nothing left, a clear error
+    cfg = TrainingConfig(data=[str(a)], validation_data=str(a))
+    with pytest.raises(InvalidInputError, match="also appear in the training data"):
+        load_splits(cfg, log=lambda m: None)

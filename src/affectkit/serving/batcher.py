@@ -5,7 +5,9 @@ future. One worker per key takes the first waiting request, then keeps taking re
 `window_ms` (or until `max_batch` texts), runs the analysis once on a worker thread (so the
 event loop keeps serving) and hands each request its slice of the results. A transformer model
 runs one padded forward pass per length-sorted batch, so 32 one-text requests cost about one
-32-text pass instead of 32 passes.
+32-text pass instead of 32 passes. The window only applies while there is company: when a
+key's previous batch held a single request, the next batch takes just what queued meanwhile and
+runs at once, so a lone client pays no window delay.
 
 With micro-batching off, every request runs on its own, one at a time on the same worker thread
 (the fair baseline: the same threads, the same model).
@@ -49,6 +51,7 @@ class MicroBatcher:
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="affectkit-infer")
         self._queues: dict[Key, asyncio.Queue] = {}
         self._workers: list[asyncio.Task] = []
+        self._last_batch: dict[Key, int] = {}  # requests in each key's previous batch
 
     async def submit(self, key: Key, texts: Sequence[Any]) -> list[Any]:
         loop = asyncio.get_running_loop()
@@ -65,11 +68,21 @@ class MicroBatcher:
 
     async def _worker(self, key: Key, queue: asyncio.Queue) -> None:
         loop = asyncio.get_running_loop()
+        last_n = self._last_batch
         while True:
             first = await queue.get()
             batch, n = [first], len(first.texts)
             deadline = loop.time() + self.window
             while n < self.max_batch:
+                if self.window <= 0 or last_n.get(key, 0) <= 1:
+                    # no company last time (or no window): take only what queued while the
+                    # last batch ran, so a lone client never waits for the window
+                    if queue.empty():
+                        break
+                    item = queue.get_nowait()
+                    batch.append(item)
+                    n += len(item.texts)
+                    continue
                 timeout = deadline - loop.time()
                 if timeout <= 0 and queue.empty():
                     break
@@ -83,6 +96,7 @@ class MicroBatcher:
                     break
                 batch.append(item)
                 n += len(item.texts)
+            last_n[key] = len(batch)
             live = [p for p in batch if not p.future.done()]  # a client may have gone
             if not live:
                 continue

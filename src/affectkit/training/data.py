@@ -155,6 +155,24 @@ def stratified_split(
     return rest, held
 
 
+def _norm(text: str) -> str:
+    return " ".join(text.lower().split())
+
+
+def drop_seen(held: Sequence[Example], train: Sequence[Example]) -> tuple[list[Example], int]:
+    """`held` without the examples whose text (lower-cased, whitespace-collapsed) is also in
+    `train`, and how many were dropped.
+
+    Training mixes overlap (SST-2's phrases include most SST-5 sentences; hotel reviews recur
+    across Chinese corpora), so a random split leaves copies of training texts in validation,
+    which inflates the early-stopping metric and makes temperature scaling fit an overconfident
+    model too gently. The training side keeps every row.
+    """
+    seen = {_norm(ex.text) for ex in train}
+    kept = [ex for ex in held if _norm(ex.text) not in seen]
+    return kept, len(held) - len(kept)
+
+
 def label_set(examples: Sequence[Example], given: Sequence[str] | None) -> list[str]:
     found = sorted({label for ex in examples for label in ex.labels})
     if given is None:

@@ -89,6 +89,15 @@ def load_splits(cfg: TrainingConfig, log: Callable[[str], None] = _log):
         train = examples
     else:
         train, val = D.stratified_split(examples, cfg.val_ratio, cfg.seed)
+    val, leaked = D.drop_seen(val, train)
+    if leaked and not val:
+        raise InvalidInputError(
+            f"All {leaked:,} validation texts also appear in the training data, so nothing is "
+            f"left to early-stop on. Give validation_data with texts the training files lack."
+        )
+    if leaked:
+        skipped["validation: text also in training data"] += leaked
+        log(f"  {leaked:,} validation examples left out: their text is also in the training data")
     labels = D.label_set(train, cfg.labels)
     unknown = sorted({lab for ex in val for lab in ex.labels} - set(labels))
     if unknown:
