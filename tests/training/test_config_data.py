@@ -91,7 +91,7 @@ def test_validation_never_holds_a_training_text(tmp_path):
     from affectkit.training.trainer import load_splits
 
     cfg = TrainingConfig(data=[str(a), str(b)], val_ratio=0.3, seed=3)
-    train, val, labels, skipped = load_splits(cfg, log=lambda m: None)
+    train, val, _, skipped = load_splits(cfg, log=lambda m: None)
     seen = {" ".join(e.text.lower().split()) for e in train}
     assert val and not any(" ".join(e.text.lower().split()) in seen for e in val)
     assert skipped["validation: text also in training data"] > 0
