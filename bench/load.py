@@ -1,7 +1,7 @@
 """Load test of the HTTP service: micro-batching on vs off, several concurrency levels.
 
     python bench/load.py [--model text-sentiment-en] [--levels 1 8 32] [--duration 60]
-                         [--threads 1] [--window-ms 5]
+                         [--threads 1] [--window-ms 5] [--backend torch|onnx|onnx-int8]
 
 For each mode (micro-batching on, then off) a fresh `affectkit serve` starts as its own process
 on 127.0.0.1 with API keys required and one key without a rate limit. An asyncio client (a
@@ -43,7 +43,9 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(model: str, microbatch: bool, threads: int, window_ms: float, data: Path):
+def start_server(
+    model: str, microbatch: bool, threads: int, window_ms: float, data: Path, backend: str | None
+):
     env = {**os.environ, "AFFECTKIT_THREADS": str(threads), "HF_HUB_OFFLINE": "1"}
     out = subprocess.run(
         [str(EXE), "keys", "create", "load", "--unlimited", "--data-dir", str(data)],
@@ -71,6 +73,8 @@ def start_server(model: str, microbatch: bool, threads: int, window_ms: float, d
     ]
     if not microbatch:
         cmd.append("--no-microbatch")
+    if backend:
+        cmd += ["--backend", backend]
     proc = subprocess.Popen(cmd, env=env)
     import httpx
 
@@ -180,6 +184,7 @@ def main(argv=None) -> int:
     ap.add_argument("--duration", type=float, default=60.0)
     ap.add_argument("--threads", type=int, default=1, help="model threads in the service")
     ap.add_argument("--window-ms", type=float, default=5.0)
+    ap.add_argument("--backend", choices=("torch", "onnx", "onnx-int8"), help="model backend")
     ap.add_argument("--out", type=Path, default=ROOT / "bench/results")
     args = ap.parse_args(argv)
     with (args.data / "text/sst2/dev.csv").open(encoding="utf-8", newline="") as f:
@@ -187,7 +192,9 @@ def main(argv=None) -> int:
     rows = []
     for microbatch in (True, False):
         data = Path(tempfile.mkdtemp(prefix="affectkit-load-"))
-        proc, url, key = start_server(args.model, microbatch, args.threads, args.window_ms, data)
+        proc, url, key = start_server(
+            args.model, microbatch, args.threads, args.window_ms, data, args.backend
+        )
         try:
             for level in args.levels:
                 r = asyncio.run(run_level(url, key, args.model, texts, level, args.duration))
@@ -202,7 +209,8 @@ def main(argv=None) -> int:
             proc.terminate()
             proc.wait(timeout=30)
     lines = [
-        f"`{args.model}` behind `affectkit serve` on 127.0.0.1 ({args.threads} model thread(s), "
+        f"`{args.model}` ({args.backend or 'torch'}) behind `affectkit serve` on 127.0.0.1 "
+        f"({args.threads} model thread(s), "
         f"window {args.window_ms:g} ms), one text per request, {args.duration:g} s per level:",
         "",
         "| micro-batching | concurrent clients | requests/s | p50 ms | p95 ms | p99 ms | errors "
@@ -218,15 +226,20 @@ def main(argv=None) -> int:
     on = {r["concurrency"]: r["per_second"] for r in rows if r["microbatch"]}
     off = {r["concurrency"]: r["per_second"] for r in rows if not r["microbatch"]}
     top = max(args.levels)
+    flags = f" --backend {args.backend}" if args.backend else ""
+    if args.levels != [1, 8, 32]:
+        flags += " --levels " + " ".join(map(str, args.levels))
     lines.append(
         f"\nAt {top} clients micro-batching serves {on[top] / off[top]:.2f}x the "
-        f"requests/s. One run of `python bench/load.py --threads {args.threads}` on "
+        f"requests/s. One run of `python bench/load.py --threads {args.threads}{flags}` on "
         f"{platform.machine()}, {os.cpu_count()} cores."
     )
     table = "\n".join(lines)
     print(table)
     args.out.mkdir(parents=True, exist_ok=True)
     stem = "load" if args.threads == 1 else f"load_{args.threads}threads"
+    if args.backend:
+        stem += f"_{args.backend}"
     (args.out / f"{stem}.md").write_text(table + "\n", encoding="utf-8")
     (args.out / f"{stem}.json").write_text(json.dumps(rows, indent=2) + "\n")
     return 0
