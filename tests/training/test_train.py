@@ -143,6 +143,25 @@ def test_recalibrate_rebuilds_the_validation_split_from_the_recipe(trained):
     assert config["temperature"] == pytest.approx(r["temperature"])
 
 
+def test_recalibrate_covers_texts_that_analyze_would_flag(trained, tmp_path):
+    # validation texts in a script the model does not cover (emoji-only posts, Chinese) are
+    # still validation examples: analyze() flags them, calibration must still use them
+    import shutil
+
+    from affectkit.training.trainer import recalibrate
+
+    folder = tmp_path / "m"
+    shutil.copytree(trained.path, folder)
+    data = tmp_path / "other.csv"
+    rows = [f"太好了{i} 😀,positive\n太差了{i} 😡,negative\n" for i in range(8)]
+    data.write_text("text,label\n" + "".join(rows), encoding="utf-8")
+    config = json.loads((folder / "config.json").read_text())
+    config["training"]["config"]["data"] = [str(data)]
+    (folder / "config.json").write_text(json.dumps(config))
+    r = recalibrate(folder, log=lambda m: None)
+    assert r["n"] == 4 and r["temperature"] > 0
+
+
 def test_init_from_continues_a_trained_model(trained, tmp_path, fixtures):
     from affectkit.training.trainer import train
 

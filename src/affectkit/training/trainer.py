@@ -782,10 +782,11 @@ def recalibrate(folder: str | Path, *, threads: int | None = 1, log=_log) -> dic
     _, val, labels, _ = load_splits(cfg, log=lambda m: None)
     if labels != config["labels"]:
         raise InvalidInputError(f"The rebuilt label set {labels} differs from {config['labels']}.")
-    analyzer = TextModelAnalyzer.from_pretrained(folder, threads=threads)
-    probs = np.array(
-        [[r.raw["labels"][lab] for lab in labels] for r in analyzer.analyze([e.text for e in val])]
-    )
+    analyzer = TextModelAnalyzer.from_pretrained(folder, threads=threads).load()
+    # the model's own probabilities for every validation text, past the language gate of
+    # analyze() (a Weibo post of emoji only is still a validation example)
+    probs = np.stack([out.probs for out in analyzer._infer([e.text for e in val])])
+    probs = probs[:, [analyzer.config.labels.index(lab) for lab in labels]]
     logits = np.log(probs.clip(1e-12)) * float(config.get("temperature") or 1.0)
     y = np.array([labels.index(e.labels[0]) for e in val])
     t = fit_temperature(logits, y)
