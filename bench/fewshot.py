@@ -126,8 +126,10 @@ def main(argv=None) -> int:
             f"| {name} | {a.mean():.4f} | {a.std():.4f} | {a.min():.4f} | "
             f"{a.max():.4f} | {np.mean(seconds[name]):.0f} |"
         )
+    flags = "" if args.backbones == ["minilm", "e5"] else " --backbones " + " ".join(args.backbones)
     lines.append(
-        f"\nOne run of `python bench/fewshot.py --threads {args.threads}` on {platform.machine()}, "
+        f"\nOne run of `python bench/fewshot.py{flags} --threads {args.threads}` on "
+        f"{platform.machine()}, "
         f"Python {platform.python_version()}."
     )
     table = "\n".join(lines)
