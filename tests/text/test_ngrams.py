@@ -150,8 +150,8 @@ def test_a_saved_multiclass_model_predicts_as_trained(tmp_path):
     with data.open("w", encoding="utf-8", newline="") as f:
         w = csv.writer(f)
         w.writerow(["text", "label"])
-        for _ in range(4):
-            w.writerows(rows)
+        for i in range(4):  # distinct texts: validation never repeats a training text
+            w.writerows((f"{text} {'!' * i}", label) for text, label in rows)
     from affectkit.training.trainer import train
 
     res = train(
