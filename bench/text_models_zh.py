@@ -213,7 +213,7 @@ def write_cards(s_dev: dict, e_dev: dict) -> None:
         data_terms={
             "ChnSentiCorp (Tan Songbo)": "Chinese hotel/product/book reviews released for "
             "research without an explicit licence; cite the source.",
-            "ChnSentiCorp_htl_all, waimai_10k, online_shopping_10_cats": "collected and "
+            "ChnSentiCorp_htl_all, online_shopping_10_cats": "collected and "
             "redistributed by the ChineseNlpCorpus project for research; no explicit licence.",
         },
         rebuild="affectkit train recipes/text-sentiment-zh.toml  (then " + cmd + ")",
@@ -222,7 +222,7 @@ def write_cards(s_dev: dict, e_dev: dict) -> None:
         limitations=[
             "Binary: there is no neutral class, so factual text gets a polarity (check "
             "`confidence` and the `uncertain` flag).",
-            "Reviews (hotels, products, books, food delivery); Weibo-style posts are out of "
+            "Reviews (hotels, products, books); Weibo-style posts are out of "
             "domain.",
             f"Training texts were cut to their first {recipe['max_length']} tokens; longer "
             "texts are split by sentence at inference (window 128 tokens) and the parts "
