@@ -73,17 +73,11 @@ class MicroBatcher:
             first = await queue.get()
             batch, n = [first], len(first.texts)
             deadline = loop.time() + self.window
+            # no company last time (or no window): take only what queued while the last batch
+            # ran, so a lone client never waits for the window
+            greedy = self.window <= 0 or last_n.get(key, 0) <= 1
             while n < self.max_batch:
-                if self.window <= 0 or last_n.get(key, 0) <= 1:
-                    # no company last time (or no window): take only what queued while the
-                    # last batch ran, so a lone client never waits for the window
-                    if queue.empty():
-                        break
-                    item = queue.get_nowait()
-                    batch.append(item)
-                    n += len(item.texts)
-                    continue
-                timeout = deadline - loop.time()
+                timeout = 0.0 if greedy else deadline - loop.time()
                 if timeout <= 0 and queue.empty():
                     break
                 try:
