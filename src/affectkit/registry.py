@@ -105,6 +105,7 @@ def load(name: str, **kwargs) -> Analyzer:
 FOLDER_KINDS: dict[str, str] = {
     "text-classifier": "affectkit.text.model:TextModelAnalyzer.from_pretrained",
     "text-ngram-linear": "affectkit.text.ngrams:NgramAnalyzer.from_pretrained",
+    "text-ensemble": "affectkit.text.ensemble:EnsembleAnalyzer.from_pretrained",
 }
 
 

@@ -31,6 +31,9 @@ def test_chinese_and_mixed_text_go_to_the_trained_model():
     assert all(r.model == "text-sentiment-zh@1" and r.language == "zh" for r in rs)
     assert [r.label for r in rs] == ["positive", "negative", "negative"]
     assert rs[0].polarity["neutral"] == 0.0 and rs[0].score > 0.5
+    # a blend: both members' own verdicts are shown, and the n-gram member's evidence
+    assert set(rs[2].raw["members"]) == {"text-sentiment-zh-e5@1", "text-sentiment-zh-ngram@1"}
+    assert any(e.kind == "ngram" and e.text in "质量太差了" for e in rs[2].evidence)
 
 
 def test_emotion_model_maps_weibo_labels_to_canonical_emotions():

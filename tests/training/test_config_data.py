@@ -74,6 +74,37 @@ def test_multi_label_and_single_class(tmp_path):
         D.label_set(one, None)
 
 
+def test_label_map_folds_a_multi_label_column_into_classes(tmp_path):
+    p = tmp_path / "go.csv"
+    p.write_text(
+        'text,label_names\na,"joy,love"\nb,"joy,anger"\nc,neutral\nd,"surprise,joy"\n'
+        'e,surprise\nf,"joy,neutral"\n'
+    )
+    fold = {"joy": "positive", "love": "positive", "anger": "negative", "surprise": "ambiguous"}
+    ds = D.read_file(
+        p, "text", "label_names", multi_label=False, label_map=fold, drop_labels=["ambiguous"]
+    )
+    assert [(e.text, e.labels) for e in ds.examples] == [
+        ("a", ("positive",)),  # both map to positive
+        ("c", ("neutral",)),  # unmapped labels stay as they are
+        ("d", ("positive",)),  # a label mapped into drop_labels is ignored while others remain
+    ]
+    assert ds.skipped == {"labels map to different classes": 2, "label 'ambiguous' left out": 1}
+
+
+def test_label_cols_name_a_column_per_file(tmp_path):
+    from affectkit.training.trainer import load_splits
+
+    a, b = tmp_path / "a.csv", tmp_path / "b.csv"
+    a.write_text("text,label\n" + "".join(f"good {i},pos\nbad {i},neg\n" for i in range(5)))
+    b.write_text("text,stars\n" + "".join(f"great {i},pos\nawful {i},neg\n" for i in range(5)))
+    cfg = TrainingConfig(data=[str(a), str(b)], label_cols={str(b): "stars"}, val_ratio=0.2)
+    train, val, labels, _ = load_splits(cfg, log=lambda m: None)
+    assert labels == ["neg", "pos"] and len(train) + len(val) == 20
+    with pytest.raises(InvalidInputError, match="label_cols names files that are not in `data`"):
+        TrainingConfig(data=[str(a)], label_cols={"c.csv": "stars"})
+
+
 def test_stratified_split_keeps_every_class_and_is_seeded():
     ex = [D.Example(str(i), ("a" if i % 4 else "b",), "f") for i in range(100)]
     rest, held = D.stratified_split(ex, 0.2, seed=1)

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from affectkit import registry
+from affectkit.errors import InvalidInputError
 from affectkit.training.config import TrainingConfig
 
 pytestmark = pytest.mark.slow
@@ -232,3 +233,24 @@ def test_a_full_disk_is_a_clear_error_and_the_rerun_resumes(tmp_path, fixtures, 
     train(cfg, progress=False, log=logs.append)
     assert any("resuming from" in m for m in logs)
     assert (tmp_path / "m" / "config.json").is_file()
+
+
+def test_compress_halves_the_layers_and_remeasures_validation(trained, tmp_path):
+    import shutil
+
+    from affectkit.training.compress import compress
+
+    folder = tmp_path / "m"
+    shutil.copytree(trained.path, folder)
+    before = registry.load(str(folder)).analyze(["A wonderful, moving film."])[0]
+    r = compress(str(folder), log=lambda m: None)
+    assert r["changed"] and r["after"] < 0.6 * r["before"]
+    config = json.loads((folder / "config.json").read_text())
+    assert config["training"]["config"]["weights_dtype"] == "int8"
+    assert config["validation"]["n"] == config["training"]["validation_examples"] == 12
+    after = registry.load(str(folder)).analyze(["A wonderful, moving film."])[0]
+    assert after.label == before.label
+    assert after.confidence == pytest.approx(before.confidence, abs=0.05)
+    assert compress(str(folder), log=lambda m: None)["changed"] is False  # already int8
+    with pytest.raises(InvalidInputError, match="not a transformer model folder"):
+        compress("lexicon-en", log=lambda m: None)

@@ -12,7 +12,9 @@ import sys
 from affectkit.cli import (
     analyze,
     batch,
+    blend,
     calibrate,
+    compress,
     drift,
     embed,
     evaluate,
@@ -31,6 +33,8 @@ COMMANDS = {
     "train": train,
     "export": export,
     "calibrate": calibrate,
+    "blend": blend,
+    "compress": compress,
     "embed": embed,
     "drift": drift,
     "models": models,

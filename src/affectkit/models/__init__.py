@@ -26,7 +26,7 @@ def _sizes(*fns):
 
 
 def _folder_size(name: str):
-    return lambda: sum(p.stat().st_size for p in (_HERE / name).glob("*") if p.is_file())
+    return lambda: sum(p.stat().st_size for p in (_HERE / name).rglob("*") if p.is_file())
 
 
 _HERE = Path(__file__).resolve().parent
@@ -36,9 +36,9 @@ def _shipped_loader(folder: str):
     def load(**options):
         """Registry loader of a shipped model folder (options: backend, quantize, cache_dir,
         threads)."""
-        from affectkit.text.model import TextModelAnalyzer
+        from affectkit.registry import load_folder
 
-        return TextModelAnalyzer.from_pretrained(_HERE / folder, **options)
+        return load_folder(_HERE / folder, **options)
 
     return load
 
@@ -92,8 +92,8 @@ _register_shipped(
     "text-sentiment-zh",
     "sentiment",
     ("negative", "positive"),
-    "multilingual-e5-small (top 6 layers fine-tuned) on ChnSentiCorp and Chinese hotel, "
-    "food-delivery and shopping reviews; calibrated",
+    "multilingual-e5-small (fine-tuned) on ChnSentiCorp and Chinese hotel and shopping "
+    "reviews, blended with a character n-gram model; calibrated",
     languages=("zh",),
 )
 _register_shipped(

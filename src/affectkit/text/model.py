@@ -918,7 +918,12 @@ class TextModelAnalyzer:
                 f"{path} is missing: config.json says the fine-tuned encoder layers are there. "
                 f"Copy the whole model folder."
             )
-        state = require("safetensors.torch", "models").load_file(str(path))
+        from affectkit.text.packing import unpack
+
+        try:
+            state = unpack(require("safetensors.torch", "models").load_file(str(path)))
+        except ValueError as exc:  # damaged or half-written file
+            raise ModelLoadError(f"Cannot read {path}: {exc}") from None
         own = encoder.state_dict()
         unknown = sorted(set(state) - set(own))
         if unknown:
@@ -1370,6 +1375,18 @@ class TextModelAnalyzer:
                         out = _DocOut(w @ chunk, chunk, out.chunk_spans, out.chunk_tokens)
                     rows[i] = m._result(text, lang, out, summarise(out.probs, m.plan), (), None)
         return results  # type: ignore[return-value]
+
+    def predict_proba(self, texts: Sequence[Any]) -> np.ndarray:
+        """Label probabilities (N, L) in `labels` order, temperature applied, for every text:
+        no language gate and no flags (blank text gets the model's prior-like output). For
+        calibration and ensembles; `analyze` is the user-facing call."""
+        if isinstance(texts, (str, bytes)):
+            raise InvalidInputError("predict_proba() takes a sequence of texts. Wrap it: [text].")
+        cleaned = [clean_text(x, i) for i, x in enumerate(texts)]
+        self.load()
+        if not cleaned:
+            return np.zeros((0, len(self.labels)))
+        return np.stack([out.probs for out in self._infer(cleaned)])
 
     def embed(self, texts: Sequence[Any]) -> np.ndarray:
         """Pooled encoder output (N, H), float32. Long texts: token-weighted mean over chunks

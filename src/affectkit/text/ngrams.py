@@ -298,6 +298,21 @@ class NgramAnalyzer:
             out[i] = self.coef[:, idx] @ val + self.intercept
         return out
 
+    def load(self) -> NgramAnalyzer:
+        """Nothing to do (the weights load with the folder); the analyzers share this call."""
+        return self
+
+    def predict_proba(self, texts: Sequence[Any]) -> np.ndarray:
+        """Label probabilities (N, L), temperature applied, for every text (no language gate)."""
+        if isinstance(texts, (str, bytes)):
+            raise InvalidInputError("predict_proba() takes a sequence of texts. Wrap it: [text].")
+        cleaned = [clean_text(x, i) for i, x in enumerate(texts)]
+        return activate(
+            self.logits(cleaned),
+            multi_label=self.config.multi_label,
+            temperature=self.config.temperature,
+        )
+
     def analyze(self, batch: Sequence[Any], *, explain: bool = True) -> list[AffectResult]:
         """One result per input, in order; evidence = the strongest n-grams (always given)."""
         del explain  # evidence is free here

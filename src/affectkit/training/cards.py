@@ -37,9 +37,11 @@ def write_card(
     folder = Path(folder)
     config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
     metrics = json.loads((folder / "metrics.json").read_text(encoding="utf-8"))
-    training = config.get("training", {})
-    cfg = training.get("config", {})
     val = config.get("validation", {})
+    if config.get("affectkit_kind") == "text-ensemble":
+        model_lines, training_lines = _ensemble_lines(folder, config)
+    else:
+        model_lines, training_lines = _classifier_lines(config)
     lines = [
         f"# {config['name']}",
         "",
@@ -49,34 +51,11 @@ def write_card(
         "",
         f"- Labels: {', '.join(config['labels'])} ({config['task']}"
         f"{', multi-label' if config.get('multi_label') else ''})",
-        f"- Encoder: `{config['encoder']['source']}` "
-        f"({ENCODERS.get(config['encoder']['source'], 'a user encoder')}), "
-        f"{config['encoder']['pooling']} pooling, window {config['encoder']['max_length']} tokens "
-        f"(longer texts are split by sentence and aggregated); fine-tuned layers in "
-        f"`{config['encoder'].get('weights')}` (fp16)"
-        + (f", the lowest {cfg['freeze_layers']} layers frozen" if cfg.get("freeze_layers") else "")
-        + ", word embeddings frozen and read from the package.",
-        f"- Head: {config['head']['type']}, dropout {config['head']['dropout']}; "
-        + (
-            "per-label thresholds tuned on the validation split."
-            if config.get("multi_label")
-            else f"temperature {_fmt(config.get('temperature', 1.0))} (fitted on the validation "
-            "split)."
-        ),
+        *model_lines,
         "",
         "## Training",
         "",
-        f"- Data: {', '.join(Path(p).as_posix() for p in cfg.get('data', []))}",
-        f"- {training.get('train_examples', '?'):,} training / "
-        f"{training.get('validation_examples', '?'):,} validation examples (validation carved "
-        f"from the training files, stratified, seed {cfg.get('seed')}); left out: "
-        f"{training.get('left_out') or 'nothing'}",
-        f"- Recipe: AdamW lr {cfg.get('lr')} (head {cfg.get('head_lr')}), weight decay "
-        f"{cfg.get('weight_decay')}, warm-up {cfg.get('warmup_ratio')}, "
-        f"batch {cfg.get('batch_size')}, "
-        f"{cfg.get('epochs')} epochs max, early stopping on validation {cfg.get('metric')} "
-        f"(patience {cfg.get('patience')}), max length {cfg.get('max_length')}; "
-        f"{training.get('steps', '?')} steps in {training.get('seconds', 0) / 60:.0f} min on CPU.",
+        *training_lines,
         f"- Rebuild: `{rebuild}`",
         "",
         "## Figures",
@@ -115,3 +94,81 @@ def write_card(
     path = folder / "MODEL_CARD.md"
     path.write_text("\n".join(lines), encoding="utf-8")
     return path
+
+
+def _classifier_lines(config: dict, indent: str = "") -> tuple[list[str], list[str]]:
+    """(model, training) bullet lines of a transformer text classifier's config."""
+    training = config.get("training", {})
+    cfg = training.get("config", {})
+    enc = config["encoder"]
+    model = [
+        f"{indent}- Encoder: `{enc['source']}` ({ENCODERS.get(enc['source'], 'a user encoder')}), "
+        f"{enc['pooling']} pooling, window {enc['max_length']} tokens (longer texts are split by "
+        f"sentence and aggregated); fine-tuned layers in `{enc.get('weights')}` (fp16)"
+        + (f", the lowest {cfg['freeze_layers']} layers frozen" if cfg.get("freeze_layers") else "")
+        + ", word embeddings frozen and read from the package.",
+        f"{indent}- Head: {config['head']['type']}, dropout {config['head']['dropout']}; "
+        + (
+            "per-label thresholds tuned on the validation split."
+            if config.get("multi_label")
+            else f"temperature {_fmt(config.get('temperature', 1.0))} (fitted on the validation "
+            "split)."
+        ),
+    ]
+    train = [
+        f"{indent}- Data: {', '.join(Path(p).as_posix() for p in cfg.get('data', []))}",
+        f"{indent}- {training.get('train_examples', '?'):,} training / "
+        f"{training.get('validation_examples', '?'):,} validation examples (validation carved "
+        f"from the training files, stratified, seed {cfg.get('seed')}); left out: "
+        f"{training.get('left_out') or 'nothing'}",
+        f"{indent}- Recipe: AdamW lr {cfg.get('lr')} (head {cfg.get('head_lr')}), weight decay "
+        f"{cfg.get('weight_decay')}, warm-up {cfg.get('warmup_ratio')}, "
+        f"batch {cfg.get('batch_size')}, "
+        f"{cfg.get('epochs')} epochs max, early stopping on validation {cfg.get('metric')} "
+        f"(patience {cfg.get('patience')}), max length {cfg.get('max_length')}; "
+        f"{training.get('steps', '?')} steps in {training.get('seconds', 0) / 60:.0f} min on CPU.",
+    ]
+    return model, train
+
+
+def _ensemble_lines(folder: Path, config: dict) -> tuple[list[str], list[str]]:
+    """(model, training) bullet lines of a blend (affectkit.text.ensemble) and its members."""
+    members = config["members"]
+    val = config.get("validation", {})
+    alone = val.get("members_alone", {}).get("accuracy", {})
+    blend = config.get("training", {}).get("blend", {})
+    terms = " + ".join(f"{m['weight']:.2f} x log p(`{m['folder']}/`)" for m in members)
+    model = [
+        f"- A blend of {len(members)} members (`affectkit.text.ensemble`): "
+        f"p = softmax(({terms}) / T), T = {_fmt(config.get('temperature', 1.0))}; the weights "
+        f"(grid step 0.05, best validation {blend.get('metric', 'accuracy')}) and T were fitted "
+        f"on the validation split of the first member. Each member folder also loads on its own."
+    ]
+    train: list[str] = []
+    for m in members:
+        sub = json.loads((folder / m["folder"] / "config.json").read_text(encoding="utf-8"))
+        acc = alone.get(sub["name"])
+        model.append(
+            f"- `{m['folder']}/`: {sub['name']}"
+            + (f", validation accuracy alone {acc:.4f}" if acc is not None else "")
+        )
+        if sub.get("affectkit_kind") == "text-ngram-linear":
+            feats = sub.get("features", {})
+            nval = sub.get("validation", {})
+            model.append(
+                f"  - TF-IDF word {feats.get('word')} and character {feats.get('char')} n-grams "
+                f"(sublinear tf), logistic regression C={nval.get('C')} chosen on validation."
+            )
+            ntrain = sub.get("training", {})
+            train.append(
+                f"- `{m['folder']}/`: {ntrain.get('train_examples', '?'):,} texts: the first "
+                f"member's training split plus "
+                + (", ".join(Path(p).as_posix() for p in blend.get("extra_data", [])) or "nothing")
+                + " (without the validation texts and repeats); "
+                f"{ntrain.get('seconds', 0):.0f} s on CPU."
+            )
+        else:
+            sub_model, sub_train = _classifier_lines(sub, indent="  ")
+            model += sub_model
+            train += [f"- `{m['folder']}/`:", *sub_train]
+    return model, train

@@ -25,7 +25,7 @@ TASKS = ("single", "multi")
 METRICS = ("macro_f1", "accuracy", "loss")
 # what one head of a multi-task run may set for itself (the encoder and optimiser are shared)
 HEAD_KEYS = {
-    "data", "validation_data", "text_col", "label_col", "task", "label_map", "labels",
+    "data", "validation_data", "text_col", "label_col", "label_cols", "task", "label_map", "labels",
     "canonical", "drop_labels", "max_rows_per_file", "max_rows", "max_rows_per_label",
     "val_ratio", "name", "languages", "loss_weight",
 }  # fmt: skip
@@ -38,8 +38,14 @@ class TrainingConfig:
     validation_data: str | None = None  # else carved from `data` by `val_ratio`
     text_col: str = "text"
     label_col: str = "label"
+    label_cols: dict[str, str] = field(default_factory=dict)  # per file (as written in `data`)
     task: str = "single"  # single-label or multi-label (comma-separated labels)
-    label_map: dict[str, str] = field(default_factory=dict)  # data label -> model label
+    # data label -> model label. In a single-label task it also folds a comma-separated
+    # comma-separated multi-label column into one class when it maps any of a row's labels: the
+    # row gets the class its labels map to (labels mapped into drop_labels are ignored while
+    # others remain; unmapped ones stay as they are); rows whose labels land in different
+    # classes, or only in dropped ones, are left out (counted).
+    label_map: dict[str, str] = field(default_factory=dict)
     labels: list[str] | None = None  # label order; default: sorted labels found in the data
     canonical: str | None = None  # map onto canonical labels: a dataset map of affectkit.labels
     drop_labels: list[str] = field(default_factory=list)  # data labels to leave out (counted)
@@ -57,6 +63,9 @@ class TrainingConfig:
     dropout: float = 0.1
     freeze_embeddings: bool = True  # the word-embedding matrix (half of MiniLM) stays as shipped
     freeze_layers: int = 0  # lowest encoder layers kept frozen
+    weights_dtype: str = (
+        "float16"  # stored trained layers: float16 or int8 (affectkit.text.packing)
+    )
     # multi-task: one encoder, one head per entry, trained together. Each entry overrides the
     # data settings above for its head (data, label_col, task, labels, label_map, canonical...)
     # and may set name and loss_weight; the heads are saved as sub-folders sharing one encoder.
@@ -103,14 +112,16 @@ class TrainingConfig:
                 "A multi-task run (heads) starts from an encoder backbone (minilm or e5); it "
                 "cannot be combined with init_from, fewshot or the tfidf backbone."
             )
-        stray = sorted(set(self.max_rows) - set(self.data))
-        if stray:
-            raise InvalidInputError(f"max_rows names files that are not in `data`: {stray}.")
+        for key in ("max_rows", "label_cols"):
+            stray = sorted(set(getattr(self, key)) - set(self.data))
+            if stray:
+                raise InvalidInputError(f"{key} names files that are not in `data`: {stray}.")
         _choice("backbone", self.backbone, tuple(BACKBONES))
         _choice("task", self.task, TASKS)
         _choice("metric", self.metric, METRICS)
         _choice("head", self.head, ("linear", "mlp"))
         _choice("class_weights", self.class_weights, ("none", "balanced"))
+        _choice("weights_dtype", self.weights_dtype, ("float16", "int8"))
         if self.canonical is not None:
             from affectkit.labels import DATASET_MAPS
 

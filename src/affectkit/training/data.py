@@ -95,6 +95,14 @@ def read_file(
             out.skipped["missing label"] += 1
             continue
         names = [s.strip() for s in str(raw).split(",")] if multi_label else [str(raw).strip()]
+        if not multi_label and names[0] not in label_map and "," in names[0]:
+            parts = [s.strip() for s in names[0].split(",")]
+            if any(s in label_map for s in parts):  # a multi-label column folded into a class
+                mapped = list(dict.fromkeys(label_map.get(s, s) for s in parts))
+                if len(set(mapped) - drop) > 1:
+                    out.skipped["labels map to different classes"] += 1
+                    continue
+                names = [m for m in mapped if m not in drop] or mapped
         names = [label_map.get(s, s) for s in names]
         kept = tuple(dict.fromkeys(s for s in names if s not in drop))
         if len(kept) < len(names):

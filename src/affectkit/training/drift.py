@@ -47,7 +47,7 @@ def profile(results, labels: Sequence[str]) -> dict[str, Any]:
 
 def reference(folder: str | Path, *, threads: int | None = 1) -> dict[str, Any]:
     """The model's profile on its validation split (cached in `reference.json`)."""
-    from affectkit.text.model import TextModelAnalyzer
+    from affectkit.registry import load_folder
     from affectkit.training.config import TrainingConfig
     from affectkit.training.trainer import load_splits
 
@@ -60,7 +60,7 @@ def reference(folder: str | Path, *, threads: int | None = 1) -> dict[str, Any]:
     if not recipe:
         raise InvalidInputError(f"{folder}/config.json has no training recipe to rebuild from.")
     _, val, _, _ = load_splits(TrainingConfig.from_dict(recipe), log=lambda m: None)
-    analyzer = TextModelAnalyzer.from_pretrained(folder, threads=threads)
+    analyzer = load_folder(folder, threads=threads)  # a text classifier, n-gram model or blend
     out = profile(analyzer.analyze([e.text for e in val]), _display_labels(analyzer))
     out["source"] = "validation split of the training recipe"
     cached.write_text(json.dumps(out, indent=2) + "\n")

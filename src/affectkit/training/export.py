@@ -31,16 +31,21 @@ def export(
     """Write `out/model.onnx` and `out/model.int8.onnx`; with `data`, compare the backends."""
     from affectkit.text.model import TextModelAnalyzer
 
-    if registry.is_model_folder(model):
-        folder = Path(model)
-    else:
-        analyzer = registry.load(model)
-        folder = getattr(analyzer, "folder", None)
-        if not isinstance(analyzer, TextModelAnalyzer) or folder is None:
-            raise InvalidInputError(
-                f"{model!r} is not a transformer text model; only those export to ONNX "
-                f"(lexicon analyzers are plain Python)."
-            )
+    analyzer = registry.load(model)
+    folder = getattr(analyzer, "folder", None)
+    members = getattr(analyzer, "members", None)
+    if members is not None:  # a blend: its transformer member is what exports
+        raise InvalidInputError(
+            f"{model!r} is a blend of {[m.name for m in members]}; export its transformer member "
+            f"folder instead: "
+            + ", ".join(str(m.folder) for m in members if isinstance(m, TextModelAnalyzer))
+            + ". The blend runs it on ONNX with backend='onnx'."
+        )
+    if not isinstance(analyzer, TextModelAnalyzer) or folder is None:
+        raise InvalidInputError(
+            f"{model!r} is not a transformer text model; only those export to ONNX "
+            f"(lexicon analyzers are plain Python)."
+        )
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     cache = Path(tempfile.mkdtemp(prefix="affectkit-export-"))

@@ -25,7 +25,9 @@ from affectkit.training.metrics import format_report, multilabel_report, report
 C_GRID = (1.0, 3.0, 0.3, 10.0, 0.1, 30.0)
 
 
-def train_ngram(cfg: TrainingConfig, *, log: Callable[[str], None]):
+def train_ngram(cfg: TrainingConfig, *, log: Callable[[str], None], splits=None):
+    """Train and save the n-gram model of `cfg`. `splits` = (train, validation, labels, skipped)
+    as `load_splits` returns them, when the caller built them (`affectkit blend`)."""
     from affectkit.text import ngrams
     from affectkit.training.calibration import ece, fit_temperature, softmax
     from affectkit.training.trainer import (
@@ -41,7 +43,7 @@ def train_ngram(cfg: TrainingConfig, *, log: Callable[[str], None]):
     out = Path(cfg.output).expanduser()
     out.mkdir(parents=True, exist_ok=True)
     log(f"affectkit train: {cfg.name} (tfidf n-grams + logistic regression) -> {out}")
-    train_ex, val_ex, labels, skipped = load_splits(cfg, log)
+    train_ex, val_ex, labels, skipped = splits if splits is not None else load_splits(cfg, log)
     multi = cfg.task == "multi"
     log(f"  {len(train_ex):,} training / {len(val_ex):,} validation examples, labels {labels}")
     if skipped:

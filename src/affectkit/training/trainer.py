@@ -58,20 +58,21 @@ def load_splits(cfg: TrainingConfig, log: Callable[[str], None] = _log):
         ds = D.read_file(
             path,
             cfg.text_col,
-            cfg.label_col,
+            cfg.label_cols.get(path, cfg.label_col),
             multi_label=multi,
             label_map=cfg.label_map,
             drop_labels=cfg.drop_labels,
         )
         rows = ds.examples
+        short = "/".join(Path(path).parts[-2:])  # sst2/train.csv: file names repeat across sets
         limit = cfg.max_rows.get(path, cfg.max_rows_per_file)
         if limit and len(rows) > limit:
-            skipped[f"{Path(path).name}: subsampled away"] += len(rows) - limit
+            skipped[f"{short}: subsampled away"] += len(rows) - limit
             rows = D.subsample(rows, limit, cfg.seed)
         for reason, n in ds.skipped.items():
-            skipped[f"{Path(path).name}: {reason}"] += n
+            skipped[f"{short}: {reason}"] += n
         counts = dict(Counter(e.labels[0] for e in rows))
-        log(f"  {Path(path).name}: {len(rows):,} examples {counts}")
+        log(f"  {short}: {len(rows):,} examples {counts}")
         examples += rows
     if cfg.max_rows_per_label:
         examples = D.per_label(examples, cfg.max_rows_per_label, cfg.seed)
@@ -530,7 +531,7 @@ def train(cfg: TrainingConfig, *, progress: bool = True, log: Callable[[str], No
     if len(tasks) > 1:  # one encoder file for every head folder
         shared = "../encoder.safetensors"
         try:
-            _save_encoder(encoder, frozen, out / "encoder.safetensors")
+            _save_encoder(encoder, frozen, out / "encoder.safetensors", cfg.weights_dtype)
         except OSError as exc:
             raise _storage_error(out / "encoder.safetensors", exc) from None
     results = []
@@ -657,19 +658,17 @@ def _save_or_explain(*args, **kwargs):
         raise _storage_error(Path(args[1]), exc) from None
 
 
-def _save_encoder(encoder, frozen: set, path: Path) -> None:
-    """The encoder tensors that were trained, fp16 (frozen ones are read from the source)."""
-    import torch
+def _save_encoder(encoder, frozen: set, path: Path, dtype: str = "float16") -> None:
+    """The encoder tensors that were trained, fp16 or int8 (`affectkit.text.packing`); frozen
+    ones are read from the source."""
     from safetensors.torch import save_file
 
+    from affectkit.text.packing import pack
+
     encoder.eval()
-    enc_state = {
-        k: v.detach().to(torch.float16).contiguous()
-        for k, v in encoder.state_dict().items()
-        if k not in frozen
-    }
+    trained = {k: v for k, v in encoder.state_dict().items() if k not in frozen}
     path.parent.mkdir(parents=True, exist_ok=True)
-    save_file(enc_state, str(path), metadata={"format": "pt"})
+    save_file(pack(trained, dtype), str(path), metadata={"format": "pt"})
 
 
 def _save(cfg, out, *, encoder, head, tokenizer, labels, rep, history, summary, frozen,
@@ -686,7 +685,7 @@ def _save(cfg, out, *, encoder, head, tokenizer, labels, rep, history, summary, 
     out.mkdir(parents=True, exist_ok=True)
     if encoder_file is None:
         encoder_file = "encoder.safetensors"
-        _save_encoder(encoder, frozen, out / encoder_file)
+        _save_encoder(encoder, frozen, out / encoder_file, cfg.weights_dtype)
     canon = _canonical_map(cfg, labels)
     metrics = {
         "split": split,
@@ -766,10 +765,12 @@ def recalibrate(folder: str | Path, *, threads: int | None = 1, log=_log) -> dic
 
     The split is rebuilt from the recipe stored in config.json (same files, ratio and seed), so
     it is the split the model was early-stopped on; dev data is never touched. Updates
-    config.json (`temperature`, `validation.ece*`) and metrics.json.
+    config.json (`temperature` and every `validation` figure, measured in this one pass on the
+    stored weights) and metrics.json.
     """
     from affectkit.text.model import TextModelAnalyzer
     from affectkit.training.calibration import ece, fit_temperature, softmax
+    from affectkit.training.metrics import report
 
     folder = Path(folder)
     config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
@@ -782,21 +783,34 @@ def recalibrate(folder: str | Path, *, threads: int | None = 1, log=_log) -> dic
     _, val, labels, _ = load_splits(cfg, log=lambda m: None)
     if labels != config["labels"]:
         raise InvalidInputError(f"The rebuilt label set {labels} differs from {config['labels']}.")
-    analyzer = TextModelAnalyzer.from_pretrained(folder, threads=threads).load()
+    analyzer = TextModelAnalyzer.from_pretrained(folder, threads=threads)
     # the model's own probabilities for every validation text, past the language gate of
     # analyze() (a Weibo post of emoji only is still a validation example)
-    probs = np.stack([out.probs for out in analyzer._infer([e.text for e in val])])
+    probs = analyzer.predict_proba([e.text for e in val])
     probs = probs[:, [analyzer.config.labels.index(lab) for lab in labels]]
     logits = np.log(probs.clip(1e-12)) * float(config.get("temperature") or 1.0)
     y = np.array([labels.index(e.labels[0]) for e in val])
     t = fit_temperature(logits, y)
     correct = logits.argmax(1) == y
     before, after = ece(softmax(logits).max(1), correct), ece(softmax(logits, t).max(1), correct)
-    log(f"temperature {t:.3f}: validation ECE {before:.4f} -> {after:.4f} (n={len(y)})")
-    config["temperature"] = t
-    config.setdefault("validation", {}).update(
-        {"temperature": t, "ece_before_scaling": before, "ece": after}
+    rep = report(y, logits.argmax(1), labels)
+    log(
+        f"temperature {t:.3f}: validation ECE {before:.4f} -> {after:.4f}, accuracy "
+        f"{rep['accuracy']:.4f}, macro-F1 {rep['macro_f1']:.4f} (n={len(y)})"
     )
+    config["temperature"] = t
+    # every validation figure from this one pass, so they describe the same weights and split
+    config.setdefault("validation", {}).update(
+        {
+            **{k: rep[k] for k in ("n", "accuracy", "macro_f1", "macro_recall", "micro_f1")},
+            "per_class": rep["per_class"],
+            "temperature": t,
+            "ece_before_scaling": before,
+            "ece": after,
+        }
+    )
+    config["validation"].pop("loss", None)  # from the training run, not remeasured here
+    config.setdefault("training", {})["validation_examples"] = len(y)
     (folder / "config.json").write_text(json.dumps(config, indent=2, ensure_ascii=False) + "\n")
     metrics_path = folder / "metrics.json"
     metrics = json.loads(metrics_path.read_text()) if metrics_path.is_file() else {}
