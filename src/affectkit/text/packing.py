@@ -38,8 +38,10 @@ def pack(state: Mapping[str, Any], dtype: str = "float16") -> dict[str, Any]:
             q = torch.round(w / scale[:, None]).clamp_(-127, 127).to(torch.int8)
             out[key] = q.contiguous()
             out[key + SCALE_SUFFIX] = scale.contiguous()
-        else:
+        elif t.is_floating_point():
             out[key] = t.to(torch.float16).contiguous()
+        else:  # integer buffers (position ids) as they are
+            out[key] = t.contiguous()
     return out
 
 
@@ -57,7 +59,7 @@ def unpack(stored: Mapping[str, Any]) -> dict[str, Any]:
                 raise ValueError(f"{key} is int8 but {key + SCALE_SUFFIX} is missing.")
             out[key] = t.float() * scale.float()[:, None]
         else:
-            out[key] = t.float()
+            out[key] = t.float() if t.is_floating_point() else t
     return out
 
 

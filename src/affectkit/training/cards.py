@@ -104,7 +104,8 @@ def _classifier_lines(config: dict, indent: str = "") -> tuple[list[str], list[s
     model = [
         f"{indent}- Encoder: `{enc['source']}` ({ENCODERS.get(enc['source'], 'a user encoder')}), "
         f"{enc['pooling']} pooling, window {enc['max_length']} tokens (longer texts are split by "
-        f"sentence and aggregated); fine-tuned layers in `{enc.get('weights')}` (fp16)"
+        f"sentence and aggregated); fine-tuned layers in `{enc.get('weights')}` "
+        f"({'int8, one scale per row' if cfg.get('weights_dtype') == 'int8' else 'fp16'})"
         + (f", the lowest {cfg['freeze_layers']} layers frozen" if cfg.get("freeze_layers") else "")
         + ", word embeddings frozen and read from the package.",
         f"{indent}- Head: {config['head']['type']}, dropout {config['head']['dropout']}; "

@@ -527,6 +527,11 @@ def train(cfg: TrainingConfig, *, progress: bool = True, log: Callable[[str], No
     # -- restore best, final report per head, save ---------------------------------------------
     if best_state is not None:
         module.load_state_dict(best_state, strict=False)
+    if cfg.weights_dtype == "int8":  # round now, so the figures below describe the stored weights
+        from affectkit.text.packing import pack, unpack
+
+        trained = {k: v for k, v in encoder.state_dict().items() if k not in frozen}
+        encoder.load_state_dict(unpack(pack(trained, "int8")), strict=False)
     shared = None
     if len(tasks) > 1:  # one encoder file for every head folder
         shared = "../encoder.safetensors"
@@ -598,6 +603,10 @@ def _init_from(cfg: TrainingConfig, labels: list[str], log):
     from affectkit.text.model import TextModelAnalyzer
 
     base = registry.load(cfg.init_from)
+    tuned = [m for m in getattr(base, "members", ()) if isinstance(m, TextModelAnalyzer)]
+    if tuned:  # a blend: continue its transformer member (blend the result again if wanted)
+        log(f"  {base.name} is a blend: continuing its transformer member {tuned[0].name}")
+        base = tuned[0]
     if not isinstance(base, TextModelAnalyzer):
         raise InvalidInputError(
             f"init_from={cfg.init_from!r} is not a transformer text model; give a model folder or "
