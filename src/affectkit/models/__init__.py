@@ -79,7 +79,8 @@ _register_shipped(
     "text-sentiment-en",
     "sentiment",
     POLARITIES,
-    "MiniLM-L6 fine-tuned on SST-2, SST-5 (3 classes) and IMDB; calibrated",
+    "multilingual-e5-small (top 9 layers fine-tuned) on SST-2, SST-5 (3 classes), IMDB, "
+    "GoEmotions folded into sentiment and TweetEval emotion tweets; calibrated",
 )
 _register_shipped(
     "text-emotion-en",
