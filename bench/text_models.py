@@ -392,6 +392,15 @@ def write_card(dev_metrics: dict) -> None:
         f"{dev('TweetEval', 'ece'):.3f} on TweetEval, against {val['ece']:.3f} on the "
         "validation split the temperature was fitted on (mostly short SST-2 phrases).",
     ]
+    rows = json.loads((ROOT / "bench/results/text_models.json").read_text())["accuracy"]
+    tweets = {r["system"]: r["macro_f1"] for r in rows if r["dataset"].startswith("TweetEval")}
+    ours, lex = tweets.get("text-sentiment-en@1 (PyTorch)"), tweets.get("lexicon-en@1")
+    if ours is not None and lex is not None and lex > ours:
+        limitations.append(
+            f"On tweets (TweetEval sentiment) the tuned lexicon `lexicon-en` is more accurate "
+            f"(macro-F1 {lex:.2f} vs {ours:.2f} in the same bench run): the model rarely calls "
+            "a tweet neutral. Prefer `--model lexicon-en` for social-media posts."
+        )
     if "goemotions" in sets:
         limitations.append(
             "GoEmotions' labels were folded into sentiment with the GoEmotions paper's grouping "

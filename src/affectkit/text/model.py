@@ -52,6 +52,7 @@ import hashlib
 import json
 import logging
 import os
+import re
 import shutil
 import tempfile
 import threading
@@ -95,7 +96,11 @@ MAX_CHUNKS_IN_RAW = 50  # per-chunk details kept in raw["chunks"]
 EXPLAIN_MAX_WORDS = 64  # occlusion costs one forward pass per word
 EXPLAIN_TOP_K = 10  # evidence items kept per result
 ONNX_OPSET = 17
-EXPORT_RECIPE = "1"  # part of the ONNX cache key: bump when the exported graph changes
+EXPORT_RECIPE = "2"  # part of the ONNX cache key: bump when the exported graph changes
+# int8 leaves the feed-forward down-projections in fp32: their inputs (GELU outputs) carry
+# outliers that per-tensor activation quantisation rounds badly. On the 12-layer e5 model this
+# keeps SST-2 dev within 0.3 point of fp32, against 1.8 points lost quantising every MatMul.
+INT8_SKIP = re.compile(r"layer\.\d+/output/dense/")
 
 
 # ----------------------------------------------------------------------------------------------
@@ -1080,13 +1085,19 @@ class TextModelAnalyzer:
             )
 
     def _quantize(self, fp32: Path, target: Path) -> None:
-        """Dynamic int8 quantisation (weights int8, activations quantised on the fly)."""
+        """Dynamic int8 quantisation (weights int8, activations quantised on the fly) of every
+        MatMul but the `INT8_SKIP` ones."""
         quant = require("onnxruntime.quantization", "onnx")
+        onnx = require("onnx", "onnx")
+        graph = onnx.load(str(fp32), load_external_data=False).graph
+        skip = [n.name for n in graph.node if INT8_SKIP.search(n.name)]
         fd, tmp = tempfile.mkstemp(suffix=".onnx.tmp", dir=target.parent)
         os.close(fd)
         try:
             with _quiet_root_logger():
-                quant.quantize_dynamic(str(fp32), tmp, weight_type=quant.QuantType.QInt8)
+                quant.quantize_dynamic(
+                    str(fp32), tmp, weight_type=quant.QuantType.QInt8, nodes_to_exclude=skip
+                )
             os.replace(tmp, target)
         except Exception as exc:
             Path(tmp).unlink(missing_ok=True)
