@@ -91,6 +91,18 @@ def test_ensemble_results_blend_the_members_and_keep_their_evidence(ensemble):
     np.testing.assert_allclose(probs, got, atol=1e-9)
 
 
+def test_explain_is_occlusion_of_the_blend_itself(ensemble):
+    model = registry.load(str(ensemble[0]))
+    text = "A wonderful, moving film."
+    [r] = model.analyze([text], explain=True)
+    assert r.evidence and all(e.kind == "token" and e.label == r.label for e in r.evidence)
+    top = r.evidence[0]
+    without = text[: top.start] + text[top.end :]
+    pos = list(model.labels).index(r.label)
+    drop = model.predict_proba([text])[0, pos] - model.predict_proba([without])[0, pos]
+    assert top.weight == pytest.approx(drop, abs=1e-9)
+
+
 def test_blended_probabilities_follow_the_formula(ensemble):
     model = registry.load(str(ensemble[0]))
     texts = ["A wonderful, moving film.", "Avoid it."]

@@ -275,7 +275,9 @@ def test_a_blend_with_a_transformer_member_predicts_and_continues_training(
         "tiny-reviews@1",
         "tiny-blend-ngram@1",
     }
-    assert {e.kind for e in r.evidence} == {"token", "ngram"}  # occlusion + n-grams
+    assert r.evidence and {e.kind for e in r.evidence} == {"token"}  # occlusion of the blend
+    [plain] = ens.analyze(["A wonderful, moving film."])
+    assert {e.kind for e in plain.evidence} == {"ngram"}  # without explain: the free n-grams
     assert ens.embed(["A wonderful film."]).shape == (1, 384)  # the transformer's pooled output
     logs = []
     cont = TrainingConfig(data=[str(fixtures / "train_reviews.csv")], val_ratio=0.25, epochs=1,

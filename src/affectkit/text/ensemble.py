@@ -15,9 +15,12 @@ divided by a temperature and renormalised:
 and one sub-folder per member; members are ordinary model folders that also load on their own.
 
 Results follow the contract of the members: the label, confidence and polarity come from the
-blend, ``raw["members"]`` shows each member's own label and confidence, evidence is the members'
-evidence (the n-gram member's strongest n-grams always; the transformer's occlusion evidence with
-``explain=True``), and the flags are the union of the members' flags (``chunked`` for long text).
+blend, ``raw["members"]`` shows each member's own label and confidence, and the flags are the
+union of the members' flags (``chunked`` for long text). Evidence is the n-gram member's
+strongest n-grams (free, always given; weights are its logit contributions); with
+``explain=True`` it is leave-one-word-out occlusion of the blend itself instead: how much
+removing a word lowers the blend's confidence in its label (the transformer's own occlusion would
+explain a member, and the two scales cannot be ranked together).
 """
 
 from __future__ import annotations
@@ -32,10 +35,17 @@ import numpy as np
 
 from affectkit.errors import InvalidInputError, ModelLoadError
 from affectkit.text.language import SUPPORTED, detect_language
-from affectkit.text.model import LabelPlan, activate, summarise
+from affectkit.text.model import (
+    EXPLAIN_MAX_WORDS,
+    EXPLAIN_TOP_K,
+    LabelPlan,
+    activate,
+    summarise,
+)
 from affectkit.text.preprocess import clean_text, is_blank
 from affectkit.text.scoring import empty_result
-from affectkit.types import FLAG_UNCERTAIN, FLAG_UNSUPPORTED, AffectResult
+from affectkit.text.segment import word_spans
+from affectkit.types import FLAG_UNCERTAIN, FLAG_UNSUPPORTED, AffectResult, Evidence
 
 KIND = "text-ensemble"
 CONFIG_FILE = "config.json"
@@ -221,7 +231,7 @@ class EnsembleAnalyzer:
         if not todo:
             return results  # type: ignore[return-value]
         subset = [t for _, t, _ in todo]
-        per_member = [m.analyze(subset, explain=explain) for m in self.members]
+        per_member = [m.analyze(subset) for m in self.members]  # evidence: the free kind
         probs = []
         for m, rows in zip(self.members, per_member, strict=True):
             if any("labels" not in (r.raw or {}) for r in rows):  # a member flagged a text
@@ -234,6 +244,7 @@ class EnsembleAnalyzer:
             blend_log_probs(probs, self.weights), multi_label=False,
             temperature=self.config.temperature,
         )  # fmt: skip
+        occlusion = self._occlusion(subset, blended) if explain else None
         for k, (i, _text, lang) in enumerate(todo):
             fields = summarise(blended[k], self.plan)
             raw = fields.pop("raw")
@@ -250,11 +261,35 @@ class EnsembleAnalyzer:
                 modality=self.modality,
                 language=lang,
                 raw=raw,
-                evidence=tuple(ev for r in mine for ev in r.evidence),
+                # long texts get no occlusion: the n-gram evidence stands in
+                evidence=(occlusion[k] if occlusion and occlusion[k] else None)
+                or tuple(ev for r in mine for ev in r.evidence),
                 flags=tuple(dict.fromkeys(flags)),
                 **fields,
             )
         return results  # type: ignore[return-value]
+
+    def _occlusion(self, texts: list[str], probs: np.ndarray) -> list[tuple[Evidence, ...]]:
+        """Leave-one-word-out occlusion of the blend (texts of at most EXPLAIN_MAX_WORDS words):
+        a word's weight is how much the blend's confidence in its label drops without it."""
+        variants, owners = [], []
+        for k, text in enumerate(texts):
+            spans = word_spans(text)
+            if len(spans) <= EXPLAIN_MAX_WORDS:
+                for s, e in spans:
+                    variants.append(text[:s] + text[e:])
+                    owners.append((k, s, e))
+        found: list[list[Evidence]] = [[] for _ in texts]
+        if variants:
+            for (k, s, e), p in zip(owners, self.predict_proba(variants), strict=True):
+                label = summarise(probs[k], self.plan)["label"]
+                weight = self.plan.confidence_of(probs[k], label) - self.plan.confidence_of(
+                    p, label
+                )
+                found[k].append(
+                    Evidence(texts[k][s:e], weight, start=s, end=e, kind="token", label=label)
+                )
+        return [tuple(sorted(ev, key=lambda x: -abs(x.weight))[:EXPLAIN_TOP_K]) for ev in found]
 
     def embed(self, texts: Sequence[Any]) -> np.ndarray:
         """The first embedding member's `embed` (the transformer's pooled encoder output)."""
