@@ -100,7 +100,15 @@ def test_interrupted_run_resumes_from_its_checkpoint(tmp_path, fixtures):
         "-q",
     ]
     env = {**os.environ, "HF_HUB_OFFLINE": "1"}
-    p = subprocess.Popen(args, stderr=subprocess.PIPE, text=True, env=env)
+    # SIGINT at its default in the child even when this test runs in a background job (which
+    # starts with SIGINT ignored, and Python then never raises KeyboardInterrupt)
+    p = subprocess.Popen(
+        args,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
     deadline = time.time() + 120
     while not (out / "checkpoint.pt").exists() and time.time() < deadline and p.poll() is None:
         time.sleep(0.2)
