@@ -202,8 +202,8 @@ class EnsembleAnalyzer:
         )  # fmt: skip
 
     def analyze(self, batch: Sequence[Any], *, explain: bool = False) -> list[AffectResult]:
-        """One result per input, in order (module docstring). ``explain`` is passed to the
-        members: the n-gram member always gives evidence, the transformer only when asked."""
+        """One result per input, in order (module docstring). Evidence: the n-gram member's
+        n-grams; with ``explain=True``, occlusion of the blend itself."""
         if isinstance(batch, (str, bytes)):
             raise InvalidInputError(
                 "analyze() takes a sequence of texts, got a single text. Wrap it: analyze([text])."
@@ -280,9 +280,10 @@ class EnsembleAnalyzer:
                     variants.append(text[:s] + text[e:])
                     owners.append((k, s, e))
         found: list[list[Evidence]] = [[] for _ in texts]
+        labels = [summarise(p, self.plan)["label"] for p in probs]
         if variants:
             for (k, s, e), p in zip(owners, self.predict_proba(variants), strict=True):
-                label = summarise(probs[k], self.plan)["label"]
+                label = labels[k]
                 weight = self.plan.confidence_of(probs[k], label) - self.plan.confidence_of(
                     p, label
                 )
