@@ -13,8 +13,8 @@ negative/positive):
 
 Speed: sentences/second over the SST-2 dev sentences at batch 1 and 32, same maximum length
 (128), same thread count, for our model (PyTorch, ONNX fp32, ONNX int8; length-sorted batching)
-and `transformers.pipeline("text-classification")` running a BertForSequenceClassification
-built from the same MiniLM weights.
+and `transformers.pipeline("text-classification")` running an AutoModelForSequenceClassification
+built from the same encoder weights (the model's own encoder folder).
 
 `--write-card` stores the dev figures in the model's metrics.json and rewrites MODEL_CARD.md.
 """

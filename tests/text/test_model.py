@@ -293,6 +293,27 @@ def test_activate_temperature_and_sigmoid():
     )
 
 
+def test_length_batches_cover_every_index_once_and_pad_little():
+    rng = np.random.default_rng(0)
+    lengths = rng.integers(3, 120, size=200)
+    batches = tm.length_batches(lengths, batch_size=32)
+    flat = np.concatenate(batches)
+    assert sorted(flat.tolist()) == list(range(200))
+    assert max(len(b) for b in batches) <= 32
+    for b in batches:
+        width, real = lengths[b].max(), lengths[b].sum()
+        # a batch is cut once padding would pass the slack, unless it is still tiny
+        assert len(b) <= tm.MIN_BATCH or width * len(b) <= (1 + tm.PAD_SLACK) * real
+    # one micro-batch of mixed lengths pads far less than one padded batch would
+    mixed = np.array([4, 5, 6, 40, 41, 42, 90, 95, 5, 44, 92, 6])
+    cut = tm.length_batches(mixed, batch_size=32, min_batch=2)
+    padded = sum(int(mixed[b].max()) * len(b) for b in cut)
+    assert len(cut) == 3 and padded < 0.5 * int(mixed.max()) * len(mixed)
+    # equal lengths stay in full batches; nothing to batch gives nothing
+    assert [len(b) for b in tm.length_batches(np.full(70, 10), batch_size=32)] == [32, 32, 6]
+    assert tm.length_batches(np.array([], dtype=np.int64), batch_size=8) == []
+
+
 # -- inference (torch) ---------------------------------------------------------------------------
 
 
