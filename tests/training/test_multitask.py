@@ -69,6 +69,7 @@ def test_two_heads_share_one_encoder(tmp_path, fixtures, shared_data):
             for lab, p in w.raw.get("labels", {}).items():
                 assert g.raw["labels"][lab] == pytest.approx(p, abs=1e-5)
     assert "chunked" in both[1][2].flags  # the long text was chunked for the second head too
+    assert [rows[1].model for rows in both] == [sent.name, emo.name]  # each head names itself
 
 
 def test_a_head_may_not_change_the_shared_encoder(fixtures):

@@ -34,7 +34,6 @@ from typing import Any
 import numpy as np
 
 from affectkit.errors import InvalidInputError, ModelLoadError
-from affectkit.text.language import SUPPORTED, detect_language
 from affectkit.text.model import (
     EXPLAIN_MAX_WORDS,
     EXPLAIN_TOP_K,
@@ -42,10 +41,9 @@ from affectkit.text.model import (
     activate,
     summarise,
 )
-from affectkit.text.preprocess import clean_text, is_blank
-from affectkit.text.scoring import empty_result
+from affectkit.text.scoring import triage
 from affectkit.text.segment import word_spans
-from affectkit.types import FLAG_UNCERTAIN, FLAG_UNSUPPORTED, AffectResult, Evidence
+from affectkit.types import FLAG_UNCERTAIN, AffectResult, Evidence
 
 KIND = "text-ensemble"
 CONFIG_FILE = "config.json"
@@ -158,7 +156,6 @@ class EnsembleAnalyzer:
         self.weights = [m.weight for m in config.members]
         self.folder = folder
         self.plan = LabelPlan.from_config(config)  # duck-typed: same label fields
-        self._gate_language = all(code in SUPPORTED for code in self.languages)
 
     @classmethod
     def from_pretrained(cls, path: str | Path, **options: Any) -> EnsembleAnalyzer:
@@ -204,30 +201,7 @@ class EnsembleAnalyzer:
     def analyze(self, batch: Sequence[Any], *, explain: bool = False) -> list[AffectResult]:
         """One result per input, in order (module docstring). Evidence: the n-gram member's
         n-grams; with ``explain=True``, occlusion of the blend itself."""
-        if isinstance(batch, (str, bytes)):
-            raise InvalidInputError(
-                "analyze() takes a sequence of texts, got a single text. Wrap it: analyze([text])."
-            )
-        texts = [clean_text(x, i) for i, x in enumerate(batch)]
-        results: list[AffectResult | None] = [None] * len(texts)
-        todo: list[tuple[int, str, str]] = []
-        for i, text in enumerate(texts):
-            if is_blank(text):
-                results[i] = empty_result(self.name, None)
-                continue
-            lang = detect_language(text)
-            if self._gate_language and lang not in self.languages:
-                results[i] = AffectResult(
-                    label=FLAG_UNSUPPORTED,
-                    confidence=0.0,
-                    model=self.name,
-                    uncertain=True,
-                    language=lang,
-                    raw={"supported_languages": list(self.languages)},
-                    flags=(FLAG_UNSUPPORTED,),
-                )
-            else:
-                todo.append((i, text, lang))
+        results, todo = triage(batch, self.name, self.languages)
         if not todo:
             return results  # type: ignore[return-value]
         subset = [t for _, t, _ in todo]

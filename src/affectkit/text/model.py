@@ -59,7 +59,7 @@ import threading
 import warnings
 import weakref
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -68,14 +68,12 @@ import numpy as np
 
 from affectkit import labels as canon
 from affectkit.errors import InvalidInputError, ModelLoadError, require
-from affectkit.text.language import SUPPORTED, detect_language
-from affectkit.text.preprocess import clean_text, is_blank
-from affectkit.text.scoring import empty_result
+from affectkit.text.preprocess import clean_text
+from affectkit.text.scoring import triage
 from affectkit.text.segment import plan_chunks, split_sentences, word_spans
 from affectkit.types import (
     FLAG_CHUNKED,
     FLAG_UNCERTAIN,
-    FLAG_UNSUPPORTED,
     AffectResult,
     Evidence,
 )
@@ -745,8 +743,6 @@ class TextModelAnalyzer:
         self.threads = threads
         self.batch_size = batch_size
         self.plan = LabelPlan.from_config(config)
-        # Only languages we can detect can be checked; a model for e.g. "es" or "*" is not gated.
-        self._gate_language = all(code in SUPPORTED for code in self.languages)
         self._head = head  # torch modules, given or loaded
         self._encoder = encoder
         self._tokenizer_obj = tokenizer
@@ -1258,22 +1254,7 @@ class TextModelAnalyzer:
         drops when the word is removed (> 0 supports the label). It costs one forward pass per
         word; longer texts get no evidence (``raw["explain"]`` says why).
         """
-        if isinstance(batch, (str, bytes)):
-            raise InvalidInputError(
-                "analyze() takes a sequence of texts, got a single text. Wrap it: analyze([text])."
-            )
-        texts = [clean_text(x, i) for i, x in enumerate(batch)]
-        results: list[AffectResult | None] = [None] * len(texts)
-        todo: list[tuple[int, str, str]] = []
-        for i, text in enumerate(texts):
-            if is_blank(text):
-                results[i] = empty_result(self.name, None)
-                continue
-            lang = detect_language(text)
-            if self._gate_language and lang not in self.languages:
-                results[i] = self._unsupported(lang)
-            else:
-                todo.append((i, text, lang))
+        results, todo = triage(batch, self.name, self.languages)
         if todo:
             self.load()
             outs = self._infer([text for _, text, _ in todo])
@@ -1286,17 +1267,6 @@ class TextModelAnalyzer:
             ):
                 results[i] = self._result(text, lang, out, f, ev, note)
         return results  # type: ignore[return-value]
-
-    def _unsupported(self, lang: str) -> AffectResult:
-        return AffectResult(
-            label=FLAG_UNSUPPORTED,
-            confidence=0.0,
-            model=self.name,
-            uncertain=True,
-            language=lang,
-            raw={"supported_languages": list(self.languages)},
-            flags=(FLAG_UNSUPPORTED,),
-        )
 
     def _result(
         self,
@@ -1387,21 +1357,10 @@ class TextModelAnalyzer:
                 )
         if self.backend != "torch":
             raise InvalidInputError("analyze_with runs on the torch backend.")
-        texts = [clean_text(x, i) for i, x in enumerate(batch)]
         models = [self, *others]
-        results: list[list[AffectResult | None]] = [[None] * len(texts) for _ in models]
-        todo: list[tuple[int, str, str]] = []
-        for i, text in enumerate(texts):
-            if is_blank(text):
-                for m, rows in zip(models, results, strict=True):
-                    rows[i] = empty_result(m.name, None)
-                continue
-            lang = detect_language(text)
-            if self._gate_language and lang not in self.languages:
-                for m, rows in zip(models, results, strict=True):
-                    rows[i] = m._unsupported(lang)
-            else:
-                todo.append((i, text, lang))
+        mine, todo = triage(batch, self.name, self.languages)
+        # empty and unsupported inputs get the same result from every head, under its own name
+        results = [[r if r is None else replace(r, model=m.name) for r in mine] for m in models]
         if todo:
             self.load()
             outs = self._infer([text for _, text, _ in todo], pooled=True)

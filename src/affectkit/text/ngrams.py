@@ -34,11 +34,10 @@ from typing import Any
 import numpy as np
 
 from affectkit.errors import InvalidInputError, ModelLoadError, require
-from affectkit.text.language import SUPPORTED, detect_language
 from affectkit.text.model import LabelPlan, activate, summarise
-from affectkit.text.preprocess import clean_text, is_blank
-from affectkit.text.scoring import empty_result
-from affectkit.types import FLAG_UNCERTAIN, FLAG_UNSUPPORTED, AffectResult, Evidence
+from affectkit.text.preprocess import clean_text
+from affectkit.text.scoring import triage
+from affectkit.types import FLAG_UNCERTAIN, AffectResult, Evidence
 
 KIND = "text-ngram-linear"
 VOCAB_FILE = "vocab.json"
@@ -257,7 +256,6 @@ class NgramAnalyzer:
         self.coef = np.ascontiguousarray(coef, dtype=np.float32)  # (L, V)
         self.intercept = np.ascontiguousarray(intercept, dtype=np.float32)  # (L,)
         self.plan = LabelPlan.from_config(config)  # duck-typed: same label fields
-        self._gate_language = all(code in SUPPORTED for code in self.languages)
 
     @classmethod
     def from_pretrained(cls, path: str | Path, **_options: Any) -> NgramAnalyzer:
@@ -316,32 +314,10 @@ class NgramAnalyzer:
     def analyze(self, batch: Sequence[Any], *, explain: bool = True) -> list[AffectResult]:
         """One result per input, in order; evidence = the strongest n-grams (always given)."""
         del explain  # evidence is free here
-        if isinstance(batch, (str, bytes)):
-            raise InvalidInputError(
-                "analyze() takes a sequence of texts. Wrap it: analyze([text])."
-            )
-        results = []
-        for i, item in enumerate(batch):
-            text = clean_text(item, i)
-            if is_blank(text):
-                results.append(empty_result(self.name, None))
-                continue
-            lang = detect_language(text)
-            if self._gate_language and lang not in self.languages:
-                results.append(
-                    AffectResult(
-                        label=FLAG_UNSUPPORTED,
-                        confidence=0.0,
-                        model=self.name,
-                        uncertain=True,
-                        language=lang,
-                        raw={"supported_languages": list(self.languages)},
-                        flags=(FLAG_UNSUPPORTED,),
-                    )
-                )
-                continue
-            results.append(self._analyze_one(text, lang))
-        return results
+        results, todo = triage(batch, self.name, self.languages)
+        for i, text, lang in todo:
+            results[i] = self._analyze_one(text, lang)
+        return results  # type: ignore[return-value]
 
     def _analyze_one(self, text: str, lang: str) -> AffectResult:
         spans: dict[int, tuple[str, int, int]] = {}

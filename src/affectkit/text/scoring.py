@@ -1,4 +1,5 @@
-"""Pure functions shared by the lexicon analyzers: score squashing and score -> polarity.
+"""Pure functions shared by the text analyzers: score squashing and score -> polarity for the
+lexicons; the results for input no model reads (`empty_result`, `unsupported_result`, `triage`).
 
 A lexicon analyzer adds up signed word weights into a raw sum; `squash` maps it into [-1, 1]
 and `polarity_probs` turns that score into a 3-way distribution with a softmax over
@@ -10,9 +11,20 @@ likelihood on training splits (see `bench/tune_lexicon_en.py`) and stored with e
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from affectkit.types import FLAG_EMPTY, FLAG_NO_EVIDENCE, FLAG_UNCERTAIN, AffectResult, Evidence
+from affectkit.errors import InvalidInputError
+from affectkit.text.language import SUPPORTED, detect_language
+from affectkit.text.preprocess import clean_text, is_blank
+from affectkit.types import (
+    FLAG_EMPTY,
+    FLAG_NO_EVIDENCE,
+    FLAG_UNCERTAIN,
+    FLAG_UNSUPPORTED,
+    AffectResult,
+    Evidence,
+)
 
 
 def squash(total: float, alpha: float = 15.0) -> float:
@@ -87,3 +99,48 @@ def empty_result(model: str, language: str | None) -> AffectResult:
         language=language,
         flags=(FLAG_EMPTY,),
     )
+
+
+def unsupported_result(model: str, language: str, languages: Sequence[str]) -> AffectResult:
+    """The result for text in a language the model does not read: label ``unsupported``."""
+    return AffectResult(
+        label=FLAG_UNSUPPORTED,
+        confidence=0.0,
+        model=model,
+        uncertain=True,
+        language=language,
+        raw={"supported_languages": list(languages)},
+        flags=(FLAG_UNSUPPORTED,),
+    )
+
+
+def triage(
+    batch: Sequence[object], model: str, languages: Sequence[str]
+) -> tuple[list[AffectResult | None], list[tuple[int, str, str]]]:
+    """Clean a batch and settle what no model needs to read.
+
+    Returns one slot per input, filled with `empty_result` for blank text and with
+    `unsupported_result` for a detected language outside `languages` (only when every code in
+    `languages` is one we can detect: a model for e.g. "es" or "*" is not gated), and the
+    ``(index, text, language)`` of the rest, which the model analyses. A bad item raises
+    `InvalidInputError` naming its index (`clean_text`).
+    """
+    if isinstance(batch, (str, bytes)):
+        raise InvalidInputError(
+            "analyze() takes a sequence of texts, got a single text. Wrap it: analyze([text])."
+        )
+    gate = all(code in SUPPORTED for code in languages)
+    results: list[AffectResult | None] = []
+    todo: list[tuple[int, str, str]] = []
+    for i, item in enumerate(batch):
+        text = clean_text(item, i)
+        if is_blank(text):
+            results.append(empty_result(model, None))
+            continue
+        lang = detect_language(text)
+        if gate and lang not in languages:
+            results.append(unsupported_result(model, lang, languages))
+        else:
+            results.append(None)
+            todo.append((i, text, lang))
+    return results, todo
