@@ -387,7 +387,9 @@ def write_card(dev_metrics: dict) -> None:
         "English only: other scripts are flagged unsupported by affectkit's router.",
         f"Training texts were cut to their first {recipe['max_length']} tokens (IMDB reviews "
         "are longer); at inference long texts are split by sentence and aggregated.",
-        f"SST-2 dev accuracy {dev('SST-2', 'accuracy'):.4f}; ECE after temperature scaling "
+        f"SST-2 dev accuracy {dev('SST-2', 'accuracy'):.4f}; ECE after temperature scaling"
+        + (" and per-label bias " if config.get("class_bias") else " ")
+        + f"(fitted on validation) "
         f"{dev('SST-2', 'ece'):.3f} on SST-2, {dev('SST-5', 'ece'):.3f} on SST-5 and "
         f"{dev('TweetEval', 'ece'):.3f} on TweetEval, against {val['ece']:.3f} on the "
         "validation split the temperature was fitted on (mostly short SST-2 phrases).",
@@ -413,8 +415,13 @@ def write_card(dev_metrics: dict) -> None:
         f"reviews, comments and short posts: {encoder} fine-tuned on "
         f"{', '.join(domains)}. The default English model of `affectkit analyze`.",
         data_terms=dict(DATA_TERMS[k] for k in sorted(sets) if k in DATA_TERMS),
-        rebuild="affectkit train recipes/text-sentiment-en.toml  (then python bench/"
-        "text_models.py --write-card for the dev figures and this card)",
+        rebuild="affectkit train recipes/text-sentiment-en.toml"
+        + (
+            " && affectkit calibrate --model src/affectkit/models/text-sentiment-en --class-bias"
+            if config.get("class_bias")
+            else ""
+        )
+        + "  (then python bench/text_models.py --write-card for the dev figures and this card)",
         evaluate_cmd="affectkit evaluate --model text-sentiment-en --data "
         "../shared/data/text/sst2/dev.csv --input-col text",
         limitations=limitations,

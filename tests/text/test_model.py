@@ -204,6 +204,9 @@ def test_config_round_trip_keeps_extra_keys():
         ({"task": "regression"}, "task must be one of"),
         ({"canonical": {"a": "happy"}}, "must be a canonical emotion or polarity"),
         ({"temperature": 0}, "temperature must be > 0"),
+        ({"class_bias": [0.0]}, "class_bias must be null or one finite number per label"),
+        ({"class_bias": [0.0, 1.0], "multi_label": True}, "class_bias must be null"),
+        ({"class_bias": [0.0, float("nan")]}, "class_bias must be null"),
         ({"thresholds": [0.5]}, "thresholds has 1 values for 2 labels"),
         ({"encoder": {"pooling": "cls", "layers": 2}}, "unknown encoder/head setting"),
     ],
@@ -291,6 +294,14 @@ def test_activate_temperature_and_sigmoid():
     assert tm.activate(np.array([[0.0, 1000.0, -1000.0]]), multi_label=True) == pytest.approx(
         np.array([[0.5, 1.0, 0.0]])
     )
+    # a class bias is added after the temperature: log-odds move by exactly the offset
+    biased = tm.activate(logits, multi_label=False, temperature=4.0, bias=[0.0, 1.0])
+    assert np.log(biased[0, 1] / biased[0, 0]) == pytest.approx(np.log(soft[0, 1] / soft[0, 0]) + 1)
+    config = tm.TextModelConfig.from_dict(
+        {"name": "x@1", "labels": ["a", "b"], "class_bias": [0, 1]}
+    )
+    assert config.class_bias == (0.0, 1.0) and config.to_dict()["class_bias"] == [0.0, 1.0]
+    assert "class_bias" not in tm.TextModelConfig(name="x@1", labels=("a", "b")).to_dict()
 
 
 def test_length_batches_cover_every_index_once_and_pad_little():

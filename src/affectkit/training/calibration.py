@@ -39,6 +39,34 @@ def fit_temperature(logits: np.ndarray, y: np.ndarray, lo: float = 0.05, hi: flo
     return float(np.exp((a + b) / 2))
 
 
+def fit_temperature_bias(logits: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
+    """(T, b) minimising validation NLL of softmax(logits / T + b), with b[0] = 0.
+
+    "Bias-corrected temperature scaling": the per-label offsets move the class prior a model
+    learned (inverse-frequency class weights, a training mix unlike the data it is used on)
+    towards the validation split's, which a temperature alone cannot. The NLL is convex in
+    (1/T, b); L-BFGS from (1, 0).
+    """
+    from scipy.optimize import minimize
+
+    z = np.asarray(logits, dtype=np.float64)
+    y = np.asarray(y)
+    rows = np.arange(len(y))
+
+    def loss(w: np.ndarray) -> tuple[float, np.ndarray]:
+        s = z * w[0] + np.r_[0.0, w[1:]]
+        s = s - s.max(1, keepdims=True)
+        logp = s - np.log(np.exp(s).sum(1, keepdims=True))
+        g = np.exp(logp)
+        g[rows, y] -= 1.0  # d loss / d s, (N, L)
+        grad = np.r_[(g * z).sum() / len(y), g[:, 1:].mean(0)]
+        return float(-logp[rows, y].mean()), grad
+
+    w = minimize(loss, np.r_[1.0, np.zeros(z.shape[1] - 1)], jac=True, method="L-BFGS-B",
+                 bounds=[(1e-3, None)] + [(None, None)] * (z.shape[1] - 1)).x  # fmt: skip
+    return float(1.0 / w[0]), np.r_[0.0, w[1:]]
+
+
 def ece(confidence: np.ndarray, correct: np.ndarray, bins: int = 15) -> float:
     """Expected calibration error over `bins` equal-width confidence bins."""
     confidence = np.asarray(confidence, dtype=float)

@@ -65,7 +65,7 @@ def write_card(
         f"{_fmt(val.get('accuracy'))}, macro-F1 {_fmt(val.get('macro_f1'))}"
         + (
             f", ECE {_fmt(val['ece_before_scaling'])} before and {_fmt(val['ece'])} after "
-            f"temperature scaling."
+            f"temperature scaling{' with per-label bias' if config.get('class_bias') else ''}."
             if val.get("ece") is not None
             else " (per-label thresholds tuned on it)."
         ),
@@ -112,8 +112,13 @@ def _classifier_lines(config: dict, indent: str = "") -> tuple[list[str], list[s
         + (
             "per-label thresholds tuned on the validation split."
             if config.get("multi_label")
-            else f"temperature {_fmt(config.get('temperature', 1.0))} (fitted on the validation "
-            "split)."
+            else f"temperature {_fmt(config.get('temperature', 1.0))}"
+            + (
+                f" and per-label logit bias {[round(b, 3) for b in config['class_bias']]}"
+                if config.get("class_bias")
+                else ""
+            )
+            + " (fitted on the validation split)."
         ),
     ]
     train = [

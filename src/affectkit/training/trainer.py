@@ -769,16 +769,19 @@ def _task_of(canon: dict, labels: list[str]) -> str:
     return "custom"
 
 
-def recalibrate(folder: str | Path, *, threads: int | None = 1, log=_log) -> dict:
+def recalibrate(
+    folder: str | Path, *, threads: int | None = 1, class_bias: bool = False, log=_log
+) -> dict:
     """Fit the temperature of a trained single-label model folder on its own validation split.
 
     The split is rebuilt from the recipe stored in config.json (same files, ratio and seed), so
     it is the split the model was early-stopped on; dev data is never touched. Updates
     config.json (`temperature` and every `validation` figure, measured in this one pass on the
-    stored weights) and metrics.json.
+    stored weights) and metrics.json. With `class_bias`, per-label logit offsets are fitted with
+    the temperature (`calibration.fit_temperature_bias`); without, any stored offsets are removed.
     """
     from affectkit.text.model import TextModelAnalyzer
-    from affectkit.training.calibration import ece, fit_temperature, softmax
+    from affectkit.training.calibration import ece, fit_temperature, fit_temperature_bias, softmax
     from affectkit.training.metrics import report
 
     folder = Path(folder)
@@ -797,23 +800,38 @@ def recalibrate(folder: str | Path, *, threads: int | None = 1, log=_log) -> dic
     # analyze() (a Weibo post of emoji only is still a validation example)
     probs = analyzer.predict_proba([e.text for e in val])
     probs = probs[:, [analyzer.config.labels.index(lab) for lab in labels]]
-    logits = np.log(probs.clip(1e-12)) * float(config.get("temperature") or 1.0)
+    # the raw logits, up to a per-text constant: undo the stored bias, then the temperature
+    old_bias = np.asarray(config.get("class_bias") or np.zeros(len(labels)))
+    logits = (np.log(probs.clip(1e-12)) - old_bias) * float(config.get("temperature") or 1.0)
     y = np.array([labels.index(e.labels[0]) for e in val])
-    t = fit_temperature(logits, y)
-    correct = logits.argmax(1) == y
-    before, after = ece(softmax(logits).max(1), correct), ece(softmax(logits, t).max(1), correct)
-    rep = report(y, logits.argmax(1), labels)
+    bias = None
+    if class_bias:
+        t, bias = fit_temperature_bias(logits, y)
+        calibrated = softmax(logits / t + bias)
+    else:
+        t = fit_temperature(logits, y)
+        calibrated = softmax(logits, t)
+    pred = calibrated.argmax(1)  # the bias can change a label, not only a confidence
+    before = ece(softmax(logits).max(1), logits.argmax(1) == y)
+    after = ece(calibrated.max(1), pred == y)
+    rep = report(y, pred, labels)
+    offsets = f" + class bias {np.round(bias, 3).tolist()}" if bias is not None else ""
     log(
-        f"temperature {t:.3f}: validation ECE {before:.4f} -> {after:.4f}, accuracy "
+        f"temperature {t:.3f}{offsets}: validation ECE {before:.4f} -> {after:.4f}, accuracy "
         f"{rep['accuracy']:.4f}, macro-F1 {rep['macro_f1']:.4f} (n={len(y)})"
     )
     config["temperature"] = t
+    if bias is not None:
+        config["class_bias"] = [float(b) for b in bias]
+    else:
+        config.pop("class_bias", None)
     # every validation figure from this one pass, so they describe the same weights and split
     config.setdefault("validation", {}).update(
         {
             **{k: rep[k] for k in ("n", "accuracy", "macro_f1", "macro_recall", "micro_f1")},
             "per_class": rep["per_class"],
             "temperature": t,
+            "class_bias": config.get("class_bias"),
             "ece_before_scaling": before,
             "ece": after,
         }
@@ -825,4 +843,5 @@ def recalibrate(folder: str | Path, *, threads: int | None = 1, log=_log) -> dic
     metrics = json.loads(metrics_path.read_text()) if metrics_path.is_file() else {}
     metrics.setdefault("validation", {}).update(config["validation"])
     metrics_path.write_text(json.dumps(metrics, indent=2) + "\n")
-    return {"temperature": t, "ece_before": before, "ece": after, "n": len(y)}
+    return {"temperature": t, "class_bias": config.get("class_bias"), "ece_before": before,
+            "ece": after, "n": len(y)}  # fmt: skip
