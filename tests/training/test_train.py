@@ -162,6 +162,7 @@ def test_recalibrate_with_class_bias_stores_and_applies_it(trained, tmp_path):
 
     folder = tmp_path / "m"
     shutil.copytree(trained.path, folder)
+    (folder / "reference.json").write_text("{}")  # a drift profile of the old calibration
     texts = ["A wonderful, moving film.", "Dull and far too long."]
     before = TextModelAnalyzer.from_pretrained(folder).predict_proba(texts)
     t_before = json.loads((folder / "config.json").read_text())["temperature"]
@@ -170,6 +171,7 @@ def test_recalibrate_with_class_bias_stores_and_applies_it(trained, tmp_path):
     bias = config["class_bias"]
     assert len(bias) == len(config["labels"]) and bias[0] == 0.0 and bias == r["class_bias"]
     assert config["validation"]["class_bias"] == bias
+    assert not (folder / "reference.json").exists()
     after = TextModelAnalyzer.from_pretrained(folder).predict_proba(texts)
     # the stored offsets are applied on top of the refitted temperature
     logits = np.log(before) * t_before

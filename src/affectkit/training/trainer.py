@@ -839,6 +839,7 @@ def recalibrate(
     config["validation"].pop("loss", None)  # from the training run, not remeasured here
     config.setdefault("training", {})["validation_examples"] = len(y)
     (folder / "config.json").write_text(json.dumps(config, indent=2, ensure_ascii=False) + "\n")
+    (folder / "reference.json").unlink(missing_ok=True)  # drift's profile: from the old calibration
     metrics_path = folder / "metrics.json"
     metrics = json.loads(metrics_path.read_text()) if metrics_path.is_file() else {}
     metrics.setdefault("validation", {}).update(config["validation"])
