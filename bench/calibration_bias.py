@@ -72,16 +72,24 @@ def main() -> None:
         _, val, labels, _ = load_splits(cfg, log=lambda m: None)
         model = TextModelAnalyzer.from_pretrained(folder, threads=args.threads)
         log(f"{model.name}: {len(val)} validation texts")
-        z_val = np.log(model.predict_proba([e.text for e in val]).clip(1e-12))
+        # the raw logits (up to a per-text constant): undo the stored bias and temperature, so
+        # both calibrations start from the same place whatever the folder holds now
+        stored_t = float(config.get("temperature") or 1.0)
+        stored_b = np.asarray(config.get("class_bias") or np.zeros(len(LABELS)))
+
+        def logits(texts: list[str], model=model, b=stored_b, t=stored_t) -> np.ndarray:
+            return (np.log(model.predict_proba(texts).clip(1e-12)) - b) * t
+
+        z_val = logits([e.text for e in val])
         y_val = np.array([labels.index(e.labels[0]) for e in val])
-        t_only = fit_temperature(z_val, y_val)  # on top of the stored temperature: ~1
+        t_only = fit_temperature(z_val, y_val)
         t_bias, bias = fit_bias(z_val, y_val)
         log(f"  T {t_only:.3f}; T {t_bias:.3f} + bias {np.round(bias, 3).tolist()}")
         sets = {"validation": (z_val, y_val)}
         for name, path in dev_sets.items():
             df = pd.read_csv(path)
             y = np.array([LABELS.index(FIVE_TO_THREE.get(v, v)) for v in df["label"]])
-            sets[name] = (np.log(model.predict_proba(df["text"].tolist()).clip(1e-12)), y)
+            sets[name] = (logits(df["text"].tolist()), y)
         for name, (z, y) in sets.items():
             for method, p in (
                 ("temperature", softmax(z, t_only)),
