@@ -28,24 +28,17 @@ def log(msg: str) -> None:
     print(msg, file=sys.stderr, flush=True)
 
 
-def fit_bias(z: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
-    """(T, b) minimising the NLL of softmax(z / T + b) with b[0] = 0 (z: log-probabilities)."""
-    from scipy.optimize import minimize
-
-    def nll(w: np.ndarray) -> float:
-        s = z * w[0] + np.concatenate([[0.0], w[1:]])
-        s = s - s.max(1, keepdims=True)
-        return float(-(s[np.arange(len(y)), y] - np.log(np.exp(s).sum(1))).mean())
-
-    w = minimize(nll, np.r_[1.0, np.zeros(z.shape[1] - 1)], method="L-BFGS-B").x
-    return 1.0 / w[0], np.concatenate([[0.0], w[1:]])
-
-
 def main() -> None:
     import pandas as pd
 
     from affectkit.text.model import TextModelAnalyzer
-    from affectkit.training.calibration import ece, fit_temperature, softmax
+    from affectkit.training.calibration import (
+        ece,
+        fit_temperature,
+        fit_temperature_bias,
+        raw_logits,
+        softmax,
+    )
     from affectkit.training.config import TrainingConfig
     from affectkit.training.metrics import report
     from affectkit.training.trainer import load_splits
@@ -72,18 +65,16 @@ def main() -> None:
         _, val, labels, _ = load_splits(cfg, log=lambda m: None)
         model = TextModelAnalyzer.from_pretrained(folder, threads=args.threads)
         log(f"{model.name}: {len(val)} validation texts")
-        # the raw logits (up to a per-text constant): undo the stored bias and temperature, so
-        # both calibrations start from the same place whatever the folder holds now
-        stored_t = float(config.get("temperature") or 1.0)
-        stored_b = np.asarray(config.get("class_bias") or np.zeros(len(LABELS)))
 
-        def logits(texts: list[str], model=model, b=stored_b, t=stored_t) -> np.ndarray:
-            return (np.log(model.predict_proba(texts).clip(1e-12)) - b) * t
+        # undo the stored calibration, so both start from the same logits whatever it is now
+        def logits(texts: list[str], model=model, config=config) -> np.ndarray:
+            probs = model.predict_proba(texts)
+            return raw_logits(probs, config.get("temperature"), config.get("class_bias"))
 
         z_val = logits([e.text for e in val])
         y_val = np.array([labels.index(e.labels[0]) for e in val])
         t_only = fit_temperature(z_val, y_val)
-        t_bias, bias = fit_bias(z_val, y_val)
+        t_bias, bias = fit_temperature_bias(z_val, y_val)
         log(f"  T {t_only:.3f}; T {t_bias:.3f} + bias {np.round(bias, 3).tolist()}")
         sets = {"validation": (z_val, y_val)}
         for name, path in dev_sets.items():

@@ -39,6 +39,15 @@ def fit_temperature(logits: np.ndarray, y: np.ndarray, lo: float = 0.05, hi: flo
     return float(np.exp((a + b) / 2))
 
 
+def raw_logits(probs: np.ndarray, temperature: float = 1.0, bias=None) -> np.ndarray:
+    """Logits (up to a per-row constant) behind calibrated probabilities: undo a class bias,
+    then a temperature, so a model can be calibrated again from scratch."""
+    z = np.log(np.clip(probs, 1e-12, None))
+    if bias is not None:
+        z = z - np.asarray(bias, dtype=np.float64)
+    return z * float(temperature or 1.0)
+
+
 def fit_temperature_bias(logits: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
     """(T, b) minimising validation NLL of softmax(logits / T + b), with b[0] = 0.
 

@@ -781,7 +781,13 @@ def recalibrate(
     the temperature (`calibration.fit_temperature_bias`); without, any stored offsets are removed.
     """
     from affectkit.text.model import TextModelAnalyzer
-    from affectkit.training.calibration import ece, fit_temperature, fit_temperature_bias, softmax
+    from affectkit.training.calibration import (
+        ece,
+        fit_temperature,
+        fit_temperature_bias,
+        raw_logits,
+        softmax,
+    )
     from affectkit.training.metrics import report
 
     folder = Path(folder)
@@ -800,9 +806,7 @@ def recalibrate(
     # analyze() (a Weibo post of emoji only is still a validation example)
     probs = analyzer.predict_proba([e.text for e in val])
     probs = probs[:, [analyzer.config.labels.index(lab) for lab in labels]]
-    # the raw logits, up to a per-text constant: undo the stored bias, then the temperature
-    old_bias = np.asarray(config.get("class_bias") or np.zeros(len(labels)))
-    logits = (np.log(probs.clip(1e-12)) - old_bias) * float(config.get("temperature") or 1.0)
+    logits = raw_logits(probs, config.get("temperature"), config.get("class_bias"))
     y = np.array([labels.index(e.labels[0]) for e in val])
     bias = None
     if class_bias:
