@@ -110,6 +110,7 @@ def frozen_baseline(data: Path, rows: int, threads: int, sets, recipe: Path = RE
         name="frozen@0",
         labels=tuple(labels),
         languages=tuple(cfg.languages),
+        preprocess=cfg.preprocess,  # as the recipe's training texts (load_splits applied it)
         encoder=EncoderConfig(source=BACKBONES[cfg.backbone], max_length=cfg.max_length),
     )
     enc = TextModelAnalyzer(config, head=head, threads=threads)

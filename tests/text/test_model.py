@@ -17,6 +17,7 @@ import pytest
 from affectkit import registry
 from affectkit.errors import InvalidInputError, ModelLoadError
 from affectkit.text import model as tm
+from affectkit.text.preprocess import mask_social
 from affectkit.types import FLAG_CHUNKED, FLAG_EMPTY, FLAG_UNSUPPORTED, AffectResult, Analyzer
 
 pytest.importorskip("torch")
@@ -208,6 +209,7 @@ def test_config_round_trip_keeps_extra_keys():
         ({"class_bias": [0.0, 1.0], "multi_label": True}, "class_bias must be null"),
         ({"class_bias": [0.0, float("nan")]}, "class_bias must be null"),
         ({"thresholds": [0.5]}, "thresholds has 1 values for 2 labels"),
+        ({"preprocess": "emoji"}, "preprocess must be null or one of"),
         ({"encoder": {"pooling": "cls", "layers": 2}}, "unknown encoder/head setting"),
     ],
 )
@@ -409,6 +411,38 @@ def test_explain_gives_token_evidence_with_offsets(analyzer):
     assert top.text in {"wonderful", "lovely"}
     (long,) = analyzer.analyze([" ".join(["good"] * 70)], explain=True)
     assert long.evidence == () and "skipped" in long.raw["explain"]
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        ("@user loved it #bestday", "      loved it  bestday"),
+        ("see https://t.co/Ab1 and www.x.com/y ok", "see " + " " * 16 + " and " + " " * 11 + " ok"),
+        ("fish &amp; chips &gt;&gt; don&#39;t", "fish &     chips >   >    don't    "),
+        ("mail me at a@b.com, C# and #1 fan", "mail me at a@b.com, C# and  1 fan"),
+        ("&unknownentity; &; @ # plain", "&unknownentity; &; @ # plain"),
+    ],
+)
+def test_mask_social_blanks_markup_and_keeps_offsets(text, masked):
+    out = mask_social(text)
+    assert out == masked and len(out) == len(text)
+    assert mask_social(out) == out  # idempotent: training and inference may both apply it
+
+
+def test_a_social_preprocess_model_ignores_mentions_and_keeps_user_offsets(model_dir, tmp_path):
+    config = json.loads((model_dir / "config.json").read_text())
+    folder = tmp_path / "social"
+    shutil.copytree(model_dir, folder)
+    (folder / "config.json").write_text(json.dumps({**config, "preprocess": "social"}))
+    social = registry.load(str(folder))
+    plain = registry.load(str(model_dir))
+    tweet = "@dreadfulboring a wonderful, lovely evening #great"
+    bare = "a wonderful, lovely evening great"
+    p_social, p_bare = social.predict_proba([tweet, bare])
+    assert p_social == pytest.approx(p_bare, abs=1e-5)  # the mention no longer counts
+    assert plain.predict_proba([tweet])[0] != pytest.approx(p_bare, abs=1e-3)
+    (r,) = social.analyze([tweet], explain=True)
+    assert r.evidence and all(tweet[e.start : e.end] == e.text for e in r.evidence)
 
 
 @pytest.mark.slow

@@ -170,3 +170,22 @@ def test_a_saved_multiclass_model_predicts_as_trained(tmp_path):
     preds = [r.label for r in model.analyze([t for t, _ in rows])]
     assert preds == [lab for _, lab in rows]
     assert res.metrics["accuracy"] == 1.0
+
+
+def test_a_social_preprocess_ngram_model_ignores_mentions(sentiment, tmp_path):
+    import shutil
+
+    folder = tmp_path / "social"
+    shutil.copytree(sentiment.path, folder)
+    config = json.loads((folder / "config.json").read_text())
+    (folder / "config.json").write_text(json.dumps({**config, "preprocess": "social"}))
+    social, plain = registry.load(str(folder)), registry.load(str(sentiment.path))
+    tweet, bare = "@awful_clumsy a wonderful film #moving", "a wonderful film moving"
+    assert social.predict_proba([tweet]) == pytest.approx(plain.predict_proba([bare]))
+    assert plain.predict_proba([tweet]) != pytest.approx(plain.predict_proba([bare]))
+    [r] = social.analyze([tweet])
+    assert all(tweet[e.start : e.end] == e.text for e in r.evidence if e.start is not None)
+    config["preprocess"] = "emoji"
+    (folder / "config.json").write_text(json.dumps(config))
+    with pytest.raises(ModelLoadError, match="preprocess must be null or one of"):
+        registry.load(str(folder))

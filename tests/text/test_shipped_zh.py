@@ -65,3 +65,10 @@ def test_dev_sample_accuracy(shared_data, tmp_path):
         w.writerows(rows)
     rep = evaluate(SENT, sample, input_col="text")
     assert rep["n"] == 60 and rep["accuracy"] >= 0.8
+
+
+def test_trailing_whitespace_is_not_a_token():
+    # e5's sentencepiece makes a token of a trailing space; the model must not see it
+    m = registry.load(EMO)
+    a, b = m.predict_proba(["今天天气不错，我们去公园吧", "今天天气不错，我们去公园吧 \n "])
+    assert a == pytest.approx(b, abs=1e-6)

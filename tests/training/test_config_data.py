@@ -30,6 +30,7 @@ def test_unknown_key_suggests_the_right_one():
         ({"name": "noversion"}, "must carry a version"),
         ({"data": []}, "No training data"),
         ({"max_rows": {"b.csv": 3}}, "not in `data`"),
+        ({"preprocess": "emoji"}, "preprocess must be one of"),
     ],
 )
 def test_bad_values_name_the_setting(changes, message):
@@ -103,6 +104,21 @@ def test_label_cols_name_a_column_per_file(tmp_path):
     assert labels == ["neg", "pos"] and len(train) + len(val) == 20
     with pytest.raises(InvalidInputError, match="label_cols names files that are not in `data`"):
         TrainingConfig(data=[str(a)], label_cols={"c.csv": "stars"})
+
+
+def test_preprocess_masks_training_and_validation_texts(tmp_path):
+    from affectkit.training.trainer import load_splits
+
+    a = tmp_path / "a.csv"
+    a.write_text(
+        "text,label\n"
+        + "".join(f"@fan{i} so good #yes,pos\nmeh {i} &amp; bad,neg\n" for i in range(5))
+    )
+    cfg = TrainingConfig(data=[str(a)], val_ratio=0.2, preprocess="social")
+    train, val, _, _ = load_splits(cfg, log=lambda m: None)
+    texts = [e.text for e in train + val]
+    assert len(texts) == 10 and not any("@" in t or "#" in t or "&amp;" in t for t in texts)
+    assert any("so good  yes" in t for t in texts) and any("&     bad" in t for t in texts)
 
 
 def test_stratified_split_keeps_every_class_and_is_seeded():

@@ -37,6 +37,7 @@ def trained(tmp_path_factory, fixtures):
         patience=10,
         output=str(out),
         name="tiny-reviews@1",
+        preprocess="social",
     )
     return train(cfg, progress=False, log=lambda m: None)
 
@@ -60,6 +61,7 @@ def test_model_folder_is_complete(trained):
     assert "encoder.layer.5.output.dense.weight" in keys
     config = json.loads((path / "config.json").read_text())
     assert config["training"]["config"]["epochs"] == 4
+    assert config["preprocess"] == "social"  # trained on masked text, so inference masks too
     assert config["validation"]["n"] == 12
     assert config["temperature"] > 0 and 0 <= config["validation"]["ece"] <= 1
     assert len(trained.history) >= 4

@@ -69,7 +69,7 @@ import numpy as np
 
 from affectkit import labels as canon
 from affectkit.errors import InvalidInputError, ModelLoadError, require
-from affectkit.text.preprocess import clean_text
+from affectkit.text.preprocess import PREPROCESSORS, clean_text, encoder_text
 from affectkit.text.scoring import triage
 from affectkit.text.segment import plan_chunks, split_sentences, word_spans
 from affectkit.types import (
@@ -187,6 +187,7 @@ class TextModelConfig:
     class_bias: tuple[float, ...] | None = None  # `affectkit calibrate --class-bias`
     uncertain_below: float = 0.5
     languages: tuple[str, ...] = ("en",)
+    preprocess: str | None = None  # a `preprocess.PREPROCESSORS` name, as in training
     encoder: EncoderConfig = field(default_factory=EncoderConfig)
     head: HeadConfig = field(default_factory=HeadConfig)
     extra: Mapping[str, Any] = field(default_factory=dict)  # other keys, kept as they are
@@ -233,6 +234,11 @@ class TextModelConfig:
                     f"model ({len(labels)} labels), got {list(self.class_bias)!r}."
                 )
             object.__setattr__(self, "class_bias", bias)
+        if self.preprocess is not None and self.preprocess not in PREPROCESSORS:
+            raise InvalidInputError(
+                f"preprocess must be null or one of {sorted(PREPROCESSORS)}, got "
+                f"{self.preprocess!r}."
+            )
         if not 0.0 <= float(self.uncertain_below) <= 1.0:
             raise InvalidInputError(
                 f"uncertain_below must be in [0, 1], got {self.uncertain_below!r}."
@@ -244,7 +250,7 @@ class TextModelConfig:
         known = {
             "affectkit_kind", "name", "labels", "task", "canonical", "multi_label",
             "thresholds", "temperature", "class_bias", "uncertain_below", "languages",
-            "encoder", "head",
+            "preprocess", "encoder", "head",
         }  # fmt: skip
         missing = [k for k in ("name", "labels") if k not in d]
         if missing:
@@ -273,6 +279,7 @@ class TextModelConfig:
             class_bias=d.get("class_bias"),
             uncertain_below=float(d.get("uncertain_below", 0.5)),
             languages=tuple(d.get("languages") or ("en",)),
+            preprocess=d.get("preprocess"),
             encoder=encoder,
             head=head,
             extra={k: v for k, v in d.items() if k not in known},
@@ -292,6 +299,7 @@ class TextModelConfig:
             **({"class_bias": list(self.class_bias)} if self.class_bias is not None else {}),
             "uncertain_below": self.uncertain_below,
             "languages": list(self.languages),
+            **({"preprocess": self.preprocess} if self.preprocess is not None else {}),
             "encoder": self.encoder.to_dict(),
             "head": self.head.to_dict(),
             **self.extra,
@@ -1188,6 +1196,7 @@ class TextModelAnalyzer:
 
     def _infer(self, texts: list[str], *, pooled: bool = False) -> list[_DocOut]:
         """Tokenize, chunk what is longer than the window, run, aggregate per text."""
+        texts = [encoder_text(t, self.config.preprocess) for t in texts]  # offsets unchanged
         tok = self._tok
         window = self.window(tok)
         prefix = np.asarray(tok.prefix, dtype=np.int64)

@@ -35,7 +35,7 @@ import numpy as np
 
 from affectkit.errors import InvalidInputError, ModelLoadError, require
 from affectkit.text.model import LabelPlan, activate, summarise
-from affectkit.text.preprocess import clean_text
+from affectkit.text.preprocess import PREPROCESSORS, clean_text
 from affectkit.text.scoring import triage
 from affectkit.types import FLAG_UNCERTAIN, AffectResult, Evidence
 
@@ -174,6 +174,7 @@ class NgramModelConfig:
     temperature: float = 1.0
     uncertain_below: float = 0.5
     languages: tuple[str, ...] = ("en",)
+    preprocess: str | None = None  # a `preprocess.PREPROCESSORS` name, as in training
     features: NgramFeaturizer = field(default_factory=NgramFeaturizer)
     extra: Mapping[str, Any] = field(default_factory=dict)
 
@@ -190,8 +191,14 @@ class NgramModelConfig:
             "temperature",
             "uncertain_below",
             "languages",
+            "preprocess",
             "features",
         }
+        preprocess = d.get("preprocess")
+        if preprocess is not None and preprocess not in PREPROCESSORS:
+            raise InvalidInputError(
+                f"preprocess must be null or one of {sorted(PREPROCESSORS)}, got {preprocess!r}."
+            )
         try:
             feats = NgramFeaturizer(**(d.get("features") or {}))
             return cls(
@@ -204,6 +211,7 @@ class NgramModelConfig:
                 temperature=float(d.get("temperature", 1.0)),
                 uncertain_below=float(d.get("uncertain_below", 0.5)),
                 languages=tuple(d.get("languages") or ("en",)),
+                preprocess=preprocess,
                 features=feats,
                 extra={k: v for k, v in d.items() if k not in known},
             )
@@ -222,6 +230,7 @@ class NgramModelConfig:
             "temperature": self.temperature,
             "uncertain_below": self.uncertain_below,
             "languages": list(self.languages),
+            **({"preprocess": self.preprocess} if self.preprocess is not None else {}),
             "features": self.features.to_dict(),
             **self.extra,
         }
@@ -292,9 +301,14 @@ class NgramAnalyzer:
         """(N, L) raw scores before the temperature and softmax/sigmoid."""
         out = np.empty((len(texts), len(self.labels)), dtype=np.float64)
         for i, text in enumerate(texts):
-            idx, val = _row(self.config.features, self.index, self.idf, text)
+            idx, val = _row(self.config.features, self.index, self.idf, self._prepare(text))
             out[i] = self.coef[:, idx] @ val + self.intercept
         return out
+
+    def _prepare(self, text: str) -> str:
+        """The text as training saw it (`preprocess` keeps offsets, so spans stay the user's)."""
+        pp = self.config.preprocess
+        return text if pp is None else PREPROCESSORS[pp](text)
 
     def load(self) -> NgramAnalyzer:
         """Nothing to do (the weights load with the folder); the analyzers share this call."""
@@ -321,7 +335,7 @@ class NgramAnalyzer:
 
     def _analyze_one(self, text: str, lang: str) -> AffectResult:
         spans: dict[int, tuple[str, int, int]] = {}
-        idx, val = _row(self.config.features, self.index, self.idf, text, spans)
+        idx, val = _row(self.config.features, self.index, self.idf, self._prepare(text), spans)
         z = self.coef[:, idx] @ val + self.intercept  # (L,)
         probs = activate(
             z[None, :], multi_label=self.config.multi_label, temperature=self.config.temperature

@@ -52,6 +52,9 @@ class TrainingConfig:
     max_rows_per_file: int | None = None  # stratified subsample of every file
     max_rows: dict[str, int] = field(default_factory=dict)  # per file (as written in `data`)
     max_rows_per_label: int | None = None  # at most n examples of each label, seeded (few-shot)
+    # text transform applied to every training text and, stored with the model, at inference:
+    # "social" blanks @mentions, URLs, '#' and HTML entities (affectkit.text.preprocess)
+    preprocess: str | None = None
     val_ratio: float = 0.1
     seed: int = 13
     # model
@@ -122,6 +125,10 @@ class TrainingConfig:
         _choice("head", self.head, ("linear", "mlp"))
         _choice("class_weights", self.class_weights, ("none", "balanced"))
         _choice("weights_dtype", self.weights_dtype, ("float16", "int8"))
+        if self.preprocess is not None:
+            from affectkit.text.preprocess import PREPROCESSORS
+
+            _choice("preprocess", self.preprocess, tuple(PREPROCESSORS))
         if self.canonical is not None:
             from affectkit.labels import DATASET_MAPS
 

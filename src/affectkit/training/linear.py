@@ -151,6 +151,7 @@ def train_ngram(cfg: TrainingConfig, *, log: Callable[[str], None], splits=None)
         thresholds=None if thresholds is None else dict(zip(labels, map(float, thresholds))),
         temperature=float(temperature),
         languages=tuple(cfg.languages),
+        preprocess=cfg.preprocess,
         features=feats,
         extra={
             "training": {

@@ -17,6 +17,7 @@ history.jsonl (plus TensorBoard event files when `tensorboard` is installed).
 from __future__ import annotations
 
 import copy
+import functools
 import json
 import math
 import random
@@ -24,7 +25,7 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -99,6 +100,15 @@ def load_splits(cfg: TrainingConfig, log: Callable[[str], None] = _log):
     if leaked:
         skipped["validation: text also in training data"] += leaked
         log(f"  {leaked:,} validation examples left out: their text is also in the training data")
+    if cfg.preprocess is not None or cfg.backbone != "tfidf":  # as the model reads text later
+        from affectkit.text.preprocess import PREPROCESSORS, encoder_text
+
+        if cfg.backbone == "tfidf":
+            fn = PREPROCESSORS[cfg.preprocess]
+        else:
+            fn = functools.partial(encoder_text, preprocess=cfg.preprocess)
+        train = [replace(e, text=fn(e.text)) for e in train]
+        val = [replace(e, text=fn(e.text)) for e in val]
     labels = D.label_set(train, cfg.labels)
     unknown = sorted({lab for ex in val for lab in ex.labels} - set(labels))
     if unknown:
@@ -722,6 +732,7 @@ def _save(cfg, out, *, encoder, head, tokenizer, labels, rep, history, summary, 
             if thresholds is None
             else {lab: float(t) for lab, t in zip(labels, thresholds)},
             "languages": cfg.languages,
+            "preprocess": cfg.preprocess,
             # inference window: at least MiniLM's usual 128 tokens; longer texts are chunked
             "encoder": {
                 "source": ENCODERS[cfg.backbone],
