@@ -4,11 +4,15 @@ import numpy as np
 import pytest
 
 from affectkit.training.calibration import (
+    CALIBRATIONS,
+    choose_calibration,
     ece,
+    fit_calibration,
     fit_temperature,
     fit_temperature_bias,
     reliability_plot,
     softmax,
+    source_weights,
 )
 
 
@@ -39,6 +43,65 @@ def test_fit_temperature_bias_recovers_a_shifted_prior():
     assert ece(fixed.max(1), fixed.argmax(1) == y) < 0.03
     # the temperature alone keeps calling the middle class too often
     assert np.mean(plain.argmax(1) == 1) > np.mean(fixed.argmax(1) == 1) + 0.05
+
+
+def test_source_weights_make_every_source_count_the_same():
+    sources = np.array(["a"] * 6 + ["b"] * 2 + ["c"])
+    w = source_weights(sources)
+    assert w.mean() == pytest.approx(1.0)
+    totals = [w[sources == s].sum() for s in "abc"]
+    assert totals == pytest.approx([3.0, 3.0, 3.0])
+
+
+def test_weighted_fits_equal_fits_on_repeated_examples():
+    pytest.importorskip("scipy")
+    rng = np.random.default_rng(4)
+    z = rng.normal(0, 3, size=(300, 3))
+    y = rng.integers(0, 3, size=300)
+    counts = rng.integers(1, 4, size=300)
+    rz, ry = np.repeat(z, counts, axis=0), np.repeat(y, counts)
+    assert fit_temperature(z, y, weights=counts) == pytest.approx(fit_temperature(rz, ry), rel=1e-4)
+    (t1, b1), (t2, b2) = fit_temperature_bias(z, y, counts), fit_temperature_bias(rz, ry)
+    assert t1 == pytest.approx(t2, rel=1e-3) and b1 == pytest.approx(b2, abs=1e-3)
+
+
+def _three_sources(seed=5):
+    """A big source the model is 1x too sure on and two small ones it is 3x too sure on."""
+    rng = np.random.default_rng(seed)
+    zs, ys, ss = [], [], []
+    for name, n, scale in (("big", 4000, 1.0), ("small1", 500, 3.0), ("small2", 500, 3.0)):
+        true = rng.normal(0, 1.5, size=(n, 3))
+        ys.append(np.array([rng.choice(3, p=p) for p in softmax(true)]))
+        zs.append(true * scale)
+        ss += [name] * n
+    return np.concatenate(zs), np.concatenate(ys), np.array(ss)
+
+
+def test_balanced_temperature_serves_the_small_sources_better():
+    pytest.importorskip("scipy")
+    z, y, s = _three_sources()
+    t_plain, _ = fit_calibration(z, y, "temperature")
+    t_bal, _ = fit_calibration(z, y, "balanced-temperature", s)
+    assert t_plain < t_bal  # the small, overconfident sources pull harder when weighed equally
+    with pytest.raises(ValueError, match="needs the source"):
+        fit_calibration(z, y, "balanced-temperature")
+
+
+def test_choose_calibration_compares_every_method_on_held_out_sources():
+    pytest.importorskip("scipy")
+    z, y, s = _three_sources()
+    choice = choose_calibration(z, y, s)
+    table = choice["held_out_source_ece"]
+    assert set(table) == set(CALIBRATIONS)
+    assert all(set(row) == {"big", "small1", "small2", "mean"} for row in table.values())
+    assert choice["method"] == min(table, key=lambda m: table[m]["mean"])
+    # with one small source left out, the other still counts as much as the big one only when
+    # sources are balanced, so the left-out one gets a T closer to its own
+    assert choice["method"].startswith("balanced")
+    t, b = fit_calibration(z, y, choice["method"], s)
+    assert choice["temperature"] == pytest.approx(t)
+    with pytest.raises(ValueError, match="at least two sources"):
+        choose_calibration(z, y, np.array(["one"] * len(y)))
 
 
 def test_ece_edges():

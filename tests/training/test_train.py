@@ -325,3 +325,20 @@ def test_a_blend_with_a_transformer_member_predicts_and_continues_training(
                           output=str(tmp_path / "v2"), name="tiny-reviews@2")  # fmt: skip
     train(cont, progress=False, log=logs.append)
     assert any("is a blend: continuing its transformer member tiny-reviews@1" in m for m in logs)
+
+
+def test_recalibrate_auto_needs_two_training_files(trained, tmp_path):
+    import shutil
+
+    from affectkit.training.trainer import recalibrate
+
+    folder = tmp_path / "copy"
+    shutil.copytree(trained.path, folder)
+    with pytest.raises(InvalidInputError, match="needs a model trained on two or more files"):
+        recalibrate(folder, method="auto", log=lambda m: None)
+    with pytest.raises(InvalidInputError, match="method must be 'auto' or one of"):
+        recalibrate(folder, method="platt", log=lambda m: None)
+    r = recalibrate(folder, method="balanced-temperature", log=lambda m: None)  # one file: plain T
+    config = json.loads((folder / "config.json").read_text())
+    assert r["method"] == config["validation"]["calibration"]["method"] == "balanced-temperature"
+    assert config["temperature"] == pytest.approx(r["temperature"]) and "class_bias" not in config

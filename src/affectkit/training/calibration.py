@@ -3,6 +3,13 @@
 Temperature scaling (Guo et al., 2017) divides the logits by one scalar T fitted to minimise the
 negative log-likelihood on the *validation* split; it changes confidences, never the argmax.
 ECE is the support-weighted mean |accuracy - confidence| over equal-width confidence bins.
+
+A validation split carved from several training files is as lopsided as the mix (the English
+sentiment model's is two-thirds SST-2 phrases), and a temperature fitted on it suits the big
+source. `source_weights` lets every file count equally, and `choose_calibration` picks among
+temperature / temperature + class bias, fitted per example or per source, the one whose
+confidences hold best on a source it was not fitted on (leave one source out): the situation of
+a user whose data comes from none of the training files.
 """
 
 from __future__ import annotations
@@ -19,18 +26,28 @@ def softmax(logits: np.ndarray, temperature: float = 1.0) -> np.ndarray:
     return e / e.sum(axis=1, keepdims=True)
 
 
-def nll(logits: np.ndarray, y: np.ndarray, temperature: float) -> float:
+def nll(logits: np.ndarray, y: np.ndarray, temperature: float, weights=None) -> float:
+    """Mean negative log-likelihood (weighted by `weights` (N,) when given)."""
     p = softmax(logits, temperature)
-    return float(-np.log(p[np.arange(len(y)), y].clip(1e-12)).mean())
+    return float(np.average(-np.log(p[np.arange(len(y)), y].clip(1e-12)), weights=weights))
 
 
-def fit_temperature(logits: np.ndarray, y: np.ndarray, lo: float = 0.05, hi: float = 20.0) -> float:
+def source_weights(sources) -> np.ndarray:
+    """(N,) example weights under which every source (training file) counts equally; mean 1."""
+    _, index, counts = np.unique(np.asarray(sources), return_inverse=True, return_counts=True)
+    w = 1.0 / counts[index]
+    return w * (len(w) / w.sum())
+
+
+def fit_temperature(
+    logits: np.ndarray, y: np.ndarray, lo: float = 0.05, hi: float = 20.0, weights=None
+) -> float:
     """T minimising validation NLL: golden-section search on log T (NLL is unimodal in T)."""
     a, b = np.log(lo), np.log(hi)
     g = (np.sqrt(5) - 1) / 2
     c, d = b - g * (b - a), a + g * (b - a)
     for _ in range(60):
-        if nll(logits, y, np.exp(c)) < nll(logits, y, np.exp(d)):
+        if nll(logits, y, np.exp(c), weights) < nll(logits, y, np.exp(d), weights):
             b, d = d, c
             c = b - g * (b - a)
         else:
@@ -48,8 +65,11 @@ def raw_logits(probs: np.ndarray, temperature: float = 1.0, bias=None) -> np.nda
     return z * float(temperature or 1.0)
 
 
-def fit_temperature_bias(logits: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
-    """(T, b) minimising validation NLL of softmax(logits / T + b), with b[0] = 0.
+def fit_temperature_bias(
+    logits: np.ndarray, y: np.ndarray, weights=None
+) -> tuple[float, np.ndarray]:
+    """(T, b) minimising validation NLL of softmax(logits / T + b), with b[0] = 0 (weighted by
+    `weights` (N,) when given).
 
     "Bias-corrected temperature scaling": the per-label offsets move the class prior a model
     learned (inverse-frequency class weights, a training mix unlike the data it is used on)
@@ -61,6 +81,8 @@ def fit_temperature_bias(logits: np.ndarray, y: np.ndarray) -> tuple[float, np.n
     z = np.asarray(logits, dtype=np.float64)
     y = np.asarray(y)
     rows = np.arange(len(y))
+    v = np.ones(len(y)) if weights is None else np.asarray(weights, dtype=np.float64)
+    v = v / v.sum()  # (N,)
 
     def loss(w: np.ndarray) -> tuple[float, np.ndarray]:
         s = z * w[0] + np.r_[0.0, w[1:]]
@@ -68,12 +90,74 @@ def fit_temperature_bias(logits: np.ndarray, y: np.ndarray) -> tuple[float, np.n
         logp = s - np.log(np.exp(s).sum(1, keepdims=True))
         g = np.exp(logp)
         g[rows, y] -= 1.0  # d loss / d s, (N, L)
-        grad = np.r_[(g * z).sum() / len(y), g[:, 1:].mean(0)]
-        return float(-logp[rows, y].mean()), grad
+        g *= v[:, None]
+        grad = np.r_[(g * z).sum(), g[:, 1:].sum(0)]
+        return float(-(v * logp[rows, y]).sum()), grad
 
     w = minimize(loss, np.r_[1.0, np.zeros(z.shape[1] - 1)], jac=True, method="L-BFGS-B",
                  bounds=[(1e-3, None)] + [(None, None)] * (z.shape[1] - 1)).x  # fmt: skip
     return float(1.0 / w[0]), np.r_[0.0, w[1:]]
+
+
+# (class bias?, weighting) of each calibration `choose_calibration` compares
+CALIBRATIONS = {
+    "temperature": (False, "examples"),
+    "temperature+bias": (True, "examples"),
+    "balanced-temperature": (False, "sources"),  # fitted with every source weighing the same
+    "balanced-temperature+bias": (True, "sources"),
+}
+
+
+def fit_calibration(logits, y, method: str = "temperature", sources=None):
+    """(T, class bias or None) of one of `CALIBRATIONS`; per-source ones need `sources` (N,)."""
+    if method not in CALIBRATIONS:
+        raise ValueError(f"method must be one of {list(CALIBRATIONS)}, got {method!r}.")
+    bias, weighting = CALIBRATIONS[method]
+    weights = None
+    if weighting == "sources":
+        if sources is None:
+            raise ValueError(f"{method!r} needs the source of every example.")
+        weights = source_weights(sources)
+    if bias:
+        return fit_temperature_bias(logits, y, weights)
+    return fit_temperature(logits, y, weights=weights), None
+
+
+def calibrated(logits: np.ndarray, temperature: float, bias=None) -> np.ndarray:
+    """softmax(logits / T + bias): the probabilities a calibration gives."""
+    return softmax(logits / temperature + (0.0 if bias is None else np.asarray(bias)))
+
+
+def choose_calibration(logits, y, sources) -> dict:
+    """The calibration among `CALIBRATIONS` with the lowest mean held-out-source ECE.
+
+    For each source s and each method: fit on the other sources' examples, measure ECE on s.
+    The chosen method is then fitted on every example. Needs at least two sources. Returns
+    ``{"method", "temperature", "class_bias", "held_out_source_ece": {method: {source: ece,
+    "mean": m}}}``.
+    """
+    z, y, sources = np.asarray(logits, dtype=np.float64), np.asarray(y), np.asarray(sources)
+    names = sorted(set(sources.tolist()))
+    if len(names) < 2:
+        raise ValueError("choosing a calibration by held-out source needs at least two sources.")
+    table: dict[str, dict[str, float]] = {}
+    for method in CALIBRATIONS:
+        row = {}
+        for s in names:
+            held, rest = sources == s, sources != s
+            t, b = fit_calibration(z[rest], y[rest], method, sources[rest])
+            p = calibrated(z[held], t, b)
+            row[s] = ece(p.max(1), p.argmax(1) == y[held])
+        row["mean"] = float(np.mean([row[s] for s in names]))
+        table[method] = row
+    best = min(table, key=lambda m: table[m]["mean"])
+    t, b = fit_calibration(z, y, best, sources)
+    return {
+        "method": best,
+        "temperature": t,
+        "class_bias": None if b is None else [float(x) for x in b],
+        "held_out_source_ece": table,
+    }
 
 
 def ece(confidence: np.ndarray, correct: np.ndarray, bins: int = 15) -> float:

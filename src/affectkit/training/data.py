@@ -25,7 +25,7 @@ csv.field_size_limit(2**31 - 1)
 class Example:
     text: str
     labels: tuple[str, ...]  # one label for single-label tasks
-    source: str  # file name, for per-source reporting
+    source: str  # folder/file name (sst2/train.csv), for per-source reporting
 
 
 @dataclass
@@ -110,7 +110,7 @@ def read_file(
                 out.skipped[f"label {s!r} left out"] += 1
             if not kept or not multi_label:
                 continue
-        out.examples.append(Example(text, kept, path.name))
+        out.examples.append(Example(text, kept, "/".join(path.parts[-2:])))
     if not out.examples:
         raise DataFormatError(
             f"{path.name}: no usable rows ({dict(out.skipped) or 'file is empty'})."

@@ -27,6 +27,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -781,25 +782,42 @@ def _task_of(canon: dict, labels: list[str]) -> str:
 
 
 def recalibrate(
-    folder: str | Path, *, threads: int | None = 1, class_bias: bool = False, log=_log
+    folder: str | Path,
+    *,
+    threads: int | None = 1,
+    class_bias: bool = False,
+    method: str | None = None,
+    log=_log,
 ) -> dict:
     """Fit the temperature of a trained single-label model folder on its own validation split.
 
     The split is rebuilt from the recipe stored in config.json (same files, ratio and seed), so
     it is the split the model was early-stopped on; dev data is never touched. Updates
     config.json (`temperature` and every `validation` figure, measured in this one pass on the
-    stored weights) and metrics.json. With `class_bias`, per-label logit offsets are fitted with
-    the temperature (`calibration.fit_temperature_bias`); without, any stored offsets are removed.
+    stored weights) and metrics.json.
+
+    `method`: one of `calibration.CALIBRATIONS` (default "temperature", or "temperature+bias"
+    when `class_bias`: per-label logit offsets fitted with the temperature; without them any
+    stored offsets are removed), or "auto": the one with the lowest mean ECE on a training
+    file it was not fitted on (`calibration.choose_calibration`; needs two or more files).
     """
     from affectkit.text.model import TextModelAnalyzer
     from affectkit.training.calibration import (
+        CALIBRATIONS,
+        calibrated,
+        choose_calibration,
         ece,
-        fit_temperature,
-        fit_temperature_bias,
+        fit_calibration,
         raw_logits,
         softmax,
     )
     from affectkit.training.metrics import report
+
+    method = method or ("temperature+bias" if class_bias else "temperature")
+    if method != "auto" and method not in CALIBRATIONS:
+        raise InvalidInputError(
+            f"method must be 'auto' or one of {list(CALIBRATIONS)}, got {method!r}."
+        )
 
     folder = Path(folder)
     config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
@@ -819,21 +837,32 @@ def recalibrate(
     probs = probs[:, [analyzer.config.labels.index(lab) for lab in labels]]
     logits = raw_logits(probs, config.get("temperature"), config.get("class_bias"))
     y = np.array([labels.index(e.labels[0]) for e in val])
-    bias = None
-    if class_bias:
-        t, bias = fit_temperature_bias(logits, y)
-        calibrated = softmax(logits / t + bias)
+    sources = np.array([e.source for e in val])
+    record: dict[str, Any] = {"method": method}
+    if method == "auto":
+        if len(set(sources.tolist())) < 2:
+            raise InvalidInputError(
+                "--method auto compares calibrations on a training file they were not fitted "
+                "on, so it needs a model trained on two or more files; this one has one. Choose "
+                f"a method: {', '.join(CALIBRATIONS)}."
+            )
+        choice = choose_calibration(logits, y, sources)
+        for m, row in choice["held_out_source_ece"].items():
+            log(f"  {m:26s} held-out-source ECE mean {row['mean']:.4f}")
+        t, bias = choice["temperature"], choice["class_bias"]
+        record = {"method": choice["method"], "chosen_by": "held-out-source ECE",
+                  "held_out_source_ece": choice["held_out_source_ece"]}  # fmt: skip
     else:
-        t = fit_temperature(logits, y)
-        calibrated = softmax(logits, t)
-    pred = calibrated.argmax(1)  # the bias can change a label, not only a confidence
+        t, bias = fit_calibration(logits, y, method, sources)
+    probs = calibrated(logits, t, bias)
+    pred = probs.argmax(1)  # the bias can change a label, not only a confidence
     before = ece(softmax(logits).max(1), logits.argmax(1) == y)
-    after = ece(calibrated.max(1), pred == y)
+    after = ece(probs.max(1), pred == y)
     rep = report(y, pred, labels)
     offsets = f" + class bias {np.round(bias, 3).tolist()}" if bias is not None else ""
     log(
-        f"temperature {t:.3f}{offsets}: validation ECE {before:.4f} -> {after:.4f}, accuracy "
-        f"{rep['accuracy']:.4f}, macro-F1 {rep['macro_f1']:.4f} (n={len(y)})"
+        f"{record['method']}: T {t:.3f}{offsets}: validation ECE {before:.4f} -> {after:.4f}, "
+        f"accuracy {rep['accuracy']:.4f}, macro-F1 {rep['macro_f1']:.4f} (n={len(y)})"
     )
     config["temperature"] = t
     if bias is not None:
@@ -847,6 +876,7 @@ def recalibrate(
             "per_class": rep["per_class"],
             "temperature": t,
             "class_bias": config.get("class_bias"),
+            "calibration": record,
             "ece_before_scaling": before,
             "ece": after,
         }
@@ -860,4 +890,4 @@ def recalibrate(
     metrics.setdefault("validation", {}).update(config["validation"])
     metrics_path.write_text(json.dumps(metrics, indent=2) + "\n")
     return {"temperature": t, "class_bias": config.get("class_bias"), "ece_before": before,
-            "ece": after, "n": len(y)}  # fmt: skip
+            "ece": after, "n": len(y), "method": record["method"]}  # fmt: skip

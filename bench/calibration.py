@@ -1,13 +1,21 @@
-"""Temperature scaling vs temperature + per-class bias, for 3-class English sentiment models.
+"""Calibrations of 3-class English sentiment models, fitted on validation, measured on dev sets.
 
-    python bench/calibration_bias.py [--model FOLDER ...] [--data ../shared/data] [--threads 2]
+    python bench/calibration.py [--model FOLDER ...] [--data ../shared/data] [--threads 2]
 
-Both calibrations are fitted on the model's own validation split (rebuilt from the recipe in its
-config.json, as `affectkit calibrate` does) and then applied unchanged to the dev sets, which are
-only measured. The bias variant ("bias-corrected temperature scaling") fits one logit offset per
-class besides T, so it can also move the class prior a model learned (class weights in training,
-a training mix with few neutral texts) towards the validation split's. Binary dev data restricts
-predictions to negative/positive, as `affectkit evaluate` does.
+Every calibration in `affectkit.training.calibration.CALIBRATIONS` is fitted on the model's own
+validation split (rebuilt from the recipe in its config.json, as `affectkit calibrate` does) and
+then applied unchanged to the dev sets, which are only measured:
+
+- temperature: one T minimising validation NLL (Guo et al. 2017);
+- temperature+bias: T and one logit offset per class, so the class prior a model learned can move
+  towards the validation split's ("bias-corrected temperature scaling");
+- balanced-*: the same, with every training file weighing the same in the fit (the validation
+  split is as lopsided as the training mix: two-thirds SST-2 phrases for text-sentiment-en).
+
+The second table is what `affectkit calibrate --method auto` chooses by: each method's ECE on a
+training file left out of its fit, averaged over the files; the row marked "auto" in the first
+table is that choice. Binary dev data restricts predictions to negative/positive, as
+`affectkit evaluate` does.
 """
 
 from __future__ import annotations
@@ -33,11 +41,12 @@ def main() -> None:
 
     from affectkit.text.model import TextModelAnalyzer
     from affectkit.training.calibration import (
+        CALIBRATIONS,
+        calibrated,
+        choose_calibration,
         ece,
-        fit_temperature,
-        fit_temperature_bias,
+        fit_calibration,
         raw_logits,
-        softmax,
     )
     from affectkit.training.config import TrainingConfig
     from affectkit.training.metrics import report
@@ -56,7 +65,7 @@ def main() -> None:
         "SST-5 dev (3-class)": t / "sst5/dev.csv",
         "TweetEval-sentiment dev": t / "tweeteval_sentiment/dev.csv",
     }
-    rows = []
+    rows, held_out = [], []
     for folder in args.model:
         config = json.loads((folder / "config.json").read_text())
         if list(config["labels"]) != LABELS:
@@ -66,26 +75,27 @@ def main() -> None:
         model = TextModelAnalyzer.from_pretrained(folder, threads=args.threads)
         log(f"{model.name}: {len(val)} validation texts")
 
-        # undo the stored calibration, so both start from the same logits whatever it is now
+        # undo the stored calibration, so every method starts from the same logits
         def logits(texts: list[str], model=model, config=config) -> np.ndarray:
             probs = model.predict_proba(texts)
             return raw_logits(probs, config.get("temperature"), config.get("class_bias"))
 
         z_val = logits([e.text for e in val])
         y_val = np.array([labels.index(e.labels[0]) for e in val])
-        t_only = fit_temperature(z_val, y_val)
-        t_bias, bias = fit_temperature_bias(z_val, y_val)
-        log(f"  T {t_only:.3f}; T {t_bias:.3f} + bias {np.round(bias, 3).tolist()}")
+        src = np.array([e.source for e in val])
+        fits = {m: fit_calibration(z_val, y_val, m, src) for m in CALIBRATIONS}
+        choice = choose_calibration(z_val, y_val, src)
+        for m, row in choice["held_out_source_ece"].items():
+            held_out.append({"model": model.name, "calibration": m, **row})
+            log(f"  {m}: T {fits[m][0]:.3f}, held-out-source ECE {row['mean']:.4f}")
         sets = {"validation": (z_val, y_val)}
         for name, path in dev_sets.items():
             df = pd.read_csv(path)
             y = np.array([LABELS.index(FIVE_TO_THREE.get(v, v)) for v in df["label"]])
             sets[name] = (logits(df["text"].tolist()), y)
         for name, (z, y) in sets.items():
-            for method, p in (
-                ("temperature", softmax(z, t_only)),
-                ("temperature + bias", softmax(z / t_bias + bias)),
-            ):
+            for method, (temp, bias) in fits.items():
+                p = calibrated(z, temp, bias)
                 names, yy = LABELS, y
                 if 1 not in set(y.tolist()):  # binary data: negative vs positive only
                     p = p[:, [0, 2]] / p[:, [0, 2]].sum(1, keepdims=True)
@@ -94,6 +104,7 @@ def main() -> None:
                 r = report(yy, pred, names)
                 rows.append({
                     "model": model.name, "set": name, "n": len(y), "calibration": method,
+                    "auto": method == choice["method"], "temperature": temp,
                     "accuracy": r["accuracy"], "macro_f1": r["macro_f1"],
                     "macro_recall": r["macro_recall"],
                     "ece": ece(p.max(1), pred == yy),
@@ -105,18 +116,36 @@ def main() -> None:
         "|---|---|---|---:|---:|---:|---:|---:|",
     ]
     for r in rows:
+        method = f"{r['calibration']} (T {r['temperature']:.3f})" + (
+            " **auto**" if r["auto"] else ""
+        )
         lines.append(
-            f"| {r['model']} | {r['set']} (n={r['n']}) | {r['calibration']} | "
+            f"| {r['model']} | {r['set']} (n={r['n']}) | {method} | "
             f"{r['accuracy']:.4f} | {r['macro_f1']:.4f} | {r['macro_recall']:.4f} | "
             f"{r['ece']:.4f} | {r['neutral_share']:.1%} |"
         )
-    cmd = "python bench/calibration_bias.py " + " ".join(
+    files = (
+        [k for k in held_out[0] if k not in ("model", "calibration", "mean")] if held_out else []
+    )
+    lines += [
+        "",
+        "ECE on a training file's validation rows when the calibration is fitted on the other "
+        "files' (what `--method auto` minimises, column mean):",
+        "",
+        "| model | calibration | " + " | ".join(files) + " | mean |",
+        "|---|---|" + "---:|" * (len(files) + 1),
+    ]
+    for h in held_out:
+        cells = " | ".join(f"{h.get(f, float('nan')):.4f}" for f in files)
+        lines.append(f"| {h['model']} | {h['calibration']} | {cells} | {h['mean']:.4f} |")
+    cmd = "python bench/calibration.py " + " ".join(
         f"--model {m}" if i == 0 else str(m) for i, m in enumerate(args.model)
     )
     lines += ["", f"Calibrations fitted on each model's validation split. One run of `{cmd}`."]
     args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "calibration_bias.md").write_text("\n".join(lines) + "\n")
-    (args.out / "calibration_bias.json").write_text(json.dumps(rows, indent=2) + "\n")
+    (args.out / "calibration.md").write_text("\n".join(lines) + "\n")
+    results = {"dev": rows, "held_out_source": held_out}
+    (args.out / "calibration.json").write_text(json.dumps(results, indent=2) + "\n")
     print("\n".join(lines))
 
 
