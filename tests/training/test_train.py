@@ -145,6 +145,7 @@ def test_model_card_is_written_from_the_folders_own_figures(trained):
     )
     assert "**toy**: CC0" in card and "affectkit train toy.toml" in card
     assert f"{trained.metrics['macro_f1']:.4f}" in card
+    assert "after calibration (temperature)" in card and '`preprocess = "social"`' in card
 
 
 def test_recalibrate_rebuilds_the_validation_split_from_the_recipe(trained):

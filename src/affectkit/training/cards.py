@@ -65,7 +65,7 @@ def write_card(
         f"{_fmt(val.get('accuracy'))}, macro-F1 {_fmt(val.get('macro_f1'))}"
         + (
             f", ECE {_fmt(val['ece_before_scaling'])} before and {_fmt(val['ece'])} after "
-            f"temperature scaling{' with per-label bias' if config.get('class_bias') else ''}."
+            f"calibration ({_calibration(config)})."
             if val.get("ece") is not None
             else " (per-label thresholds tuned on it)."
         ),
@@ -96,6 +96,17 @@ def write_card(
     return path
 
 
+def _calibration(config: dict) -> str:
+    """How the model was calibrated, in words: 'temperature+bias, chosen by ...'."""
+    record = config.get("validation", {}).get("calibration") or {}
+    method = record.get("method") or (
+        "temperature+bias" if config.get("class_bias") else "temperature"
+    )
+    if record.get("chosen_by"):
+        method += f", chosen by {record['chosen_by']} among four calibrations"
+    return method
+
+
 def _classifier_lines(config: dict, indent: str = "") -> tuple[list[str], list[str]]:
     """(model, training) bullet lines of a transformer text classifier's config."""
     training = config.get("training", {})
@@ -108,6 +119,15 @@ def _classifier_lines(config: dict, indent: str = "") -> tuple[list[str], list[s
         f"({'int8, one scale per row' if cfg.get('weights_dtype') == 'int8' else 'fp16'})"
         + (f", the lowest {cfg['freeze_layers']} layers frozen" if cfg.get("freeze_layers") else "")
         + ", word embeddings frozen and read from the package.",
+        *(
+            [
+                f'{indent}- Input: `preprocess = "{config["preprocess"]}"`: @mentions and URLs '
+                "blanked, hashtag signs dropped, HTML entities decoded, in training and at "
+                "inference (offsets kept)."
+            ]
+            if config.get("preprocess")
+            else []
+        ),
         f"{indent}- Head: {config['head']['type']}, dropout {config['head']['dropout']}; "
         + (
             "per-label thresholds tuned on the validation split."
@@ -118,7 +138,7 @@ def _classifier_lines(config: dict, indent: str = "") -> tuple[list[str], list[s
                 if config.get("class_bias")
                 else ""
             )
-            + " (fitted on the validation split)."
+            + f" (fitted on the validation split: {_calibration(config)})."
         ),
     ]
     train = [
