@@ -366,6 +366,11 @@ def write_card(dev_metrics: dict) -> None:
     train, _, _, _ = load_splits(recipe_config(RECIPE, ROOT.parent / "shared/data"), log=log)
     neutral = Counter(e.labels[0] for e in train)["neutral"] / len(train)
     encoder = {"minilm": "MiniLM-L6", "e5": "multilingual-e5-small"}[recipe["backbone"]]
+    record = val.get("calibration") or {}
+    method = record.get("method") or (
+        "temperature+bias" if config.get("class_bias") else "temperature"
+    )
+    calibrate_flag = "auto" if record.get("chosen_by") else method
 
     def dev(prefix: str, key: str) -> float:
         return next(v[key] for k, v in dev_metrics.items() if k.startswith(prefix))
@@ -388,12 +393,11 @@ def write_card(dev_metrics: dict) -> None:
         "English only: other scripts are flagged unsupported by affectkit's router.",
         f"Training texts were cut to their first {recipe['max_length']} tokens (IMDB reviews "
         "are longer); at inference long texts are split by sentence and aggregated.",
-        f"SST-2 dev accuracy {dev('SST-2', 'accuracy'):.4f}; ECE after temperature scaling"
-        + (" and per-label bias " if config.get("class_bias") else " ")
-        + f"(fitted on validation) "
+        f"SST-2 dev accuracy {dev('SST-2', 'accuracy'):.4f}; ECE after calibration "
+        f"({method}, fitted on validation) "
         f"{dev('SST-2', 'ece'):.3f} on SST-2, {dev('SST-5', 'ece'):.3f} on SST-5 and "
         f"{dev('TweetEval', 'ece'):.3f} on TweetEval, against {val['ece']:.3f} on the "
-        "validation split the temperature was fitted on (mostly short SST-2 phrases).",
+        "validation split the calibration was fitted on (mostly short SST-2 phrases).",
     ]
     rows = json.loads((ROOT / "bench/results/text_models.json").read_text())["accuracy"]
     tweets = {r["system"]: r["macro_f1"] for r in rows if r["dataset"].startswith("TweetEval")}
@@ -401,8 +405,8 @@ def write_card(dev_metrics: dict) -> None:
     if ours is not None and lex is not None and lex > ours:
         limitations.append(
             f"On tweets (TweetEval sentiment) the tuned lexicon `lexicon-en` is more accurate "
-            f"(macro-F1 {lex:.2f} vs {ours:.2f} in the same bench run): the model rarely calls "
-            "a tweet neutral. Prefer `--model lexicon-en` for social-media posts."
+            f"(macro-F1 {lex:.2f} vs {ours:.2f} in the same bench run). Prefer "
+            "`--model lexicon-en` for social-media posts."
         )
     if "goemotions" in sets:
         limitations.append(
@@ -418,8 +422,9 @@ def write_card(dev_metrics: dict) -> None:
         data_terms=dict(DATA_TERMS[k] for k in sorted(sets) if k in DATA_TERMS),
         rebuild="affectkit train recipes/text-sentiment-en.toml"
         + (
-            " && affectkit calibrate --model src/affectkit/models/text-sentiment-en --class-bias"
-            if config.get("class_bias")
+            " && affectkit calibrate --model src/affectkit/models/text-sentiment-en "
+            f"--method {calibrate_flag}"
+            if calibrate_flag != "temperature"
             else ""
         )
         + "  (then python bench/text_models.py --write-card for the dev figures and this card)",
