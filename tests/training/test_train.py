@@ -337,6 +337,8 @@ def test_recalibrate_auto_needs_two_training_files(trained, tmp_path):
     shutil.copytree(trained.path, folder)
     with pytest.raises(InvalidInputError, match="needs a model trained on two or more files"):
         recalibrate(folder, method="auto", log=lambda m: None)
+    with pytest.raises(InvalidInputError, match="is not a model folder"):
+        recalibrate(tmp_path / "nothing-here", log=lambda m: None)
     with pytest.raises(InvalidInputError, match="method must be 'auto' or one of"):
         recalibrate(folder, method="platt", log=lambda m: None)
     r = recalibrate(folder, method="balanced-temperature", log=lambda m: None)  # one file: plain T

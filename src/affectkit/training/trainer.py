@@ -820,6 +820,11 @@ def recalibrate(
         )
 
     folder = Path(folder)
+    if not (folder / "config.json").is_file():
+        raise InvalidInputError(
+            f"{folder} is not a model folder (it has no config.json). Calibrate a folder written "
+            f"by `affectkit train`, e.g. src/affectkit/models/text-sentiment-en."
+        )
     config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
     if config.get("multi_label"):
         raise InvalidInputError("Temperature scaling applies to single-label models only.")
