@@ -371,6 +371,8 @@ def write_card(dev_metrics: dict) -> None:
         "temperature+bias" if config.get("class_bias") else "temperature"
     )
     calibrate_flag = "auto" if record.get("chosen_by") else method
+    recall = {k: v["recall"] for k, v in val["per_class"].items()}
+    lowest = min(recall, key=recall.get)
 
     def dev(prefix: str, key: str) -> float:
         return next(v[key] for k, v in dev_metrics.items() if k.startswith(prefix))
@@ -389,7 +391,7 @@ def write_card(dev_metrics: dict) -> None:
             if "goemotions" in sets
             else " (SST-5's neutral sentences only), so the model rarely says neutral"
         )
-        + "; neutral has the lowest recall.",
+        + f"; {lowest} has the lowest validation recall ({recall[lowest]:.2f}).",
         "English only: other scripts are flagged unsupported by affectkit's router.",
         f"Training texts were cut to their first {recipe['max_length']} tokens (IMDB reviews "
         "are longer); at inference long texts are split by sentence and aggregated.",
@@ -407,6 +409,11 @@ def write_card(dev_metrics: dict) -> None:
             f"On tweets (TweetEval sentiment) the tuned lexicon `lexicon-en` is more accurate "
             f"(macro-F1 {lex:.2f} vs {ours:.2f} in the same bench run). Prefer "
             "`--model lexicon-en` for social-media posts."
+        )
+    if config.get("preprocess") == "social":
+        limitations.append(
+            "@mentions and URLs are blanked and hashtags lose their '#' before the model reads a "
+            'text (`preprocess = "social"`): what an @mention or a URL names does not count.'
         )
     if "goemotions" in sets:
         limitations.append(
