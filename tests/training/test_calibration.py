@@ -5,6 +5,7 @@ import pytest
 
 from affectkit.training.calibration import (
     CALIBRATIONS,
+    TIE_ECE,
     choose_calibration,
     ece,
     fit_calibration,
@@ -94,11 +95,15 @@ def test_choose_calibration_compares_every_method_on_held_out_sources():
     table = choice["held_out_source_ece"]
     assert set(table) == set(CALIBRATIONS)
     assert all(set(row) == {"big", "small1", "small2", "mean"} for row in table.values())
-    assert choice["method"] == min(table, key=lambda m: table[m]["mean"])
+    lowest = min(row["mean"] for row in table.values())
+    order = list(CALIBRATIONS)  # simplest first: the first one within TIE_ECE of the lowest
+    chosen = order.index(choice["method"])
+    assert table[choice["method"]]["mean"] <= lowest + TIE_ECE
+    assert all(table[m]["mean"] > lowest + TIE_ECE for m in order[:chosen])
     # with one small source left out, the other still counts as much as the big one only when
     # sources are balanced, so the left-out one gets a T closer to its own
     assert choice["method"].startswith("balanced")
-    t, b = fit_calibration(z, y, choice["method"], s)
+    t, _ = fit_calibration(z, y, choice["method"], s)
     assert choice["temperature"] == pytest.approx(t)
     with pytest.raises(ValueError, match="at least two sources"):
         choose_calibration(z, y, np.array(["one"] * len(y)))

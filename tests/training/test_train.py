@@ -341,7 +341,12 @@ def test_recalibrate_auto_needs_two_training_files(trained, tmp_path):
         recalibrate(tmp_path / "nothing-here", log=lambda m: None)
     with pytest.raises(InvalidInputError, match="method must be 'auto' or one of"):
         recalibrate(folder, method="platt", log=lambda m: None)
-    r = recalibrate(folder, method="balanced-temperature", log=lambda m: None)  # one file: plain T
+    with pytest.raises(InvalidInputError, match="preprocess must be 'none' or one of"):
+        recalibrate(folder, preprocess="emoji", log=lambda m: None)
+    recalibrate(folder, preprocess="none", log=lambda m: None)
+    assert "preprocess" not in json.loads((folder / "config.json").read_text())
+    r = recalibrate(folder, method="balanced-temperature", preprocess="social", log=lambda m: None)
+    assert registry.load(str(folder)).config.preprocess == "social"  # set, then calibrated with
     config = json.loads((folder / "config.json").read_text())
     assert r["method"] == config["validation"]["calibration"]["method"] == "balanced-temperature"
     assert config["temperature"] == pytest.approx(r["temperature"]) and "class_bias" not in config

@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 
 from affectkit.errors import InvalidInputError
+from affectkit.text.preprocess import PREPROCESSORS
 from affectkit.training.calibration import CALIBRATIONS
 
 HELP = "fit temperature scaling (per-label bias, per-source weights) on a validation split"
@@ -32,6 +33,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--model", "-m", required=True, help="model folder")
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--class-bias", action="store_true", help="also fit one logit offset per label")
+    p.add_argument(
+        "--preprocess",
+        choices=["none", *PREPROCESSORS],
+        help="set the input transform the model applies at inference, then calibrate with it "
+        "(social: blank @mentions and URLs, drop '#', decode HTML entities)",
+    )
     p.add_argument(
         "--method",
         choices=["auto", *CALIBRATIONS],
@@ -45,5 +52,11 @@ def run(args: argparse.Namespace) -> int:
 
     if args.class_bias and args.method not in (None, "temperature+bias"):
         raise InvalidInputError(f"--class-bias is --method temperature+bias, not {args.method}.")
-    recalibrate(args.model, threads=args.threads, class_bias=args.class_bias, method=args.method)
+    recalibrate(
+        args.model,
+        threads=args.threads,
+        class_bias=args.class_bias,
+        method=args.method,
+        preprocess=args.preprocess,
+    )
     return 0

@@ -787,6 +787,7 @@ def recalibrate(
     threads: int | None = 1,
     class_bias: bool = False,
     method: str | None = None,
+    preprocess: str | None = None,
     log=_log,
 ) -> dict:
     """Fit the temperature of a trained single-label model folder on its own validation split.
@@ -800,6 +801,10 @@ def recalibrate(
     when `class_bias`: per-label logit offsets fitted with the temperature; without them any
     stored offsets are removed), or "auto": the one with the lowest mean ECE on a training
     file it was not fitted on (`calibration.choose_calibration`; needs two or more files).
+
+    `preprocess`: set the input transform the model applies at inference (a
+    `preprocess.PREPROCESSORS` name, or "none" to remove it) before calibrating, so the
+    calibration is fitted on text read the way the model will read it.
     """
     from affectkit.text.model import TextModelAnalyzer
     from affectkit.training.calibration import (
@@ -826,6 +831,17 @@ def recalibrate(
             f"by `affectkit train`, e.g. src/affectkit/models/text-sentiment-en."
         )
     config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+    if preprocess is not None:
+        from affectkit.text.preprocess import PREPROCESSORS
+
+        if preprocess != "none" and preprocess not in PREPROCESSORS:
+            raise InvalidInputError(
+                f"preprocess must be 'none' or one of {sorted(PREPROCESSORS)}, got {preprocess!r}."
+            )
+        config.pop("preprocess", None)
+        if preprocess != "none":
+            config["preprocess"] = preprocess
+        (folder / "config.json").write_text(json.dumps(config, indent=2, ensure_ascii=False) + "\n")
     if config.get("multi_label"):
         raise InvalidInputError("Temperature scaling applies to single-label models only.")
     recipe = config.get("training", {}).get("config")
