@@ -371,6 +371,7 @@ def write_card(dev_metrics: dict) -> None:
         "temperature+bias" if config.get("class_bias") else "temperature"
     )
     calibrate_flag = "auto" if record.get("chosen_by") else method
+    set_preprocess = config.get("preprocess") and not recipe.get("preprocess")
     recall = {k: v["recall"] for k, v in val["per_class"].items()}
     lowest = min(recall, key=recall.get)
 
@@ -430,8 +431,9 @@ def write_card(dev_metrics: dict) -> None:
         rebuild="affectkit train recipes/text-sentiment-en.toml"
         + (
             " && affectkit calibrate --model src/affectkit/models/text-sentiment-en "
-            f"--method {calibrate_flag}"
-            if calibrate_flag != "temperature"
+            + (f"--preprocess {config['preprocess']} " if set_preprocess else "")
+            + f"--method {calibrate_flag}"
+            if calibrate_flag != "temperature" or set_preprocess
             else ""
         )
         + "  (then python bench/text_models.py --write-card for the dev figures and this card)",

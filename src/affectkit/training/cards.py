@@ -122,8 +122,13 @@ def _classifier_lines(config: dict, indent: str = "") -> tuple[list[str], list[s
         *(
             [
                 f'{indent}- Input: `preprocess = "{config["preprocess"]}"`: @mentions and URLs '
-                "blanked, hashtag signs dropped, HTML entities decoded, in training and at "
-                "inference (offsets kept)."
+                "blanked, hashtag signs dropped, HTML entities decoded, "
+                + (
+                    "in training and at inference (offsets kept)."
+                    if cfg.get("preprocess")
+                    else "at inference only (set with `affectkit calibrate --preprocess`; "
+                    "training read the raw text; offsets kept)."
+                )
             ]
             if config.get("preprocess")
             else []
