@@ -69,7 +69,7 @@ import numpy as np
 
 from affectkit import labels as canon
 from affectkit.errors import InvalidInputError, ModelLoadError, require
-from affectkit.text.preprocess import PREPROCESSORS, clean_text, encoder_text
+from affectkit.text.preprocess import check_preprocess, clean_text, encoder_text
 from affectkit.text.scoring import triage
 from affectkit.text.segment import plan_chunks, split_sentences, word_spans
 from affectkit.types import (
@@ -234,11 +234,7 @@ class TextModelConfig:
                     f"model ({len(labels)} labels), got {list(self.class_bias)!r}."
                 )
             object.__setattr__(self, "class_bias", bias)
-        if self.preprocess is not None and self.preprocess not in PREPROCESSORS:
-            raise InvalidInputError(
-                f"preprocess must be null or one of {sorted(PREPROCESSORS)}, got "
-                f"{self.preprocess!r}."
-            )
+        check_preprocess(self.preprocess)
         if not 0.0 <= float(self.uncertain_below) <= 1.0:
             raise InvalidInputError(
                 f"uncertain_below must be in [0, 1], got {self.uncertain_below!r}."

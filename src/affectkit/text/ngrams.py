@@ -35,7 +35,7 @@ import numpy as np
 
 from affectkit.errors import InvalidInputError, ModelLoadError, require
 from affectkit.text.model import LabelPlan, activate, summarise
-from affectkit.text.preprocess import PREPROCESSORS, clean_text
+from affectkit.text.preprocess import PREPROCESSORS, check_preprocess, clean_text
 from affectkit.text.scoring import triage
 from affectkit.types import FLAG_UNCERTAIN, AffectResult, Evidence
 
@@ -195,10 +195,7 @@ class NgramModelConfig:
             "features",
         }
         preprocess = d.get("preprocess")
-        if preprocess is not None and preprocess not in PREPROCESSORS:
-            raise InvalidInputError(
-                f"preprocess must be null or one of {sorted(PREPROCESSORS)}, got {preprocess!r}."
-            )
+        check_preprocess(preprocess)
         try:
             feats = NgramFeaturizer(**(d.get("features") or {}))
             return cls(

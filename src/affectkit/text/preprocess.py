@@ -93,6 +93,15 @@ def mask_social(text: str) -> str:
 PREPROCESSORS = {"social": mask_social}
 
 
+def check_preprocess(name: object, none: str = "null") -> None:
+    """Raise `InvalidInputError` unless `name` is None or a `PREPROCESSORS` name; `none` is how
+    the caller spells "no transform" in the message."""
+    if name is not None and name not in PREPROCESSORS:
+        raise InvalidInputError(
+            f"preprocess must be {none} or one of {sorted(PREPROCESSORS)}, got {name!r}."
+        )
+
+
 def encoder_text(text: str, preprocess: str | None = None) -> str:
     """The text an encoder model reads, in training and at inference: `preprocess` applied,
     then trailing whitespace dropped. Offsets into the user's text stay valid.

@@ -832,12 +832,9 @@ def recalibrate(
         )
     config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
     if preprocess is not None:
-        from affectkit.text.preprocess import PREPROCESSORS
+        from affectkit.text.preprocess import check_preprocess
 
-        if preprocess != "none" and preprocess not in PREPROCESSORS:
-            raise InvalidInputError(
-                f"preprocess must be 'none' or one of {sorted(PREPROCESSORS)}, got {preprocess!r}."
-            )
+        check_preprocess(None if preprocess == "none" else preprocess, none="'none'")
         config.pop("preprocess", None)
         if preprocess != "none":
             config["preprocess"] = preprocess
