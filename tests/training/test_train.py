@@ -293,6 +293,14 @@ def test_compress_halves_the_layers_and_remeasures_validation(trained, tmp_path)
     assert after.label == before.label
     assert after.confidence == pytest.approx(before.confidence, abs=0.05)
     assert compress(str(folder), log=lambda m: None)["changed"] is False  # already int8
+    int8_size = r["after"]
+    r = compress(str(folder), dtype="delta4", log=lambda m: None)  # differences from MiniLM
+    assert r["changed"] and r["after"] < 0.7 * int8_size and r["error"] < 0.01
+    config = json.loads((folder / "config.json").read_text())
+    assert config["training"]["config"]["weights_dtype"] == "delta4"
+    after = registry.load(str(folder)).analyze(["A wonderful, moving film."])[0]
+    assert after.label == before.label
+    assert after.confidence == pytest.approx(before.confidence, abs=0.05)
     with pytest.raises(InvalidInputError, match="not a transformer model folder"):
         compress("lexicon-en", log=lambda m: None)
 

@@ -642,6 +642,19 @@ def _quiet_transformers(transformers: Any) -> Iterator[None]:
             tlog.enable_progress_bar()
 
 
+def source_encoder_state(source: str, folder: Path | None = None) -> dict[str, Any]:
+    """The tensors of encoder `source` as loading builds it before a model folder's fine-tuned
+    layers go on top: what ``delta4`` files (`affectkit.text.packing`) store differences from."""
+    transformers = require("transformers", "models")
+    enc_dir = resolve_encoder_source(source, folder)
+    try:
+        with _quiet_transformers(transformers):
+            encoder = transformers.AutoModel.from_pretrained(str(enc_dir))
+    except (OSError, ValueError) as exc:
+        raise ModelLoadError(f"Cannot load the encoder from {enc_dir}: {exc}") from None
+    return encoder.state_dict()
+
+
 @contextlib.contextmanager
 def _quiet_root_logger() -> Iterator[None]:
     """onnxruntime's quantizer logs advice on the root logger; keep it out of user output."""
@@ -975,11 +988,11 @@ class TextModelAnalyzer:
             )
         from affectkit.text.packing import unpack
 
+        own = encoder.state_dict()  # still the source encoder's: what delta4 files add to
         try:
-            state = unpack(require("safetensors.torch", "models").load_file(str(path)))
-        except ValueError as exc:  # damaged or half-written file
+            state = unpack(require("safetensors.torch", "models").load_file(str(path)), base=own)
+        except ValueError as exc:  # damaged or half-written file, or another source encoder
             raise ModelLoadError(f"Cannot read {path}: {exc}") from None
-        own = encoder.state_dict()
         unknown = sorted(set(state) - set(own))
         if unknown:
             raise ModelLoadError(

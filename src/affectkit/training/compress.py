@@ -1,6 +1,7 @@
-"""`affectkit compress`: store a model folder's fine-tuned encoder layers in int8, in place.
+"""`affectkit compress`: store a model folder's fine-tuned encoder layers in int8 or as 4-bit
+differences from the source encoder (delta4), in place.
 
-See `affectkit.text.packing` for the format. Afterwards a single-label model's temperature and
+See `affectkit.text.packing` for the formats. Afterwards a single-label model's temperature and
 validation figures are measured again on the stored weights (`recalibrate`), so config.json,
 metrics.json and the model card describe the int8 model; a multi-label model keeps the
 per-label thresholds tuned before (the rounding moves scores by far less than the thresholds'
@@ -25,15 +26,21 @@ def _log(msg: str) -> None:
 
 
 def compress(
-    model: str, *, threads: int | None = 1, log: Callable[[str], None] = _log
+    model: str,
+    *,
+    dtype: str = "int8",
+    threads: int | None = 1,
+    log: Callable[[str], None] = _log,
 ) -> dict[str, Any]:
     from safetensors.torch import load_file, save_file
 
     from affectkit import registry
-    from affectkit.text.model import TextModelAnalyzer
-    from affectkit.text.packing import pack, stored_dtype, unpack
+    from affectkit.text.model import TextModelAnalyzer, source_encoder_state
+    from affectkit.text.packing import DTYPES, pack, stored_dtype, unpack
     from affectkit.training.trainer import recalibrate
 
+    if dtype not in DTYPES[1:]:
+        raise InvalidInputError(f"dtype must be one of {DTYPES[1:]}, got {dtype!r}.")
     analyzer = registry.load(model)
     folder = getattr(analyzer, "folder", None)
     if not isinstance(analyzer, TextModelAnalyzer) or folder is None:
@@ -52,21 +59,45 @@ def compress(
     path = (Path(folder) / weights).resolve()
     stored = load_file(str(path))
     before = path.stat().st_size
-    if stored_dtype(stored) == "int8":
-        log(f"{path} is already int8 ({before / 1e6:.1f} MB).")
+    was = stored_dtype(stored)
+    if was == dtype:
+        log(f"{path} is already {dtype} ({before / 1e6:.1f} MB).")
         return {"file": str(path), "before": before, "after": before, "changed": False}
+    base = None
+    if "delta4" in (was, dtype):
+        base = source_encoder_state(analyzer.config.encoder.source, Path(folder))
+    try:
+        weights_now = unpack(stored, base)
+    except ValueError as exc:
+        raise InvalidInputError(f"Cannot read {path}: {exc}") from None
+    packed = pack(weights_now, dtype, base)
+    err = _relative_error(weights_now, unpack(packed, base))
     tmp = path.with_suffix(".tmp")
-    save_file(pack(unpack(stored), "int8"), str(tmp), metadata={"format": "pt"})
+    save_file(packed, str(tmp), metadata={"format": "pt"})
+    os.chmod(tmp, path.stat().st_mode)  # keep who may read it
     os.replace(tmp, path)  # atomic: the folder never holds half a file
     after = path.stat().st_size
-    log(f"{path}: {before / 1e6:.1f} MB fp16 -> {after / 1e6:.1f} MB int8")
+    log(
+        f"{path}: {before / 1e6:.1f} MB {was} -> {after / 1e6:.1f} MB {dtype} (weights moved by "
+        f"{100 * err:.2f} % of their norm)"
+    )
     config_path = Path(folder) / "config.json"
     config = json.loads(config_path.read_text(encoding="utf-8"))
     recipe = config.get("training", {}).get("config")
     if recipe is not None:
-        recipe["weights_dtype"] = "int8"  # the recipe in the folder now rebuilds this file
+        recipe["weights_dtype"] = dtype  # the recipe in the folder now rebuilds this file
         config_path.write_text(json.dumps(config, indent=2, ensure_ascii=False) + "\n", "utf-8")
     (Path(folder) / "reference.json").unlink(missing_ok=True)  # drift's profile is stale
     if recipe is not None and not config.get("multi_label"):
         recalibrate(folder, threads=threads, log=log)
-    return {"file": str(path), "before": before, "after": after, "changed": True}
+    return {"file": str(path), "before": before, "after": after, "changed": True, "error": err}
+
+
+def _relative_error(a: dict[str, Any], b: dict[str, Any]) -> float:
+    """||b - a|| / ||a|| over every floating tensor: how far storing moved the weights."""
+    num = den = 0.0
+    for key, t in a.items():
+        if t.is_floating_point():
+            num += float((b[key].double() - t.double()).pow(2).sum())
+            den += float(t.double().pow(2).sum())
+    return (num / den) ** 0.5 if den else 0.0

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from affectkit.errors import InvalidInputError
+from affectkit.text.packing import DTYPES
 
 # backbone name -> encoder source (see affectkit.text.model.resolve_encoder_source)
 BACKBONES = {
@@ -67,7 +68,7 @@ class TrainingConfig:
     freeze_embeddings: bool = True  # the word-embedding matrix (half of MiniLM) stays as shipped
     freeze_layers: int = 0  # lowest encoder layers kept frozen
     weights_dtype: str = (
-        "float16"  # stored trained layers: float16 or int8 (affectkit.text.packing)
+        "float16"  # stored trained layers: float16, int8 or delta4 (affectkit.text.packing)
     )
     # multi-task: one encoder, one head per entry, trained together. Each entry overrides the
     # data settings above for its head (data, label_col, task, labels, label_map, canonical...)
@@ -124,7 +125,7 @@ class TrainingConfig:
         _choice("metric", self.metric, METRICS)
         _choice("head", self.head, ("linear", "mlp"))
         _choice("class_weights", self.class_weights, ("none", "balanced"))
-        _choice("weights_dtype", self.weights_dtype, ("float16", "int8"))
+        _choice("weights_dtype", self.weights_dtype, DTYPES)
         if self.preprocess is not None:
             from affectkit.text.preprocess import PREPROCESSORS
 

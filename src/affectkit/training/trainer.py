@@ -538,16 +538,24 @@ def train(cfg: TrainingConfig, *, progress: bool = True, log: Callable[[str], No
     # -- restore best, final report per head, save ---------------------------------------------
     if best_state is not None:
         module.load_state_dict(best_state, strict=False)
-    if cfg.weights_dtype == "int8":  # round now, so the figures below describe the stored weights
+    if cfg.weights_dtype != "float16":  # round now: the figures below describe stored weights
         from affectkit.text.packing import pack, unpack
 
+        base = None
+        if cfg.weights_dtype == "delta4":
+            base = tm.source_encoder_state(ENCODERS[cfg.backbone])
         trained = {k: v for k, v in encoder.state_dict().items() if k not in frozen}
-        encoder.load_state_dict(unpack(pack(trained, "int8")), strict=False)
+        rounded = unpack(pack(trained, cfg.weights_dtype, base), base)
+        encoder.load_state_dict(rounded, strict=False)
+        del base
     shared = None
     if len(tasks) > 1:  # one encoder file for every head folder
         shared = "../encoder.safetensors"
         try:
-            _save_encoder(encoder, frozen, out / "encoder.safetensors", cfg.weights_dtype)
+            _save_encoder(
+                encoder, frozen, out / "encoder.safetensors", cfg.weights_dtype,
+                ENCODERS[cfg.backbone],
+            )  # fmt: skip
         except OSError as exc:
             raise _storage_error(out / "encoder.safetensors", exc) from None
     results = []
@@ -678,17 +686,21 @@ def _save_or_explain(*args, **kwargs):
         raise _storage_error(Path(args[1]), exc) from None
 
 
-def _save_encoder(encoder, frozen: set, path: Path, dtype: str = "float16") -> None:
-    """The encoder tensors that were trained, fp16 or int8 (`affectkit.text.packing`); frozen
-    ones are read from the source."""
+def _save_encoder(
+    encoder, frozen: set, path: Path, dtype: str = "float16", source: str | None = None
+) -> None:
+    """The encoder tensors that were trained, fp16, int8 or delta4 (`affectkit.text.packing`;
+    delta4 is taken against encoder `source`); frozen ones are read from the source."""
     from safetensors.torch import save_file
 
+    from affectkit.text import model as tm
     from affectkit.text.packing import pack
 
     encoder.eval()
     trained = {k: v for k, v in encoder.state_dict().items() if k not in frozen}
+    base = tm.source_encoder_state(source) if dtype == "delta4" else None
     path.parent.mkdir(parents=True, exist_ok=True)
-    save_file(pack(trained, dtype), str(path), metadata={"format": "pt"})
+    save_file(pack(trained, dtype, base), str(path), metadata={"format": "pt"})
 
 
 def _save(cfg, out, *, encoder, head, tokenizer, labels, rep, history, summary, frozen,
@@ -705,7 +717,9 @@ def _save(cfg, out, *, encoder, head, tokenizer, labels, rep, history, summary, 
     out.mkdir(parents=True, exist_ok=True)
     if encoder_file is None:
         encoder_file = "encoder.safetensors"
-        _save_encoder(encoder, frozen, out / encoder_file, cfg.weights_dtype)
+        _save_encoder(
+            encoder, frozen, out / encoder_file, cfg.weights_dtype, ENCODERS[cfg.backbone]
+        )
     canon = _canonical_map(cfg, labels)
     metrics = {
         "split": split,
