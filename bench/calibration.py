@@ -64,6 +64,7 @@ def main() -> None:
         "SST-2 dev (binary)": t / "sst2/dev.csv",
         "SST-5 dev (3-class)": t / "sst5/dev.csv",
         "TweetEval-sentiment dev": t / "tweeteval_sentiment/dev.csv",
+        "MELD dev": t / "meld/dev.csv",
     }
     rows, held_out = [], []
     for folder in args.model:
@@ -91,7 +92,8 @@ def main() -> None:
         sets = {"validation": (z_val, y_val)}
         for name, path in dev_sets.items():
             df = pd.read_csv(path)
-            y = np.array([LABELS.index(FIVE_TO_THREE.get(v, v)) for v in df["label"]])
+            gold = df["sentiment" if "sentiment" in df else "label"]  # MELD: next to emotions
+            y = np.array([LABELS.index(FIVE_TO_THREE.get(v, v)) for v in gold])
             sets[name] = (logits(df["text"].tolist()), y)
         for name, (z, y) in sets.items():
             for method, (temp, bias) in fits.items():

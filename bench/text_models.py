@@ -50,13 +50,19 @@ def dev_sets(data: Path) -> dict[str, tuple[Path, dict]]:
         "SST-2 dev (binary)": (t / "sst2/dev.csv", {}),
         "SST-5 dev (3-class)": (t / "sst5/dev.csv", sst5),
         "TweetEval-sentiment dev (3-class, out of domain)": (t / "tweeteval_sentiment/dev.csv", {}),
+        "MELD dev (TV dialogue lines, 3-class)": (t / "meld/dev.csv", {}),
     }
+
+
+def label_col(path: Path) -> str:
+    """The label column of a dev file: MELD's 3-class sentiment sits next to its 7 emotions."""
+    return "sentiment" if path.parent.name == "meld" else "label"
 
 
 def read(path: Path):
     with path.open(encoding="utf-8", newline="") as f:
         rows = list(csv.DictReader(f))
-    return [r["text"] for r in rows], [r["label"] for r in rows]
+    return [r["text"] for r in rows], [r[label_col(path)] for r in rows]
 
 
 def recipe_config(recipe: Path, data: Path, **changes):
@@ -256,7 +262,8 @@ def main(argv=None) -> int:
     ]  # fmt: skip
     for sys_name, model, opts in systems:
         for ds, (path, label_map) in sets.items():
-            r = evaluate(model, path, input_col="text", label_map=label_map, model_options=opts)
+            r = evaluate(model, path, input_col="text", label_col=label_col(path),
+                         label_map=label_map, model_options=opts)  # fmt: skip
             acc_rows.append({"dataset": ds, "system": sys_name, **{k: r[k] for k in (
                 "n", "accuracy", "macro_f1", "macro_recall")}, "ece": r.get("ece")})  # fmt: skip
             log(f"{ds} | {sys_name}: acc {r['accuracy']:.4f} F1 {r['macro_f1']:.4f}")
@@ -383,15 +390,16 @@ def write_card(dev_metrics: dict) -> None:
         domains.append("Reddit comments (GoEmotions)")
     if "tweeteval_emotion" in sets:
         domains.append("tweets (TweetEval emotion)")
+    if "meld" in sets:
+        domains.append("TV dialogue lines (MELD)")
+    neutral_from = ["SST-5's neutral sentences"]
+    neutral_from += ["GoEmotions' neutral comments"] if "goemotions" in sets else []
+    neutral_from += ["MELD's neutral lines"] if "meld" in sets else []
     limitations = [
         f"Trained on {', '.join(domains)}: customer-service chat and product reviews were not "
         "in the mix (see the TweetEval row for a domain the mix barely covers).",
-        f"Neutral is {neutral:.0%} of the training examples"
-        + (
-            " (SST-5's neutral sentences and GoEmotions' neutral comments)"
-            if "goemotions" in sets
-            else " (SST-5's neutral sentences only), so the model rarely says neutral"
-        )
+        f"Neutral is {neutral:.0%} of the training examples ({', '.join(neutral_from)})"
+        + (", so the model rarely says neutral" if len(neutral_from) == 1 else "")
         + f"; {lowest} has the lowest validation recall ({recall[lowest]:.2f}).",
         "English only: other scripts are flagged unsupported by affectkit's router.",
         f"Training texts were cut to their first {recipe['max_length']} tokens (IMDB reviews "

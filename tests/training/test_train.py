@@ -280,6 +280,7 @@ def test_compress_halves_the_layers_and_remeasures_validation(trained, tmp_path)
     import shutil
 
     from affectkit.training.compress import compress
+    from affectkit.training.trainer import recalibrate
 
     folder = tmp_path / "m"
     shutil.copytree(trained.path, folder)
@@ -294,10 +295,15 @@ def test_compress_halves_the_layers_and_remeasures_validation(trained, tmp_path)
     assert after.confidence == pytest.approx(before.confidence, abs=0.05)
     assert compress(str(folder), log=lambda m: None)["changed"] is False  # already int8
     int8_size = r["after"]
+    recalibrate(folder, method="temperature+bias", log=lambda m: None)
+    before = registry.load(str(folder)).analyze(["A wonderful, moving film."])[0]
     r = compress(str(folder), dtype="delta4", log=lambda m: None)  # differences from MiniLM
     assert r["changed"] and r["after"] < 0.7 * int8_size and r["error"] < 0.01
     config = json.loads((folder / "config.json").read_text())
     assert config["training"]["config"]["weights_dtype"] == "delta4"
+    # refitted with the method the model had, not reset to plain temperature
+    assert config["validation"]["calibration"]["method"] == "temperature+bias"
+    assert len(config["class_bias"]) == 2
     after = registry.load(str(folder)).analyze(["A wonderful, moving film."])[0]
     assert after.label == before.label
     assert after.confidence == pytest.approx(before.confidence, abs=0.05)

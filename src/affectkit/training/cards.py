@@ -19,6 +19,11 @@ ENCODERS = {  # encoder source -> what it is and its terms
     "copy converted to PyTorch on first use",
 }
 
+STORED = {  # weights_dtype -> how a card describes the stored layers (affectkit.text.packing)
+    "int8": "int8, one scale per row",
+    "delta4": "4-bit differences from the source encoder, one scale per 64 values",
+}
+
 
 def _fmt(x: Any) -> str:
     return f"{x:.4f}" if isinstance(x, float) else str(x)
@@ -116,7 +121,7 @@ def _classifier_lines(config: dict, indent: str = "") -> tuple[list[str], list[s
         f"{indent}- Encoder: `{enc['source']}` ({ENCODERS.get(enc['source'], 'a user encoder')}), "
         f"{enc['pooling']} pooling, window {enc['max_length']} tokens (longer texts are split by "
         f"sentence and aggregated); fine-tuned layers in `{enc.get('weights')}` "
-        f"({'int8, one scale per row' if cfg.get('weights_dtype') == 'int8' else 'fp16'})"
+        f"({STORED.get(cfg.get('weights_dtype'), 'fp16')})"
         + (f", the lowest {cfg['freeze_layers']} layers frozen" if cfg.get("freeze_layers") else "")
         + ", word embeddings frozen and read from the package.",
         *(

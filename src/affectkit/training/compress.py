@@ -1,11 +1,11 @@
 """`affectkit compress`: store a model folder's fine-tuned encoder layers in int8 or as 4-bit
 differences from the source encoder (delta4), in place.
 
-See `affectkit.text.packing` for the formats. Afterwards a single-label model's temperature and
-validation figures are measured again on the stored weights (`recalibrate`), so config.json,
-metrics.json and the model card describe the int8 model; a multi-label model keeps the
-per-label thresholds tuned before (the rounding moves scores by far less than the thresholds'
-grid step).
+See `affectkit.text.packing` for the formats. Afterwards a single-label model's calibration (the
+same method as before) and validation figures are measured again on the stored weights
+(`recalibrate`), so config.json, metrics.json and the model card describe the stored model; a
+multi-label model keeps the per-label thresholds tuned before (the rounding moves scores by far
+less than the thresholds' grid step).
 """
 
 from __future__ import annotations
@@ -89,7 +89,13 @@ def compress(
         config_path.write_text(json.dumps(config, indent=2, ensure_ascii=False) + "\n", "utf-8")
     (Path(folder) / "reference.json").unlink(missing_ok=True)  # drift's profile is stale
     if recipe is not None and not config.get("multi_label"):
-        recalibrate(folder, threads=threads, log=log)
+        # the same calibration method as before ("auto" chooses again), fitted anew
+        record = (config.get("validation") or {}).get("calibration") or {}
+        method = "auto" if record.get("chosen_by") else record.get("method")
+        recalibrate(
+            folder, threads=threads, method=method, class_bias=bool(config.get("class_bias")),
+            log=log,
+        )  # fmt: skip
     return {"file": str(path), "before": before, "after": after, "changed": True, "error": err}
 
 
