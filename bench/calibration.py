@@ -126,8 +126,8 @@ def main() -> None:
             f"{r['accuracy']:.4f} | {r['macro_f1']:.4f} | {r['macro_recall']:.4f} | "
             f"{r['ece']:.4f} | {r['neutral_share']:.1%} |"
         )
-    files = (
-        [k for k in held_out[0] if k not in ("model", "calibration", "mean")] if held_out else []
+    files = list(  # every model's training files, in order of first appearance
+        dict.fromkeys(k for h in held_out for k in h if k not in ("model", "calibration", "mean"))
     )
     lines += [
         "",
