@@ -140,8 +140,9 @@ def main() -> None:
     for h in held_out:
         cells = " | ".join(f"{h.get(f, float('nan')):.4f}" for f in files)
         lines.append(f"| {h['model']} | {h['calibration']} | {cells} | {h['mean']:.4f} |")
+    shown = [m.relative_to(ROOT) if m.is_relative_to(ROOT) else m for m in args.model]
     cmd = "python bench/calibration.py " + " ".join(
-        f"--model {m}" if i == 0 else str(m) for i, m in enumerate(args.model)
+        f"--model {m}" if i == 0 else str(m) for i, m in enumerate(shown)
     )
     lines += ["", f"Calibrations fitted on each model's validation split. One run of `{cmd}`."]
     args.out.mkdir(parents=True, exist_ok=True)
