@@ -1,11 +1,11 @@
 """`affectkit compress`: store a model folder's fine-tuned encoder layers in int8 or as 4-bit
 differences from the source encoder (delta4), in place.
 
-See `affectkit.text.packing` for the formats. Afterwards a single-label model's calibration (the
-same method as before) and validation figures are measured again on the stored weights
-(`recalibrate`), so config.json, metrics.json and the model card describe the stored model; a
-multi-label model keeps the per-label thresholds tuned before (the rounding moves scores by far
-less than the thresholds' grid step).
+See `affectkit.text.packing` for the formats. Afterwards the validation figures are measured
+again on the stored weights, so config.json, metrics.json and the model card describe the stored
+model: a single-label model's calibration is refitted with the method it had (`recalibrate`); a
+multi-label model keeps the per-label thresholds tuned before (`revalidate`: the rounding moves
+scores far less than the thresholds' grid step).
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ def compress(
     from affectkit import registry
     from affectkit.text.model import TextModelAnalyzer, source_encoder_state
     from affectkit.text.packing import DTYPES, pack, stored_dtype, unpack
-    from affectkit.training.trainer import recalibrate
+    from affectkit.training.trainer import recalibrate, revalidate
 
     if dtype not in DTYPES[1:]:
         raise InvalidInputError(f"dtype must be one of {DTYPES[1:]}, got {dtype!r}.")
@@ -88,7 +88,9 @@ def compress(
         recipe["weights_dtype"] = dtype  # the recipe in the folder now rebuilds this file
         config_path.write_text(json.dumps(config, indent=2, ensure_ascii=False) + "\n", "utf-8")
     (Path(folder) / "reference.json").unlink(missing_ok=True)  # drift's profile is stale
-    if recipe is not None and not config.get("multi_label"):
+    if recipe is not None and config.get("multi_label"):
+        revalidate(folder, threads=threads, log=log)  # thresholds kept, figures measured again
+    elif recipe is not None:
         # the same calibration method as before ("auto" chooses again), fitted anew
         record = (config.get("validation") or {}).get("calibration") or {}
         method = "auto" if record.get("chosen_by") else record.get("method")

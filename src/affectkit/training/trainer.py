@@ -795,6 +795,43 @@ def _task_of(canon: dict, labels: list[str]) -> str:
     return "custom"
 
 
+def revalidate(folder: str | Path, *, threads: int | None = 1, log=_log) -> dict:
+    """Measure a multi-label model folder's validation figures again with its stored thresholds
+    (after its weights changed, e.g. `affectkit compress`); thresholds are not re-tuned.
+
+    The split is rebuilt from the recipe in config.json, as `recalibrate` does; config.json and
+    metrics.json get the new figures (the training loss, not measured here, is dropped)."""
+    from affectkit.text.model import TextModelAnalyzer
+
+    folder = Path(folder)
+    config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+    recipe = config.get("training", {}).get("config")
+    if not config.get("multi_label") or not recipe:
+        raise InvalidInputError(f"{folder} is not a multi-label model folder with a recipe.")
+    cfg = TrainingConfig.from_dict(recipe)
+    _, val, labels, _ = load_splits(cfg, log=lambda m: None)
+    analyzer = TextModelAnalyzer.from_pretrained(folder, threads=threads)
+    order = [analyzer.config.labels.index(lab) for lab in labels]
+    probs = analyzer.predict_proba([e.text for e in val])[:, order]
+    stored = config["thresholds"]  # {label: threshold}
+    thresholds = np.array([stored[lab] for lab in labels], dtype=float)
+    y = np.array([[lab in e.labels for lab in labels] for e in val])
+    rep = multilabel_report(y, probs > thresholds, labels)
+    log(f"validation (stored thresholds): macro-F1 {rep['macro_f1']:.4f}, micro-F1 "
+        f"{rep['micro_f1']:.4f}, exact match {rep['accuracy']:.4f} (n={rep['n']})")  # fmt: skip
+    figures = {k: rep[k] for k in ("n", "accuracy", "macro_f1", "macro_recall", "micro_f1")}
+    config.setdefault("validation", {}).update({**figures, "per_class": rep["per_class"]})
+    config["validation"].pop("loss", None)
+    config.setdefault("training", {})["validation_examples"] = len(val)
+    (folder / "config.json").write_text(json.dumps(config, indent=2, ensure_ascii=False) + "\n")
+    metrics_path = folder / "metrics.json"
+    metrics = json.loads(metrics_path.read_text()) if metrics_path.is_file() else {}
+    metrics.setdefault("validation", {}).update(config["validation"])
+    metrics["validation"].pop("loss", None)
+    metrics_path.write_text(json.dumps(metrics, indent=2) + "\n")
+    return figures
+
+
 def recalibrate(
     folder: str | Path,
     *,
