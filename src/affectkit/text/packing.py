@@ -7,18 +7,20 @@ halves it again: every weight matrix (2-D, at least `MIN_INT8` values) is stored
 float32 scale per output row (symmetric, ``scale = max |row| / 127``, round to nearest), next to
 it as ``<name>.int8_scale``; biases and LayerNorm stay fp16. At load the matrices are
 dequantized to the encoder's dtype, so inference code and speed are unchanged; only the stored
-weights are rounded (one step is at most 0.4 % of a row's largest weight). The dev figures of the
-shipped models are measured on the int8 files.
+weights are rounded (one step is at most 0.4 % of a row's largest weight).
 
 ``delta4`` stores what fine-tuning changed instead of the weights: every weight matrix the
 source encoder also has becomes ``stored - source`` rounded to 4 bits (-8..7) with one fp16 scale
 per `GROUP` consecutive values of a row (``scale = max |group| / 7``), two values to a byte
 (``<name>`` as uint8, ``<name>.delta4_scale``), plus the L2 norm of the source matrix it was taken
 against (``<name>.delta4_base``), checked at load so that weights never land on another encoder.
-A few epochs of fine-tuning move a matrix by 1-3 % of its norm, so the rounding error is about
-0.2 % of the matrix's norm, less than int8's, at 4.25 bits a value instead of 8 (the 12 layers of
-e5-small: 11 MB instead of 22 MB). Loading needs the source encoder, which the loader builds
-anyway. It is the wrong format for layers trained far from their source (a fresh encoder).
+A few epochs of fine-tuning move a matrix by 1-3 % of its norm, so 4-bit steps of the difference
+are about as fine as int8 steps of the weights (`affectkit compress --dtype delta4` prints how
+far each moves the weights: 0.13-0.64 % of their norm for the shipped models), at 4.25 bits a
+value instead of 8 (the 12 layers of e5-small: 11.6 MB instead of 21.9 MB). The shipped models
+are stored, and their dev figures measured, this way. Loading needs the source encoder, which
+the loader builds anyway. It is the wrong format for layers trained far from their source (a
+fresh encoder).
 
 ``affectkit compress --model FOLDER [--dtype delta4]`` rewrites a folder's layers in place;
 training writes them directly when the recipe says ``weights_dtype = "int8"`` or ``"delta4"``.

@@ -77,9 +77,13 @@ def compress(
     os.chmod(tmp, path.stat().st_mode)  # keep who may read it
     os.replace(tmp, path)  # atomic: the folder never holds half a file
     after = path.stat().st_size
+    versus = ""
+    if dtype == "delta4":  # how that compares with rounding the weights themselves
+        int8_err = _relative_error(weights_now, unpack(pack(weights_now, "int8")))
+        versus = f"; int8 would move them by {100 * int8_err:.2f} %"
     log(
         f"{path}: {before / 1e6:.1f} MB {was} -> {after / 1e6:.1f} MB {dtype} (weights moved by "
-        f"{100 * err:.2f} % of their norm)"
+        f"{100 * err:.2f} % of their norm{versus})"
     )
     config_path = Path(folder) / "config.json"
     config = json.loads(config_path.read_text(encoding="utf-8"))
