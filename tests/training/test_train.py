@@ -311,6 +311,26 @@ def test_compress_halves_the_layers_and_remeasures_validation(trained, tmp_path)
         compress("lexicon-en", log=lambda m: None)
 
 
+def test_training_stores_delta4_and_reports_figures_of_the_stored_weights(tmp_path, fixtures):
+    from safetensors.torch import load_file
+
+    from affectkit.text.packing import stored_dtype
+    from affectkit.training.trainer import recalibrate, train
+
+    cfg = TrainingConfig(
+        data=[str(fixtures / "train_reviews.csv")], val_ratio=0.25, epochs=2, batch_size=8,
+        lr=1e-4, head_lr=3e-3, evals_per_epoch=1, weights_dtype="delta4",
+        output=str(tmp_path / "m"), name="tiny-delta4@1",
+    )  # fmt: skip
+    res = train(cfg, progress=False, log=lambda m: None)
+    assert stored_dtype(load_file(str(res.path / "encoder.safetensors"))) == "delta4"
+    trained_acc = json.loads((res.path / "config.json").read_text())["validation"]["accuracy"]
+    # measured again from the files: the training run's figure already described them
+    assert recalibrate(res.path, log=lambda m: None)["n"] == 12
+    config = json.loads((res.path / "config.json").read_text())
+    assert config["validation"]["accuracy"] == trained_acc
+
+
 def test_compress_remeasures_a_multilabel_model_with_its_thresholds(tmp_path, shared_data):
     import csv
 

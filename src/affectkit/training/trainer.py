@@ -538,23 +538,24 @@ def train(cfg: TrainingConfig, *, progress: bool = True, log: Callable[[str], No
     # -- restore best, final report per head, save ---------------------------------------------
     if best_state is not None:
         module.load_state_dict(best_state, strict=False)
+    base = None  # delta4: what the stored differences are taken from
     if cfg.weights_dtype != "float16":  # round now: the figures below describe stored weights
         from affectkit.text.packing import pack, unpack
 
-        base = None
-        if cfg.weights_dtype == "delta4":
-            base = tm.source_encoder_state(ENCODERS[cfg.backbone])
         trained = {k: v for k, v in encoder.state_dict().items() if k not in frozen}
+        if cfg.weights_dtype == "delta4":  # the source tensors of the trained ones, kept to save
+            source = tm.source_encoder_state(ENCODERS[cfg.backbone])
+            base = {k: source[k] for k in trained if k in source}
+            del source
         rounded = unpack(pack(trained, cfg.weights_dtype, base), base)
         encoder.load_state_dict(rounded, strict=False)
-        del base
     shared = None
     if len(tasks) > 1:  # one encoder file for every head folder
         shared = "../encoder.safetensors"
         try:
             _save_encoder(
                 encoder, frozen, out / "encoder.safetensors", cfg.weights_dtype,
-                ENCODERS[cfg.backbone],
+                ENCODERS[cfg.backbone], base,
             )  # fmt: skip
         except OSError as exc:
             raise _storage_error(out / "encoder.safetensors", exc) from None
@@ -596,7 +597,7 @@ def train(cfg: TrainingConfig, *, progress: bool = True, log: Callable[[str], No
         path = _save_or_explain(t.cfg, folder, encoder=encoder, head=t.head, tokenizer=tokenizer,
                      labels=t.labels, rep=rep, history=state["history"], summary=summary,
                      frozen=frozen, thresholds=thresholds, temperature=temperature,
-                     encoder_file=shared)  # fmt: skip
+                     encoder_file=shared, base=base)  # fmt: skip
         results.append(TrainResult(path, rep, state["history"]))
     if len(tasks) > 1:
         (out / "multitask.json").write_text(
@@ -687,10 +688,12 @@ def _save_or_explain(*args, **kwargs):
 
 
 def _save_encoder(
-    encoder, frozen: set, path: Path, dtype: str = "float16", source: str | None = None
-) -> None:
+    encoder, frozen: set, path: Path, dtype: str = "float16", source: str | None = None,
+    base: dict | None = None,
+) -> None:  # fmt: skip
     """The encoder tensors that were trained, fp16, int8 or delta4 (`affectkit.text.packing`;
-    delta4 is taken against encoder `source`); frozen ones are read from the source."""
+    delta4 is taken against `base`, else against encoder `source` loaded here); frozen ones are
+    read from the source."""
     from safetensors.torch import save_file
 
     from affectkit.text import model as tm
@@ -698,18 +701,20 @@ def _save_encoder(
 
     encoder.eval()
     trained = {k: v for k, v in encoder.state_dict().items() if k not in frozen}
-    base = tm.source_encoder_state(source) if dtype == "delta4" else None
+    if dtype == "delta4" and base is None:
+        base = tm.source_encoder_state(source)
     path.parent.mkdir(parents=True, exist_ok=True)
     save_file(pack(trained, dtype, base), str(path), metadata={"format": "pt"})
 
 
 def _save(cfg, out, *, encoder, head, tokenizer, labels, rep, history, summary, frozen,
           thresholds, temperature, split="validation (carved from the training data)",
-          encoder_file=None):  # fmt: skip
+          encoder_file=None, base=None):  # fmt: skip
     """Write the model folder: encoder delta, head, config (recipe + figures), metrics, history.
 
     `encoder_file`: a path relative to the folder of an encoder delta written already (heads of
     a multi-task run share ``../encoder.safetensors``); None writes ``encoder.safetensors``.
+    `base`: for ``weights_dtype = "delta4"``, the source tensors (loaded here when None).
     """
     from affectkit.text import model as tm
 
@@ -718,7 +723,7 @@ def _save(cfg, out, *, encoder, head, tokenizer, labels, rep, history, summary, 
     if encoder_file is None:
         encoder_file = "encoder.safetensors"
         _save_encoder(
-            encoder, frozen, out / encoder_file, cfg.weights_dtype, ENCODERS[cfg.backbone]
+            encoder, frozen, out / encoder_file, cfg.weights_dtype, ENCODERS[cfg.backbone], base
         )
     canon = _canonical_map(cfg, labels)
     metrics = {
