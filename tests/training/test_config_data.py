@@ -31,6 +31,8 @@ def test_unknown_key_suggests_the_right_one():
         ({"data": []}, "No training data"),
         ({"max_rows": {"b.csv": 3}}, "not in `data`"),
         ({"preprocess": "emoji"}, "preprocess must be one of"),
+        ({"partial_labels": True, "task": "multi"}, "partial_labels applies to single-label"),
+        ({"partial_labels": True, "backbone": "tfidf"}, "partial_labels applies to single-label"),
     ],
 )
 def test_bad_values_name_the_setting(changes, message):

@@ -155,6 +155,10 @@ def test_recalibrate_rebuilds_the_validation_split_from_the_recipe(trained):
     assert r["n"] == 12 and r["temperature"] > 0
     config = json.loads((trained.path / "config.json").read_text())
     assert config["temperature"] == pytest.approx(r["temperature"])
+    # metrics.json carries the same re-measured figures, not the training run's loss
+    metrics = json.loads((trained.path / "metrics.json").read_text())
+    assert metrics["validation"]["ece"] == config["validation"]["ece"] == r["ece"]
+    assert "loss" not in metrics["validation"] and "loss" not in config["validation"]
 
 
 def test_recalibrate_with_class_bias_stores_and_applies_it(trained, tmp_path):
@@ -329,6 +333,65 @@ def test_training_stores_delta4_and_reports_figures_of_the_stored_weights(tmp_pa
     assert recalibrate(res.path, log=lambda m: None)["n"] == 12
     config = json.loads((res.path / "config.json").read_text())
     assert config["validation"]["accuracy"] == trained_acc
+
+
+def test_partial_labels_score_a_row_over_its_files_labels_only():
+    import torch
+
+    from affectkit.training.data import Example
+    from affectkit.training.trainer import file_label_masks, restrict_logits
+
+    labels = ["negative", "neutral", "positive"]
+    ex = [Example("a", ("negative",), "binary.csv"), Example("b", ("positive",), "binary.csv"),
+          Example("c", ("neutral",), "three.csv"), Example("d", ("positive",), "three.csv"),
+          Example("e", ("negative",), "three.csv")]  # fmt: skip
+    y = np.array([labels.index(e.labels[0]) for e in ex])
+    logged = []
+    allowed = file_label_masks(ex, y, labels, logged.append)
+    assert allowed.tolist() == [[True, False, True]] * 2 + [[True, True, True]] * 3
+    assert logged == ["  binary.csv: scored over negative, positive only (its rows use no other "
+                      "label)"]  # fmt: skip
+
+    logits = torch.tensor([[0.3, 2.0, -0.4]] * 2 + [[0.3, 2.0, -0.4]] * 3, requires_grad=True)
+    target = torch.from_numpy(y)
+    losses = torch.nn.functional.cross_entropy(
+        restrict_logits(logits, allowed), target, reduction="none"
+    )
+    losses.sum().backward()
+    # a binary file's row: two-way cross-entropy, and its neutral logit is not pushed down
+    polar = logits[:2, [0, 2]].detach()
+    two_way = torch.nn.functional.cross_entropy(polar, (target[:2] == 2).long(), reduction="none")
+    assert torch.allclose(losses[:2], two_way)
+    assert logits.grad[:2, 1].abs().max() == 0
+    # a file that uses every label: the ordinary three-way loss, neutral logit included
+    full = torch.nn.functional.cross_entropy(logits[2:].detach(), target[2:], reduction="none")
+    assert torch.allclose(losses[2:], full) and logits.grad[3:, 1].abs().min() > 0
+
+
+def test_a_partial_labels_run_trains_and_records_the_setting(tmp_path, fixtures):
+    from affectkit.training.trainer import train
+
+    three = tmp_path / "three.csv"
+    three.write_text(
+        "text,label\n"
+        + "".join(f"The parcel arrived on day {i}.,neutral\n" for i in range(8))
+        + "What a lovely surprise!,positive\nThis is awful.,negative\n" * 4
+    )
+    logged = []
+    cfg = TrainingConfig(
+        data=[str(fixtures / "train_reviews.csv"), str(three)], val_ratio=0.25, epochs=1,
+        batch_size=8, evals_per_epoch=1, partial_labels=True, output=str(tmp_path / "m"),
+        name="tiny-partial@1",
+    )  # fmt: skip
+    res = train(cfg, progress=False, log=logged.append)
+    restricted = [m for m in logged if "scored over" in m]
+    assert restricted == ["  fixtures/train_reviews.csv: scored over negative, positive only (its "
+                          "rows use no other label)"]  # fmt: skip
+    config = json.loads((res.path / "config.json").read_text())
+    assert config["labels"] == ["negative", "neutral", "positive"]
+    assert config["training"]["config"]["partial_labels"] is True
+    probs = registry.load(str(res.path)).predict_proba(["The parcel arrived on day 3."])
+    assert probs.shape == (1, 3) and np.isfinite(probs).all()
 
 
 def test_compress_remeasures_a_multilabel_model_with_its_thresholds(tmp_path, shared_data):

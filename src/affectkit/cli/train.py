@@ -81,6 +81,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         action="store_true",
         help="8-64 examples per class: contrastive pairs + logistic head (SetFit-style)",
     )
+    p.add_argument(
+        "--partial-labels",
+        action="store_true",
+        help="score each file's rows only over the labels that file uses (mixing binary and "
+        "3-class files)",
+    )
     p.add_argument("--word-ngrams", type=_int_range, help="tfidf backbone: word n-grams MIN,MAX")
     p.add_argument("--char-ngrams", type=_int_range, help="tfidf backbone: char n-grams MIN,MAX")
     for flag, (_, tp) in FLAGS.items():
@@ -122,6 +128,8 @@ def build_config(args: argparse.Namespace) -> TrainingConfig:
             d[key] = getattr(args, key)
     if args.fewshot:
         d["fewshot"] = True
+    if args.partial_labels:
+        d["partial_labels"] = True
     if args.no_resume:
         d["resume"] = False
     return TrainingConfig.from_dict(d)

@@ -28,7 +28,7 @@ METRICS = ("macro_f1", "accuracy", "loss")
 HEAD_KEYS = {
     "data", "validation_data", "text_col", "label_col", "label_cols", "task", "label_map", "labels",
     "canonical", "drop_labels", "max_rows_per_file", "max_rows", "max_rows_per_label",
-    "val_ratio", "name", "languages", "loss_weight",
+    "val_ratio", "name", "languages", "loss_weight", "partial_labels",
 }  # fmt: skip
 
 
@@ -92,6 +92,11 @@ class TrainingConfig:
     warmup_ratio: float = 0.06
     max_grad_norm: float = 1.0
     class_weights: str = "none"  # or "balanced": inverse class frequency in the loss
+    # single-label: score each training file's rows only over the labels that file uses (the
+    # others' logits are masked out of the softmax). A file with no neutral rows (binary review
+    # sets, texts picked for their emotion) then teaches which polarity a text has, not that its
+    # kind of text is never neutral; files that do use every label teach that.
+    partial_labels: bool = False
     # evaluation, early stopping, checkpoints
     metric: str = "macro_f1"  # on the validation split
     evals_per_epoch: int = 2
@@ -141,6 +146,13 @@ class TrainingConfig:
                 raise InvalidInputError(f"{key} must be >= 1, got {getattr(self, key)}.")
         if not 0.0 <= self.dropout < 1.0:
             raise InvalidInputError(f"dropout must be in [0, 1), got {self.dropout}.")
+        if self.partial_labels and (
+            self.task != "single" or self.fewshot or self.backbone == "tfidf"
+        ):
+            raise InvalidInputError(
+                "partial_labels applies to single-label fine-tuning of an encoder (task 'single', "
+                "backbone minilm or e5, not fewshot)."
+            )
         if self.fewshot and self.backbone == "tfidf":
             raise InvalidInputError("fewshot needs an encoder backbone (minilm or e5), not tfidf.")
         if self.pair_iterations < 0:

@@ -154,10 +154,36 @@ class _Task:
     y_va: np.ndarray = None
     loss_fn: object = None
     head: object = None
+    tr_allowed: np.ndarray = None  # (n_train, L) bool: labels a row is scored over (partial_labels)
 
     @property
     def tag(self) -> str:
         return f"[{self.name}] " if self.name else ""
+
+
+def file_label_masks(examples, y: np.ndarray, labels: list[str], log, tag: str = "") -> np.ndarray:
+    """(N, L) bool: for each training row, the labels its file uses (`partial_labels`)."""
+    sources = np.array([e.source for e in examples])
+    allowed = np.zeros((len(examples), len(labels)), dtype=bool)
+    for s in dict.fromkeys(sources.tolist()):
+        rows = sources == s
+        used = np.zeros(len(labels), dtype=bool)
+        used[np.unique(y[rows])] = True
+        allowed[rows] = used
+        if not used.all():
+            kept = [lab for lab, u in zip(labels, used) if u]
+            log(f"  {tag}{s}: scored over {', '.join(kept)} only (its rows use no other label)")
+            if len(kept) == 1:
+                log(f"  {tag}warning: {s} teaches nothing with partial_labels (one label only)")
+    return allowed
+
+
+def restrict_logits(logits, allowed: np.ndarray):
+    """(B, L) logits with the labels a row may not take set to -inf, so they stay out of its
+    softmax: its cross-entropy is over its file's labels only, and their logits get no gradient."""
+    import torch
+
+    return logits.masked_fill(~torch.from_numpy(np.asarray(allowed, dtype=bool)), float("-inf"))
 
 
 def _tasks(cfg: TrainingConfig, log) -> list[_Task]:
@@ -234,6 +260,8 @@ def train(cfg: TrainingConfig, *, progress: bool = True, log: Callable[[str], No
         t.tr_ids, t.tr_len = encode(t.train_ex)
         t.va_ids, t.va_len = encode(t.val_ex)
         t.y_tr, t.y_va = targets(t, t.train_ex), targets(t, t.val_ex)
+        if t.cfg.partial_labels:
+            t.tr_allowed = file_label_masks(t.train_ex, t.y_tr, t.labels, log, t.tag)
         n_trunc = int((t.tr_len >= cfg.max_length).sum())
         if n_trunc:
             log(f"  {t.tag}{n_trunc:,} training texts longer than {cfg.max_length} tokens keep "
@@ -332,6 +360,8 @@ def train(cfg: TrainingConfig, *, progress: bool = True, log: Callable[[str], No
     def batch_loss(t: _Task, idx):
         y = torch.from_numpy(t.y_tr[idx])
         logits = t.head(pooler.pool(*collate(t.tr_ids, idx)))
+        if t.tr_allowed is not None:
+            logits = restrict_logits(logits, t.tr_allowed[idx])
         return t.loss_fn(logits, y if t.multi else y.long())
 
     @torch.no_grad()
@@ -825,16 +855,23 @@ def revalidate(folder: str | Path, *, threads: int | None = 1, log=_log) -> dict
     log(f"validation (stored thresholds): macro-F1 {rep['macro_f1']:.4f}, micro-F1 "
         f"{rep['micro_f1']:.4f}, exact match {rep['accuracy']:.4f} (n={rep['n']})")  # fmt: skip
     figures = {k: rep[k] for k in ("n", "accuracy", "macro_f1", "macro_recall", "micro_f1")}
-    config.setdefault("validation", {}).update({**figures, "per_class": rep["per_class"]})
+    _write_validation(folder, config, {**figures, "per_class": rep["per_class"]})
+    return figures
+
+
+def _write_validation(folder: Path, config: dict, figures: dict) -> None:
+    """Store validation figures measured again on a model folder's stored weights in its
+    config.json and metrics.json. The training run's validation loss, not measured again, is
+    dropped from both so no figure describes older weights."""
+    config.setdefault("validation", {}).update(figures)
     config["validation"].pop("loss", None)
-    config.setdefault("training", {})["validation_examples"] = len(val)
+    config.setdefault("training", {})["validation_examples"] = figures["n"]
     (folder / "config.json").write_text(json.dumps(config, indent=2, ensure_ascii=False) + "\n")
     metrics_path = folder / "metrics.json"
     metrics = json.loads(metrics_path.read_text()) if metrics_path.is_file() else {}
     metrics.setdefault("validation", {}).update(config["validation"])
     metrics["validation"].pop("loss", None)
     metrics_path.write_text(json.dumps(metrics, indent=2) + "\n")
-    return figures
 
 
 def recalibrate(
@@ -944,24 +981,16 @@ def recalibrate(
     else:
         config.pop("class_bias", None)
     # every validation figure from this one pass, so they describe the same weights and split
-    config.setdefault("validation", {}).update(
-        {
-            **{k: rep[k] for k in ("n", "accuracy", "macro_f1", "macro_recall", "micro_f1")},
-            "per_class": rep["per_class"],
-            "temperature": t,
-            "class_bias": config.get("class_bias"),
-            "calibration": record,
-            "ece_before_scaling": before,
-            "ece": after,
-        }
-    )
-    config["validation"].pop("loss", None)  # from the training run, not remeasured here
-    config.setdefault("training", {})["validation_examples"] = len(y)
-    (folder / "config.json").write_text(json.dumps(config, indent=2, ensure_ascii=False) + "\n")
+    figures = {
+        **{k: rep[k] for k in ("n", "accuracy", "macro_f1", "macro_recall", "micro_f1")},
+        "per_class": rep["per_class"],
+        "temperature": t,
+        "class_bias": config.get("class_bias"),
+        "calibration": record,
+        "ece_before_scaling": before,
+        "ece": after,
+    }
+    _write_validation(folder, config, figures)
     (folder / "reference.json").unlink(missing_ok=True)  # drift's profile: from the old calibration
-    metrics_path = folder / "metrics.json"
-    metrics = json.loads(metrics_path.read_text()) if metrics_path.is_file() else {}
-    metrics.setdefault("validation", {}).update(config["validation"])
-    metrics_path.write_text(json.dumps(metrics, indent=2) + "\n")
     return {"temperature": t, "class_bias": config.get("class_bias"), "ece_before": before,
             "ece": after, "n": len(y), "method": record["method"]}  # fmt: skip
