@@ -392,6 +392,11 @@ def test_a_partial_labels_run_trains_and_records_the_setting(tmp_path, fixtures)
     assert config["training"]["config"]["partial_labels"] is True
     probs = registry.load(str(res.path)).predict_proba(["The parcel arrived on day 3."])
     assert probs.shape == (1, 3) and np.isfinite(probs).all()
+    from affectkit.training.cards import write_card
+
+    card = write_card(res.path, summary="A toy.", data_terms={}, rebuild="affectkit train t.toml",
+                      evaluate_cmd="", limitations=[]).read_text()  # fmt: skip
+    assert "- Partial labels: each training file's rows were scored only over" in card
 
 
 def test_compress_remeasures_a_multilabel_model_with_its_thresholds(tmp_path, shared_data):

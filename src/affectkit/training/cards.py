@@ -162,8 +162,20 @@ def _classifier_lines(config: dict, indent: str = "") -> tuple[list[str], list[s
         f"batch {cfg.get('batch_size')}, "
         f"{cfg.get('epochs')} epochs max, early stopping on validation {cfg.get('metric')} "
         f"(patience {cfg.get('patience')}), max length {cfg.get('max_length')}; "
-        f"{training.get('steps', '?')} steps in {training.get('seconds', 0) / 60:.0f} min on CPU.",
+        f"{training.get('steps', '?')} steps in {training.get('seconds', 0) / 60:.0f} min on CPU"
+        + (
+            ", class weights: inverse class frequency"
+            if cfg.get("class_weights") == "balanced"
+            else ""
+        )
+        + ".",
     ]
+    if cfg.get("partial_labels"):
+        train.append(
+            f"{indent}- Partial labels: each training file's rows were scored only over the labels "
+            "that file uses, so a file without neutral rows taught polarity, not that its kind "
+            "of text is never neutral."
+        )
     return model, train
 
 
