@@ -50,7 +50,7 @@ def main() -> None:
     )
     from affectkit.training.config import TrainingConfig
     from affectkit.training.metrics import report
-    from affectkit.training.trainer import load_splits
+    from affectkit.training.trainer import load_splits, restrict_scores, validation_masks
 
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     default = ROOT / "src/affectkit/models/text-sentiment-en"
@@ -72,7 +72,7 @@ def main() -> None:
         if list(config["labels"]) != LABELS:
             raise SystemExit(f"{folder}: labels {config['labels']}, expected {LABELS}")
         cfg = TrainingConfig.from_dict(config["training"]["config"])
-        _, val, labels, _ = load_splits(cfg, log=lambda m: None)
+        train_ex, val, labels, _ = load_splits(cfg, log=lambda m: None)
         model = TextModelAnalyzer.from_pretrained(folder, threads=args.threads)
         log(f"{model.name}: {len(val)} validation texts")
 
@@ -81,7 +81,10 @@ def main() -> None:
             probs = model.predict_proba(texts)
             return raw_logits(probs, config.get("temperature"), config.get("class_bias"))
 
-        z_val = logits([e.text for e in val])
+        # partial_labels: a binary file's rows are scored over its labels, as in training
+        z_val = restrict_scores(
+            logits([e.text for e in val]), validation_masks(cfg, train_ex, val, labels)
+        )
         y_val = np.array([labels.index(e.labels[0]) for e in val])
         src = np.array([e.source for e in val])
         fits = {m: fit_calibration(z_val, y_val, m, src) for m in CALIBRATIONS}

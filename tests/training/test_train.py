@@ -338,19 +338,27 @@ def test_training_stores_delta4_and_reports_figures_of_the_stored_weights(tmp_pa
 def test_partial_labels_score_a_row_over_its_files_labels_only():
     import torch
 
+    from affectkit.training.calibration import softmax
     from affectkit.training.data import Example
-    from affectkit.training.trainer import file_label_masks, restrict_logits
+    from affectkit.training.trainer import (
+        file_label_sets,
+        label_masks,
+        restrict_logits,
+        restrict_scores,
+        validation_masks,
+    )
 
     labels = ["negative", "neutral", "positive"]
     ex = [Example("a", ("negative",), "binary.csv"), Example("b", ("positive",), "binary.csv"),
           Example("c", ("neutral",), "three.csv"), Example("d", ("positive",), "three.csv"),
           Example("e", ("negative",), "three.csv")]  # fmt: skip
     y = np.array([labels.index(e.labels[0]) for e in ex])
-    logged = []
-    allowed = file_label_masks(ex, y, labels, logged.append)
+    sets = file_label_sets(ex, labels)
+    assert {k: v.tolist() for k, v in sets.items()} == {
+        "binary.csv": [True, False, True], "three.csv": [True, True, True]
+    }  # fmt: skip
+    allowed = label_masks(ex, sets)
     assert allowed.tolist() == [[True, False, True]] * 2 + [[True, True, True]] * 3
-    assert logged == ["  binary.csv: scored over negative, positive only (its rows use no other "
-                      "label)"]  # fmt: skip
 
     logits = torch.tensor([[0.3, 2.0, -0.4]] * 2 + [[0.3, 2.0, -0.4]] * 3, requires_grad=True)
     target = torch.from_numpy(y)
@@ -366,6 +374,17 @@ def test_partial_labels_score_a_row_over_its_files_labels_only():
     # a file that uses every label: the ordinary three-way loss, neutral logit included
     full = torch.nn.functional.cross_entropy(logits[2:].detach(), target[2:], reduction="none")
     assert torch.allclose(losses[2:], full) and logits.grad[3:, 1].abs().min() > 0
+
+    # validation rows are scored the same way: no neutral for a binary file's row, finite logits
+    z = restrict_scores(logits.detach().numpy().astype(float), allowed)
+    p = softmax(z)
+    assert np.isfinite(z).all() and p[:2, 1].max() < 1e-12 and p[:2].argmax(1).tolist() == [0, 0]
+    assert np.allclose(p[2:], softmax(logits[2:].detach().numpy().astype(float)))
+    val = [Example("f", ("positive",), "binary.csv"), Example("g", ("neutral",), "three.csv")]
+    on = TrainingConfig(data=["binary.csv", "three.csv"], partial_labels=True)
+    assert validation_masks(on, ex, val, labels).tolist() == [[True, False, True], [True] * 3]
+    off = TrainingConfig(data=["binary.csv", "three.csv"])
+    assert validation_masks(off, ex, val, labels) is None
 
 
 def test_a_partial_labels_run_trains_and_records_the_setting(tmp_path, fixtures):
@@ -392,6 +411,11 @@ def test_a_partial_labels_run_trains_and_records_the_setting(tmp_path, fixtures)
     assert config["training"]["config"]["partial_labels"] is True
     probs = registry.load(str(res.path)).predict_proba(["The parcel arrived on day 3."])
     assert probs.shape == (1, 3) and np.isfinite(probs).all()
+    from affectkit.training.trainer import recalibrate
+
+    # calibrated on the same split, its binary rows scored over negative/positive as in training
+    r = recalibrate(res.path, method="auto", log=lambda m: None)
+    assert r["n"] == config["validation"]["n"] and np.isfinite(r["temperature"])
     from affectkit.training.cards import write_card
 
     card = write_card(res.path, summary="A toy.", data_terms={}, rebuild="affectkit train t.toml",

@@ -174,7 +174,7 @@ def _classifier_lines(config: dict, indent: str = "") -> tuple[list[str], list[s
         train.append(
             f"{indent}- Partial labels: each training file's rows were scored only over the labels "
             "that file uses, so a file without neutral rows taught polarity, not that its kind "
-            "of text is never neutral."
+            "of text is never neutral; its validation rows are scored the same way."
         )
     return model, train
 

@@ -155,27 +155,33 @@ class _Task:
     loss_fn: object = None
     head: object = None
     tr_allowed: np.ndarray = None  # (n_train, L) bool: labels a row is scored over (partial_labels)
+    va_allowed: np.ndarray = None  # the same for the validation rows
 
     @property
     def tag(self) -> str:
         return f"[{self.name}] " if self.name else ""
 
 
-def file_label_masks(examples, y: np.ndarray, labels: list[str], log, tag: str = "") -> np.ndarray:
-    """(N, L) bool: for each training row, the labels its file uses (`partial_labels`)."""
-    sources = np.array([e.source for e in examples])
-    allowed = np.zeros((len(examples), len(labels)), dtype=bool)
-    for s in dict.fromkeys(sources.tolist()):
-        rows = sources == s
-        used = np.zeros(len(labels), dtype=bool)
-        used[np.unique(y[rows])] = True
-        allowed[rows] = used
-        if not used.all():
-            kept = [lab for lab, u in zip(labels, used) if u]
-            log(f"  {tag}{s}: scored over {', '.join(kept)} only (its rows use no other label)")
-            if len(kept) == 1:
-                log(f"  {tag}warning: {s} teaches nothing with partial_labels (one label only)")
-    return allowed
+def file_label_sets(examples, labels: list[str]) -> dict[str, np.ndarray]:
+    """`partial_labels`: training file -> (L,) bool, the labels that file's rows use."""
+    sets: dict[str, np.ndarray] = {}
+    for e in examples:
+        used = sets.setdefault(e.source, np.zeros(len(labels), dtype=bool))
+        used[[labels.index(lab) for lab in e.labels]] = True
+    return sets
+
+
+def label_masks(examples, sets: dict[str, np.ndarray]) -> np.ndarray:
+    """(N, L) bool: the labels each example may take, by its file (`file_label_sets`)."""
+    return np.array([sets[e.source] for e in examples], dtype=bool).reshape(len(examples), -1)
+
+
+def validation_masks(cfg: TrainingConfig, train_ex, val_ex, labels) -> np.ndarray | None:
+    """With `partial_labels`, (N_val, L) bool: each validation row is scored over the labels of
+    its file, as in training (and as `affectkit evaluate` scores binary data); else None."""
+    if not cfg.partial_labels:
+        return None
+    return label_masks(val_ex, file_label_sets(train_ex, labels))
 
 
 def restrict_logits(logits, allowed: np.ndarray):
@@ -184,6 +190,14 @@ def restrict_logits(logits, allowed: np.ndarray):
     import torch
 
     return logits.masked_fill(~torch.from_numpy(np.asarray(allowed, dtype=bool)), float("-inf"))
+
+
+def restrict_scores(z: np.ndarray, allowed: np.ndarray | None) -> np.ndarray:
+    """numpy (N, L) logits with the labels a row may not take pushed 1e4 down: their
+    probability is 0 while every calibration fit stays finite. `allowed` None: unchanged."""
+    if allowed is None:
+        return z
+    return np.where(allowed, z, z - 1e4)
 
 
 def _tasks(cfg: TrainingConfig, log) -> list[_Task]:
@@ -261,7 +275,15 @@ def train(cfg: TrainingConfig, *, progress: bool = True, log: Callable[[str], No
         t.va_ids, t.va_len = encode(t.val_ex)
         t.y_tr, t.y_va = targets(t, t.train_ex), targets(t, t.val_ex)
         if t.cfg.partial_labels:
-            t.tr_allowed = file_label_masks(t.train_ex, t.y_tr, t.labels, log, t.tag)
+            sets = file_label_sets(t.train_ex, t.labels)
+            for source, used in sets.items():
+                if not used.all():
+                    kept = ", ".join(lab for lab, u in zip(t.labels, used, strict=True) if u)
+                    log(f"  {t.tag}{source}: scored over {kept} only (its rows use no other label)")
+                    if used.sum() == 1:
+                        log(f"  {t.tag}warning: {source} has one label, so it teaches nothing")
+            t.tr_allowed = label_masks(t.train_ex, sets)
+            t.va_allowed = label_masks(t.val_ex, sets)
         n_trunc = int((t.tr_len >= cfg.max_length).sum())
         if n_trunc:
             log(f"  {t.tag}{n_trunc:,} training texts longer than {cfg.max_length} tokens keep "
@@ -376,7 +398,7 @@ def train(cfg: TrainingConfig, *, progress: bool = True, log: Callable[[str], No
         return logits
 
     def evaluate_val(t: _Task):
-        logits = predict(t)
+        logits = restrict_scores(predict(t), t.va_allowed)
         yt = torch.from_numpy(t.y_va)
         loss = float(t.loss_fn(torch.from_numpy(logits), yt if t.multi else yt.long()))
         if t.multi:
@@ -886,7 +908,8 @@ def recalibrate(
     """Fit the temperature of a trained single-label model folder on its own validation split.
 
     The split is rebuilt from the recipe stored in config.json (same files, ratio and seed), so
-    it is the split the model was early-stopped on; dev data is never touched. Updates
+    it is the split the model was early-stopped on; dev data is never touched. With
+    `partial_labels` a row is scored over its file's labels, as in training. Updates
     config.json (`temperature` and every `validation` figure, measured in this one pass on the
     stored weights) and metrics.json.
 
@@ -938,7 +961,7 @@ def recalibrate(
     if not recipe:
         raise InvalidInputError(f"{folder}/config.json has no training recipe to rebuild from.")
     cfg = TrainingConfig.from_dict(recipe)
-    _, val, labels, _ = load_splits(cfg, log=lambda m: None)
+    train_ex, val, labels, _ = load_splits(cfg, log=lambda m: None)
     if labels != config["labels"]:
         raise InvalidInputError(f"The rebuilt label set {labels} differs from {config['labels']}.")
     analyzer = TextModelAnalyzer.from_pretrained(folder, threads=threads)
@@ -947,6 +970,8 @@ def recalibrate(
     probs = analyzer.predict_proba([e.text for e in val])
     probs = probs[:, [analyzer.config.labels.index(lab) for lab in labels]]
     logits = raw_logits(probs, config.get("temperature"), config.get("class_bias"))
+    # partial_labels: a row of a binary file is scored over its file's labels, as in training
+    logits = restrict_scores(logits, validation_masks(cfg, train_ex, val, labels))
     y = np.array([labels.index(e.labels[0]) for e in val])
     sources = np.array([e.source for e in val])
     record: dict[str, Any] = {"method": method}
