@@ -150,3 +150,27 @@ def test_validation_never_holds_a_training_text(tmp_path):
     cfg = TrainingConfig(data=[str(a)], validation_data=str(a))
     with pytest.raises(InvalidInputError, match="also appear in the training data"):
         load_splits(cfg, log=lambda m: None)
+
+
+def test_drop_overlap_from_training_keeps_each_files_validation_sample(tmp_path):
+    # b repeats a's sentences: left out of validation by default, b's validation rows would be
+    # its "other" rows only; leaving the copies out of training keeps b's sample stratified
+    a = tmp_path / "a.csv"
+    b = tmp_path / "b.csv"
+    a.write_text("text,label\n" + "".join(f"Sentence {i},pos\n" for i in range(20)))
+    b.write_text("text,label\n" + "".join(f"sentence  {i},pos\nother {i},neg\n" for i in range(20)))
+    from affectkit.training.trainer import load_splits
+
+    cfg = TrainingConfig(data=[str(a), str(b)], val_ratio=0.3, seed=3)
+    _, default_val, _, _ = load_splits(cfg, log=lambda m: None)
+    cfg = TrainingConfig(data=[str(a), str(b)], val_ratio=0.3, seed=3, drop_overlap_from="training")
+    train, val, _, skipped = load_splits(cfg, log=lambda m: None)
+    norm = {" ".join(e.text.lower().split()) for e in val}
+    assert not any(" ".join(e.text.lower().split()) in norm for e in train)
+    assert len(val) == round(20 * 0.3) + round(40 * 0.3) > len(default_val)  # nothing dropped
+    b_val = [e for e in val if e.source.endswith("b.csv")]
+    assert {e.labels[0] for e in b_val} == {"pos", "neg"}  # b keeps both of its labels
+    assert skipped["training: text also in validation data"] == 60 - len(val) - len(train)
+
+    with pytest.raises(InvalidInputError, match="drop_overlap_from must be one of"):
+        TrainingConfig(data=["a.csv"], drop_overlap_from="both")

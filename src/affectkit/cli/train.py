@@ -29,6 +29,7 @@ FLAGS = {
     "--task": ("task", str),
     "--max-rows-per-file": ("max_rows_per_file", int),
     "--val-ratio": ("val_ratio", float),
+    "--drop-overlap-from": ("drop_overlap_from", str),
     "--seed": ("seed", int),
     "--backbone": ("backbone", str),
     "--init-from": ("init_from", str),

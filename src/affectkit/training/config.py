@@ -28,7 +28,7 @@ METRICS = ("macro_f1", "accuracy", "loss")
 HEAD_KEYS = {
     "data", "validation_data", "text_col", "label_col", "label_cols", "task", "label_map", "labels",
     "canonical", "drop_labels", "max_rows_per_file", "max_rows", "max_rows_per_label",
-    "val_ratio", "name", "languages", "loss_weight", "partial_labels",
+    "val_ratio", "name", "languages", "loss_weight", "partial_labels", "drop_overlap_from",
 }  # fmt: skip
 
 
@@ -57,6 +57,10 @@ class TrainingConfig:
     # "social" blanks @mentions, URLs, '#' and HTML entities (affectkit.text.preprocess)
     preprocess: str | None = None
     val_ratio: float = 0.1
+    # a text in both splits (training files overlap: SST-2's phrases hold most SST-5 sentences)
+    # is left out of "validation" (default) or of "training". "training" keeps every file's
+    # validation rows a stratified sample of that file; "validation" keeps every training row.
+    drop_overlap_from: str = "validation"
     seed: int = 13
     # model
     backbone: str = "minilm"
@@ -131,6 +135,7 @@ class TrainingConfig:
         _choice("head", self.head, ("linear", "mlp"))
         _choice("class_weights", self.class_weights, ("none", "balanced"))
         _choice("weights_dtype", self.weights_dtype, DTYPES)
+        _choice("drop_overlap_from", self.drop_overlap_from, ("validation", "training"))
         if self.preprocess is not None:
             from affectkit.text.preprocess import PREPROCESSORS
 

@@ -92,15 +92,27 @@ def load_splits(cfg: TrainingConfig, log: Callable[[str], None] = _log):
         train = examples
     else:
         train, val = D.stratified_split(examples, cfg.val_ratio, cfg.seed)
-    val, leaked = D.drop_seen(val, train)
-    if leaked and not val:
-        raise InvalidInputError(
-            f"All {leaked:,} validation texts also appear in the training data, so nothing is "
-            f"left to early-stop on. Give validation_data with texts the training files lack."
-        )
-    if leaked:
-        skipped["validation: text also in training data"] += leaked
-        log(f"  {leaked:,} validation examples left out: their text is also in the training data")
+    if cfg.drop_overlap_from == "training":
+        train, leaked = D.drop_seen(train, val)
+        if leaked and not train:
+            raise InvalidInputError(
+                f"All {leaked:,} training texts also appear in the validation data, so nothing "
+                f"is left to train on."
+            )
+        if leaked:
+            skipped["training: text also in validation data"] += leaked
+            log(f"  {leaked:,} training examples left out: their text is also in validation")
+    else:
+        val, leaked = D.drop_seen(val, train)
+        if leaked and not val:
+            raise InvalidInputError(
+                f"All {leaked:,} validation texts also appear in the training data, so nothing "
+                f"is left to early-stop on. Give validation_data with texts the training files "
+                f"lack, or set drop_overlap_from = 'training'."
+            )
+        if leaked:
+            skipped["validation: text also in training data"] += leaked
+            log(f"  {leaked:,} validation examples left out: their text is also in training")
     if cfg.preprocess is not None or cfg.backbone != "tfidf":  # as the model reads text later
         from affectkit.text.preprocess import PREPROCESSORS, encoder_text
 
