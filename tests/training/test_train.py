@@ -383,6 +383,8 @@ def test_partial_labels_score_a_row_over_its_files_labels_only():
     val = [Example("f", ("positive",), "binary.csv"), Example("g", ("neutral",), "three.csv")]
     on = TrainingConfig(data=["binary.csv", "three.csv"], partial_labels=True)
     assert validation_masks(on, ex, val, labels).tolist() == [[True, False, True], [True] * 3]
+    given = [Example("h", ("neutral",), "my_validation.csv")]  # a validation_data file
+    assert validation_masks(on, ex, given, labels).tolist() == [[True] * 3]
     off = TrainingConfig(data=["binary.csv", "three.csv"])
     assert validation_masks(off, ex, val, labels) is None
 

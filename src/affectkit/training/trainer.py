@@ -184,8 +184,12 @@ def file_label_sets(examples, labels: list[str]) -> dict[str, np.ndarray]:
 
 
 def label_masks(examples, sets: dict[str, np.ndarray]) -> np.ndarray:
-    """(N, L) bool: the labels each example may take, by its file (`file_label_sets`)."""
-    return np.array([sets[e.source] for e in examples], dtype=bool).reshape(len(examples), -1)
+    """(N, L) bool: the labels each example may take, by its file (`file_label_sets`); every
+    label for a file with no training rows (a separate `validation_data` file)."""
+    every = np.ones(len(next(iter(sets.values()))) if sets else 0, dtype=bool)
+    return np.array([sets.get(e.source, every) for e in examples], dtype=bool).reshape(
+        len(examples), -1
+    )
 
 
 def validation_masks(cfg: TrainingConfig, train_ex, val_ex, labels) -> np.ndarray | None:
