@@ -131,12 +131,19 @@ def test_stratified_split_keeps_every_class_and_is_seeded():
     assert [e.text for e in D.stratified_split(ex, 0.2, seed=1)[1]] == [e.text for e in held]
 
 
-def test_validation_never_holds_a_training_text(tmp_path):
-    # the same sentence in two files (as SST-5 sentences recur among SST-2's phrases)
+def _overlapping_files(tmp_path):
+    """a.csv (20 positive sentences) and b.csv (the same 20, spaced and cased differently, plus
+    20 negative ones)."""
     a = tmp_path / "a.csv"
     b = tmp_path / "b.csv"
     a.write_text("text,label\n" + "".join(f"Sentence {i},pos\n" for i in range(20)))
     b.write_text("text,label\n" + "".join(f"sentence  {i},pos\nother {i},neg\n" for i in range(20)))
+    return a, b
+
+
+def test_validation_never_holds_a_training_text(tmp_path):
+    # the same sentence in two files (as SST-5 sentences recur among SST-2's phrases)
+    a, b = _overlapping_files(tmp_path)
     from affectkit.training.trainer import load_splits
 
     cfg = TrainingConfig(data=[str(a), str(b)], val_ratio=0.3, seed=3)
@@ -155,10 +162,7 @@ def test_validation_never_holds_a_training_text(tmp_path):
 def test_drop_overlap_from_training_keeps_each_files_validation_sample(tmp_path):
     # b repeats a's sentences: left out of validation by default, b's validation rows would be
     # its "other" rows only; leaving the copies out of training keeps b's sample stratified
-    a = tmp_path / "a.csv"
-    b = tmp_path / "b.csv"
-    a.write_text("text,label\n" + "".join(f"Sentence {i},pos\n" for i in range(20)))
-    b.write_text("text,label\n" + "".join(f"sentence  {i},pos\nother {i},neg\n" for i in range(20)))
+    a, b = _overlapping_files(tmp_path)
     from affectkit.training.trainer import load_splits
 
     cfg = TrainingConfig(data=[str(a), str(b)], val_ratio=0.3, seed=3)
