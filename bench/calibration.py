@@ -14,8 +14,9 @@ then applied unchanged to the dev sets, which are only measured:
 
 The second table is what `affectkit calibrate --method auto` chooses by: each method's ECE on a
 training file left out of its fit, averaged over the files; the row marked "auto" in the first
-table is that choice. Binary dev data restricts predictions to negative/positive, as
-`affectkit evaluate` does.
+table is that choice. The third counts each training file's validation rows under both
+`drop_overlap_from` rules (a text in both splits leaves validation, or training). Binary dev
+data restricts predictions to negative/positive, as `affectkit evaluate` does.
 """
 
 from __future__ import annotations
@@ -66,13 +67,23 @@ def main() -> None:
         "TweetEval-sentiment dev": t / "tweeteval_sentiment/dev.csv",
         "MELD dev": t / "meld/dev.csv",
     }
-    rows, held_out = [], []
+    rows, held_out, splits = [], [], []
     for folder in args.model:
         config = json.loads((folder / "config.json").read_text())
         if list(config["labels"]) != LABELS:
             raise SystemExit(f"{folder}: labels {config['labels']}, expected {LABELS}")
         cfg = TrainingConfig.from_dict(config["training"]["config"])
         train_ex, val, labels, _ = load_splits(cfg, log=lambda m: None)
+        # what each file puts in validation, under the recipe's split and the other overlap rule
+        other = "training" if cfg.drop_overlap_from == "validation" else "validation"
+        alt = TrainingConfig.from_dict({**cfg.to_dict(), "drop_overlap_from": other})
+        alt_train, alt_val, _, _ = load_splits(alt, log=lambda m: None)
+        for rule, tr, va in ((cfg.drop_overlap_from, train_ex, val), (other, alt_train, alt_val)):
+            counts = {}
+            for e in va:
+                counts.setdefault(e.source, [0] * len(LABELS))[labels.index(e.labels[0])] += 1
+            splits.append({"model": folder.name, "rule": rule, "recipe": tr is train_ex,
+                           "train": len(tr), "validation": len(va), "files": counts})  # fmt: skip
         model = TextModelAnalyzer.from_pretrained(folder, threads=args.threads)
         log(f"{model.name}: {len(val)} validation texts")
 
@@ -143,6 +154,20 @@ def main() -> None:
     for h in held_out:
         cells = " | ".join(f"{h.get(f, float('nan')):.4f}" for f in files)
         lines.append(f"| {h['model']} | {h['calibration']} | {cells} | {h['mean']:.4f} |")
+    lines += [
+        "",
+        "Validation rows per training file (negative / neutral / positive) when a text in both "
+        "splits leaves validation or training (`drop_overlap_from`; the recipe's rule marked):",
+        "",
+        "| model | overlap leaves | training rows | validation rows | " + " | ".join(files) + " |",
+        "|---|---|---:|---:|" + "---|" * len(files),
+    ]
+    for sp in splits:
+        cells = " | ".join("/".join(map(str, sp["files"].get(f, []))) for f in files)
+        rule = sp["rule"] + (" (recipe)" if sp["recipe"] else "")
+        lines.append(
+            f"| {sp['model']} | {rule} | {sp['train']:,} | {sp['validation']:,} | {cells} |"
+        )
     shown = [m.relative_to(ROOT) if m.is_relative_to(ROOT) else m for m in args.model]
     cmd = "python bench/calibration.py " + " ".join(
         f"--model {m}" if i == 0 else str(m) for i, m in enumerate(shown)
@@ -150,7 +175,7 @@ def main() -> None:
     lines += ["", f"Calibrations fitted on each model's validation split. One run of `{cmd}`."]
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "calibration.md").write_text("\n".join(lines) + "\n")
-    results = {"dev": rows, "held_out_source": held_out}
+    results = {"dev": rows, "held_out_source": held_out, "validation_split": splits}
     (args.out / "calibration.json").write_text(json.dumps(results, indent=2) + "\n")
     print("\n".join(lines))
 
