@@ -101,7 +101,7 @@ def main() -> None:
         fits = {m: fit_calibration(z_val, y_val, m, src) for m in CALIBRATIONS}
         choice = choose_calibration(z_val, y_val, src)
         for m, row in choice["held_out_source_ece"].items():
-            held_out.append({"model": model.name, "calibration": m, **row})
+            held_out.append({"model": folder.name, "calibration": m, **row})
             log(f"  {m}: T {fits[m][0]:.3f}, held-out-source ECE {row['mean']:.4f}")
         sets = {"validation": (z_val, y_val)}
         for name, path in dev_sets.items():
@@ -119,7 +119,7 @@ def main() -> None:
                 pred = p.argmax(1)
                 r = report(yy, pred, names)
                 rows.append({
-                    "model": model.name, "set": name, "n": len(y), "calibration": method,
+                    "model": folder.name, "set": name, "n": len(y), "calibration": method,
                     "auto": method == choice["method"], "temperature": temp,
                     "accuracy": r["accuracy"], "macro_f1": r["macro_f1"],
                     "macro_recall": r["macro_recall"],
