@@ -47,7 +47,7 @@ def main() -> None:
         choose_calibration,
         ece,
         fit_calibration,
-        raw_logits,
+        uncalibrated_logits,
     )
     from affectkit.training.config import TrainingConfig
     from affectkit.training.metrics import report
@@ -87,10 +87,9 @@ def main() -> None:
         model = TextModelAnalyzer.from_pretrained(folder, threads=args.threads)
         log(f"{model.name}: {len(val)} validation texts")
 
-        # undo the stored calibration, so every method starts from the same logits
-        def logits(texts: list[str], model=model, config=config) -> np.ndarray:
-            probs = model.predict_proba(texts)
-            return raw_logits(probs, config.get("temperature"), config.get("class_bias"))
+        # without the stored calibration, so every method starts from the same logits
+        def logits(texts: list[str], model=model) -> np.ndarray:
+            return uncalibrated_logits(model, texts)
 
         # partial_labels: a binary file's rows are scored over its labels, as in training
         z_val = restrict_scores(

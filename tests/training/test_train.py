@@ -208,6 +208,35 @@ def test_recalibrate_covers_texts_that_analyze_would_flag(trained, tmp_path):
     assert r["n"] == 4 and r["temperature"] > 0
 
 
+def test_recalibrate_does_not_depend_on_the_stored_calibration(trained, tmp_path):
+    # a long text's probabilities average its chunks' calibrated probabilities, so the fit
+    # must start from the model run without its calibration, not from inverted outputs
+    import shutil
+
+    from affectkit.training.trainer import recalibrate
+
+    folder = tmp_path / "m"
+    shutil.copytree(trained.path, folder)
+    good, bad = "The opening was wonderful and moving. ", "The ending was dull and far too long. "
+    rows = []
+    for i in range(8):
+        rows.append(f'"{good * (30 + i)}{bad * 20} Seen {i}.",positive\n')
+        rows.append(f'"{bad * (30 + i)}{good * 20} Seen {i}.",negative\n')
+    data = tmp_path / "long.csv"
+    data.write_text("text,label\n" + "".join(rows), encoding="utf-8")
+    config = json.loads((folder / "config.json").read_text())
+    config["training"]["config"].update(data=[str(data)], val_ratio=0.4)
+    fits = []
+    for stored in (0.3, 4.0):  # two different calibrations stored before the same refit
+        config["temperature"], config["class_bias"] = stored, [0.0, 2.0]
+        (folder / "config.json").write_text(json.dumps(config))
+        fits.append(recalibrate(folder, method="temperature+bias", log=lambda m: None))
+    assert fits[0]["n"] >= 6
+    assert fits[0]["temperature"] == pytest.approx(fits[1]["temperature"], rel=1e-6)
+    assert fits[0]["class_bias"] == pytest.approx(fits[1]["class_bias"], abs=1e-6)
+    assert fits[0]["ece_before"] == pytest.approx(fits[1]["ece_before"], abs=1e-9)
+
+
 def test_init_from_continues_a_trained_model(trained, tmp_path, fixtures):
     from affectkit.training.trainer import train
 

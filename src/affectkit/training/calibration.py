@@ -56,13 +56,24 @@ def fit_temperature(
     return float(np.exp((a + b) / 2))
 
 
-def raw_logits(probs: np.ndarray, temperature: float = 1.0, bias=None) -> np.ndarray:
-    """Logits (up to a per-row constant) behind calibrated probabilities: undo a class bias,
-    then a temperature, so a model can be calibrated again from scratch."""
-    z = np.log(np.clip(probs, 1e-12, None))
-    if bias is not None:
-        z = z - np.asarray(bias, dtype=np.float64)
-    return z * float(temperature or 1.0)
+def uncalibrated_logits(analyzer, texts) -> np.ndarray:
+    """Logits (N, L) in the model's label order, up to a per-row constant, for `texts` as the
+    model reads them (its preprocessing and chunking), with its stored calibration left out.
+
+    The model runs with temperature 1 and no class bias rather than having its calibrated
+    probabilities inverted afterwards: a long text's probabilities are the token-weighted mean
+    of its chunks' *calibrated* probabilities, which no per-text transform undoes, so inverting
+    them made a fresh calibration depend on the one stored before it.
+    """
+    from dataclasses import replace
+
+    stored = analyzer.config
+    analyzer.config = replace(stored, temperature=1.0, class_bias=None)
+    try:
+        probs = analyzer.predict_proba(texts)
+    finally:
+        analyzer.config = stored
+    return np.log(np.clip(probs, 1e-12, None))
 
 
 def fit_temperature_bias(

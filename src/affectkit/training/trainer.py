@@ -945,8 +945,8 @@ def recalibrate(
         choose_calibration,
         ece,
         fit_calibration,
-        raw_logits,
         softmax,
+        uncalibrated_logits,
     )
     from affectkit.training.metrics import report
 
@@ -983,9 +983,8 @@ def recalibrate(
     analyzer = TextModelAnalyzer.from_pretrained(folder, threads=threads)
     # the model's own probabilities for every validation text, past the language gate of
     # analyze() (a Weibo post of emoji only is still a validation example)
-    probs = analyzer.predict_proba([e.text for e in val])
-    probs = probs[:, [analyzer.config.labels.index(lab) for lab in labels]]
-    logits = raw_logits(probs, config.get("temperature"), config.get("class_bias"))
+    logits = uncalibrated_logits(analyzer, [e.text for e in val])
+    logits = logits[:, [analyzer.config.labels.index(lab) for lab in labels]]
     # partial_labels: a row of a binary file is scored over its file's labels, as in training
     logits = restrict_scores(logits, validation_masks(cfg, train_ex, val, labels))
     y = np.array([labels.index(e.labels[0]) for e in val])
