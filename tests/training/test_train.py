@@ -3,6 +3,7 @@
 import importlib.util
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -248,6 +249,11 @@ def test_init_from_continues_a_trained_model(trained, tmp_path, fixtures):
     )  # fmt: skip
     result = train(cfg, progress=False, log=messages.append)
     assert any("initialised from tiny-reviews@1: encoder and head" in m for m in messages)
+    # a time estimate, measured on a few real steps, is printed before training starts
+    assert any(
+        re.search(r"batches/epoch x 1 epochs; estimated \d+ min .* s/batch on \d+ thread", m)
+        for m in messages
+    )
     # one low-lr epoch from a trained start is already as good as the start
     assert result.history[0]["val_accuracy"] >= trained.metrics["accuracy"] - 0.1
     assert json.loads((result.path / "config.json").read_text())["name"] == "again@2"

@@ -479,18 +479,34 @@ def train(cfg: TrainingConfig, *, progress: bool = True, log: Callable[[str], No
     writer = _tensorboard(out / "runs", log)
 
     # -- time estimate -------------------------------------------------------------------------
+    # a few real steps on batches of the 25th, 50th and 75th percentile of padded length (one
+    # more first, untimed: the first backward pass allocates), extrapolated to every batch by
+    # a line through (length, seconds); weights and the random state are put back afterwards,
+    # so the estimate does not change the run
     module.train()
-    probe = epoch_batches(0)[: min(3, n_batches)]
-    t0 = time.time()
+    batches = epoch_batches(0)
+    padded = np.array([tasks[k].tr_len[idx].max() for k, idx in batches], dtype=np.float64)
+    order = np.argsort(padded, kind="stable")
+    picks = [int(order[int(q * (len(order) - 1))]) for q in (0.5, 0.25, 0.5, 0.75)]
     saved = {k: v.clone() for k, v in module.state_dict().items()}
-    for k, idx in probe:
+    rng = torch.get_rng_state()
+    seconds = []
+    for i in picks:
+        t0 = time.time()
+        k, idx = batches[i]
         batch_loss(tasks[k], idx).backward()
+        seconds.append(time.time() - t0)
     module.zero_grad(set_to_none=True)
     module.load_state_dict(saved)
-    per_batch = (time.time() - t0) / max(1, len(probe))
-    mean_len = float(np.concatenate([t.tr_len for t in tasks]).mean())
-    probe_len = float(np.mean([tasks[k].tr_len[idx].mean() for k, idx in probe]))
-    est = per_batch * (mean_len / max(1.0, probe_len)) * n_batches * cfg.epochs
+    torch.set_rng_state(rng)
+    probe_len, probe_s = padded[picks[1:]], np.array(seconds[1:])
+    if np.ptp(probe_len) > 0:
+        slope, intercept = np.polyfit(probe_len, probe_s, 1)
+        each = np.clip(intercept + slope * padded, 0.25 * probe_s.min(), None)
+    else:
+        each = probe_s.mean() * padded / probe_len.mean()
+    per_batch = float(each.mean())
+    est = float(each.sum()) * cfg.epochs
     remaining_epochs = cfg.epochs - state["epoch"]
     log(
         f"  {n_batches:,} batches/epoch x {cfg.epochs} epochs; estimated "
