@@ -424,6 +424,32 @@ def test_partial_labels_score_a_row_over_its_files_labels_only():
     assert validation_masks(off, ex, val, labels) is None
 
 
+def test_label_smoothing_spreads_over_the_labels_a_row_may_take():
+    import torch
+
+    from affectkit.training.trainer import restrict_logits, smoothed_cross_entropy
+
+    logits = torch.tensor([[0.3, 2.0, -0.4], [1.5, -0.2, 0.1], [-1.0, 0.5, 2.5]])
+    y = torch.tensor([0, 1, 2])
+    want = torch.nn.functional.cross_entropy(logits, y, label_smoothing=0.2)
+    assert torch.allclose(smoothed_cross_entropy(logits, y, 0.2), want)
+    # a row restricted to negative/positive: the two-way smoothed loss, finite
+    allowed = np.array([[True, False, True]] * 3)
+    masked = smoothed_cross_entropy(restrict_logits(logits, allowed), torch.tensor([0, 2, 2]), 0.2)
+    two_way = torch.nn.functional.cross_entropy(
+        logits[:, [0, 2]], torch.tensor([0, 1, 1]), label_smoothing=0.2
+    )
+    assert torch.isfinite(masked) and torch.allclose(masked, two_way)
+    # class weights weigh each row by its label's weight; smoothing 0 is plain cross-entropy
+    w = torch.tensor([1.0, 3.0, 0.5])
+    plain = torch.nn.functional.cross_entropy(logits, y, weight=w)
+    assert torch.allclose(smoothed_cross_entropy(logits, y, 0.0, weight=w), plain)
+    with pytest.raises(InvalidInputError, match=r"label_smoothing must be in \[0, 1\)"):
+        TrainingConfig(data=["a.csv"], label_smoothing=1.0)
+    with pytest.raises(InvalidInputError, match="label_smoothing applies to single-label"):
+        TrainingConfig(data=["a.csv"], task="multi", label_smoothing=0.1)
+
+
 def test_a_partial_labels_run_trains_and_records_the_setting(tmp_path, fixtures):
     from affectkit.training.trainer import train
 
@@ -436,8 +462,8 @@ def test_a_partial_labels_run_trains_and_records_the_setting(tmp_path, fixtures)
     logged = []
     cfg = TrainingConfig(
         data=[str(fixtures / "train_reviews.csv"), str(three)], val_ratio=0.25, epochs=1,
-        batch_size=8, evals_per_epoch=1, partial_labels=True, output=str(tmp_path / "m"),
-        name="tiny-partial@1",
+        batch_size=8, evals_per_epoch=1, partial_labels=True, label_smoothing=0.1,
+        output=str(tmp_path / "m"), name="tiny-partial@1",
     )  # fmt: skip
     res = train(cfg, progress=False, log=logged.append)
     restricted = [m for m in logged if "scored over" in m]
@@ -458,6 +484,8 @@ def test_a_partial_labels_run_trains_and_records_the_setting(tmp_path, fixtures)
     card = write_card(res.path, summary="A toy.", data_terms={}, rebuild="affectkit train t.toml",
                       evaluate_cmd="", limitations=[]).read_text()  # fmt: skip
     assert "- Partial labels: each training file's rows were scored only over" in card
+    assert "- Label smoothing 0.1: the training target put 0.9 on the true label" in card
+    assert all(np.isfinite(h["val_loss"]) for h in res.history)  # smoothing beside -inf logits
 
 
 def test_compress_remeasures_a_multilabel_model_with_its_thresholds(tmp_path, shared_data):

@@ -45,6 +45,7 @@ FLAGS = {
     "--weight-decay": ("weight_decay", float),
     "--warmup-ratio": ("warmup_ratio", float),
     "--class-weights": ("class_weights", str),
+    "--label-smoothing": ("label_smoothing", float),
     "--preprocess": ("preprocess", str),
     "--metric": ("metric", str),
     "--evals-per-epoch": ("evals_per_epoch", int),

@@ -170,6 +170,12 @@ def _classifier_lines(config: dict, indent: str = "") -> tuple[list[str], list[s
         )
         + ".",
     ]
+    if cfg.get("label_smoothing"):
+        train.append(
+            f"{indent}- Label smoothing {cfg['label_smoothing']:g}: the training target put "
+            f"{1 - cfg['label_smoothing']:g} on the true label and spread the rest evenly over "
+            "the labels a row may take."
+        )
     if cfg.get("partial_labels"):
         train.append(
             f"{indent}- Partial labels: each training file's rows were scored only over the labels "

@@ -101,6 +101,9 @@ class TrainingConfig:
     # sets, texts picked for their emotion) then teaches which polarity a text has, not that its
     # kind of text is never neutral; files that do use every label teach that.
     partial_labels: bool = False
+    # single-label: the target puts 1 - label_smoothing on the true label and spreads the rest
+    # evenly over the labels a row may take (Szegedy et al. 2016); validation loss stays plain
+    label_smoothing: float = 0.0
     # evaluation, early stopping, checkpoints
     metric: str = "macro_f1"  # on the validation split
     evals_per_epoch: int = 2
@@ -157,6 +160,17 @@ class TrainingConfig:
             raise InvalidInputError(
                 "partial_labels applies to single-label fine-tuning of an encoder (task 'single', "
                 "backbone minilm or e5, not fewshot)."
+            )
+        if not 0.0 <= self.label_smoothing < 1.0:
+            raise InvalidInputError(
+                f"label_smoothing must be in [0, 1), got {self.label_smoothing}."
+            )
+        if self.label_smoothing and (
+            self.task != "single" or self.fewshot or self.backbone == "tfidf"
+        ):
+            raise InvalidInputError(
+                "label_smoothing applies to single-label fine-tuning of an encoder (task "
+                "'single', backbone minilm or e5, not fewshot)."
             )
         if self.fewshot and self.backbone == "tfidf":
             raise InvalidInputError("fewshot needs an encoder backbone (minilm or e5), not tfidf.")

@@ -165,6 +165,7 @@ class _Task:
     y_tr: np.ndarray = None
     y_va: np.ndarray = None
     loss_fn: object = None
+    train_loss_fn: object = None  # the training loss where it differs (label smoothing)
     head: object = None
     tr_allowed: np.ndarray = None  # (n_train, L) bool: labels a row is scored over (partial_labels)
     va_allowed: np.ndarray = None  # the same for the validation rows
@@ -206,6 +207,24 @@ def restrict_logits(logits, allowed: np.ndarray):
     import torch
 
     return logits.masked_fill(~torch.from_numpy(np.asarray(allowed, dtype=bool)), float("-inf"))
+
+
+def smoothed_cross_entropy(logits, y, smoothing: float, weight=None):
+    """Mean cross-entropy of (B, L) logits against labels y (B,) with label smoothing: the
+    target is 1 - smoothing on y plus smoothing spread evenly over the row's labels, those
+    whose logit is finite (a `restrict_logits` row spreads it over its file's labels only).
+    `weight` (L,): each row weighs weight[y], as in torch's weighted cross-entropy."""
+    import torch
+
+    logp = torch.log_softmax(logits, dim=-1)
+    nll = -logp.gather(1, y[:, None]).squeeze(1)
+    allowed = torch.isfinite(logits)
+    spread = -torch.where(allowed, logp, torch.zeros_like(logp)).sum(1) / allowed.sum(1)
+    loss = (1.0 - smoothing) * nll + smoothing * spread
+    if weight is None:
+        return loss.mean()
+    w = weight[y]
+    return (w * loss).sum() / w.sum()
 
 
 def restrict_scores(z: np.ndarray, allowed: np.ndarray | None) -> np.ndarray:
@@ -382,6 +401,10 @@ def train(cfg: TrainingConfig, *, progress: bool = True, log: Callable[[str], No
                 counts = np.bincount(t.y_tr, minlength=len(t.labels)).clip(min=1)
                 weight = torch.tensor(len(t.y_tr) / (len(t.labels) * counts), dtype=torch.float32)
             t.loss_fn = torch.nn.CrossEntropyLoss(weight=weight)
+            if cfg.label_smoothing:
+                t.train_loss_fn = functools.partial(
+                    smoothed_cross_entropy, smoothing=cfg.label_smoothing, weight=weight
+                )
 
     pad_id = tokenizer.pad_token_id or 0
 
@@ -400,7 +423,7 @@ def train(cfg: TrainingConfig, *, progress: bool = True, log: Callable[[str], No
         logits = t.head(pooler.pool(*collate(t.tr_ids, idx)))
         if t.tr_allowed is not None:
             logits = restrict_logits(logits, t.tr_allowed[idx])
-        return t.loss_fn(logits, y if t.multi else y.long())
+        return (t.train_loss_fn or t.loss_fn)(logits, y if t.multi else y.long())
 
     @torch.no_grad()
     def predict(t: _Task) -> np.ndarray:
