@@ -251,7 +251,11 @@ def test_init_from_continues_a_trained_model(trained, tmp_path, fixtures):
     assert any("initialised from tiny-reviews@1: encoder and head" in m for m in messages)
     # a time estimate, measured on a few real steps, is printed before training starts
     assert any(
-        re.search(r"batches/epoch x 1 epochs; estimated \d+ min .* s/batch on \d+ thread", m)
+        re.search(
+            r"batches/epoch x 1 epochs; estimated \d+ min .* s/batch on \d+ thread.*, "
+            r"1 evaluation at [\d.]+ min each included",
+            m,
+        )
         for m in messages
     )
     # one low-lr epoch from a trained start is already as good as the start

@@ -529,12 +529,26 @@ def train(cfg: TrainingConfig, *, progress: bool = True, log: Callable[[str], No
     else:
         each = probe_s.mean() * padded / probe_len.mean()
     per_batch = float(each.mean())
-    est = float(each.sum()) * cfg.epochs
+    # each evaluation reads the whole validation split: time 128 rows of median length
+    eval_s = 0.0
+    with torch.no_grad():
+        module.eval()
+        for t in tasks:
+            if len(t.va_ids):
+                order = np.argsort(t.va_len, kind="stable")
+                mid = order[max(0, len(order) // 2 - 64) :][:128]
+                t0 = time.time()
+                t.head(pooler.pool(*collate(t.va_ids, mid)))
+                eval_s += (time.time() - t0) * len(order) / len(mid)
+        module.train()
+    evals = cfg.evals_per_epoch * cfg.epochs
+    est = float(each.sum()) * cfg.epochs + eval_s * evals
     remaining_epochs = cfg.epochs - state["epoch"]
     log(
         f"  {n_batches:,} batches/epoch x {cfg.epochs} epochs; estimated "
         f"{est / 60:.0f} min in all ({est * remaining_epochs / cfg.epochs / 60:.0f} min left) "
-        f"at {per_batch:.2f} s/batch on {torch.get_num_threads()} thread(s)"
+        f"at {per_batch:.2f} s/batch on {torch.get_num_threads()} thread(s), "
+        f"{evals} evaluation{'s' if evals != 1 else ''} at {eval_s / 60:.1f} min each included"
     )
 
     eval_every = max(1, n_batches // cfg.evals_per_epoch)
