@@ -87,14 +87,9 @@ def main() -> None:
         model = TextModelAnalyzer.from_pretrained(folder, threads=args.threads)
         log(f"{model.name}: {len(val)} validation texts")
 
-        # without the stored calibration, so every method starts from the same logits
-        def logits(texts: list[str], model=model) -> np.ndarray:
-            return uncalibrated_logits(model, texts)
-
         # partial_labels: a binary file's rows are scored over its labels, as in training
-        z_val = restrict_scores(
-            logits([e.text for e in val]), validation_masks(cfg, train_ex, val, labels)
-        )
+        z_val = uncalibrated_logits(model, [e.text for e in val])
+        z_val = restrict_scores(z_val, validation_masks(cfg, train_ex, val, labels))
         y_val = np.array([labels.index(e.labels[0]) for e in val])
         src = np.array([e.source for e in val])
         fits = {m: fit_calibration(z_val, y_val, m, src) for m in CALIBRATIONS}
@@ -107,7 +102,7 @@ def main() -> None:
             df = pd.read_csv(path)
             gold = df["sentiment" if "sentiment" in df else "label"]  # MELD: next to emotions
             y = np.array([LABELS.index(FIVE_TO_THREE.get(v, v)) for v in gold])
-            sets[name] = (logits(df["text"].tolist()), y)
+            sets[name] = (uncalibrated_logits(model, df["text"].tolist()), y)
         for name, (z, y) in sets.items():
             for method, (temp, bias) in fits.items():
                 p = calibrated(z, temp, bias)

@@ -1203,8 +1203,11 @@ class TextModelAnalyzer:
             )
         return logits.float().cpu().numpy(), pooled.float().cpu().numpy()
 
-    def _infer(self, texts: list[str], *, pooled: bool = False) -> list[_DocOut]:
-        """Tokenize, chunk what is longer than the window, run, aggregate per text."""
+    def _infer(
+        self, texts: list[str], *, pooled: bool = False, calibrated: bool = True
+    ) -> list[_DocOut]:
+        """Tokenize, chunk what is longer than the window, run, aggregate per text
+        (`calibrated` False: temperature 1 and no class bias)."""
         texts = [encoder_text(t, self.config.preprocess) for t in texts]  # offsets unchanged
         tok = self._tok
         window = self.window(tok)
@@ -1239,8 +1242,8 @@ class TextModelAnalyzer:
         probs = activate(
             logits,
             multi_label=self.config.multi_label,
-            temperature=self.config.temperature,
-            bias=self.config.class_bias,
+            temperature=self.config.temperature if calibrated else 1.0,
+            bias=self.config.class_bias if calibrated else None,
         )  # (K_total, L)
         out, k = [], 0
         for spans, counts in plans:
@@ -1418,17 +1421,19 @@ class TextModelAnalyzer:
                     rows[i] = m._result(text, lang, out, summarise(out.probs, m.plan), (), None)
         return results  # type: ignore[return-value]
 
-    def predict_proba(self, texts: Sequence[Any]) -> np.ndarray:
+    def predict_proba(self, texts: Sequence[Any], *, calibrated: bool = True) -> np.ndarray:
         """Label probabilities (N, L) in `labels` order, temperature applied, for every text:
         no language gate and no flags (blank text gets the model's prior-like output). For
-        calibration and ensembles; `analyze` is the user-facing call."""
+        calibration and ensembles; `analyze` is the user-facing call. `calibrated=False`: the
+        model without its stored temperature and class bias (what a calibration is fitted on;
+        a long text still averages its chunks' probabilities)."""
         if isinstance(texts, (str, bytes)):
             raise InvalidInputError("predict_proba() takes a sequence of texts. Wrap it: [text].")
         cleaned = [clean_text(x, i) for i, x in enumerate(texts)]
         self.load()
         if not cleaned:
             return np.zeros((0, len(self.labels)))
-        return np.stack([out.probs for out in self._infer(cleaned)])
+        return np.stack([out.probs for out in self._infer(cleaned, calibrated=calibrated)])
 
     def embed(self, texts: Sequence[Any]) -> np.ndarray:
         """Pooled encoder output (N, H), float32. Long texts: token-weighted mean over chunks

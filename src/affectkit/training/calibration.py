@@ -65,14 +65,7 @@ def uncalibrated_logits(analyzer, texts) -> np.ndarray:
     of its chunks' *calibrated* probabilities, which no per-text transform undoes, so inverting
     them made a fresh calibration depend on the one stored before it.
     """
-    from dataclasses import replace
-
-    stored = analyzer.config
-    analyzer.config = replace(stored, temperature=1.0, class_bias=None)
-    try:
-        probs = analyzer.predict_proba(texts)
-    finally:
-        analyzer.config = stored
+    probs = analyzer.predict_proba(texts, calibrated=False)
     return np.log(np.clip(probs, 1e-12, None))
 
 
