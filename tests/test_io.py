@@ -1,5 +1,7 @@
 """Record readers and writers: every input row gives one output row, errors included."""
 
+import codecs
+import gzip
 import json
 
 import pytest
@@ -43,6 +45,49 @@ def test_txt_keeps_blank_lines(tmp_path):
     p.write_bytes("good\n\nbad\n\xff\n".encode("latin-1"))
     recs = list(read_records(p))
     assert [r.text for r in recs] == ["good", "", "bad", None]
+
+
+@pytest.mark.parametrize(
+    "encode",
+    [
+        lambda s: s.encode("utf-8-sig"),  # Excel's "CSV UTF-8"
+        lambda s: s.encode("utf-16"),  # "Unicode text", with its byte-order mark
+        lambda s: gzip.compress(s.encode("utf-8")),
+        lambda s: gzip.compress(s.encode("utf-8-sig")),
+    ],
+    ids=["utf8-bom", "utf16", "gzip", "gzip-utf8-bom"],
+)
+@pytest.mark.parametrize("name", ["in.csv", "in.csv.gz", "in.jsonl", "in.txt"])
+def test_spreadsheet_encodings_and_gzip_read_like_plain_utf8(tmp_path, encode, name):
+    texts = ["très bien", "房间很干净", "awful\r\nreally"]
+    if name.startswith("in.csv"):
+        body = "text,id\r\n" + "".join(f'"{t}",{i}\r\n' for i, t in enumerate(texts))
+    elif name == "in.jsonl":
+        body = "".join(json.dumps({"text": t}, ensure_ascii=False) + "\n" for t in texts)
+    else:
+        texts = texts[:2]
+        body = "\n".join(texts) + "\n"
+    (tmp_path / name).write_bytes(encode(body))
+    recs = list(read_records(tmp_path / name))
+    assert [r.text for r in recs] == texts and all(r.error is None for r in recs)
+
+
+def test_binary_or_foreign_file_gets_a_clear_error(tmp_path):
+    p = tmp_path / "photo.csv"
+    p.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\xff\xd8")
+    with pytest.raises(DataFormatError, match=r"does not read as text.*CSV UTF-8"):
+        read_records(p)
+    p = tmp_path / "broken.csv.gz"
+    p.write_bytes(b"\x1f\x8b\x08\x00garbage")
+    with pytest.raises(DataFormatError, match="not a readable gzip file"):
+        read_records(p)
+
+
+def test_utf16_row_with_a_lone_surrogate_is_reported_not_dropped(tmp_path):
+    p = tmp_path / "u16.txt"
+    p.write_bytes(codecs.BOM_UTF16_LE + "ok\n".encode("utf-16-le") + b"\x00\xd8\n\x00")
+    recs = list(read_records(p))
+    assert recs[0].text == "ok" and recs[1].text is None and "UTF-8" in recs[1].error
 
 
 def test_format_detection_and_errors(tmp_path):

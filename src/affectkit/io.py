@@ -1,13 +1,18 @@
-"""Streaming readers and writers for the record files the CLI (and later batch jobs) handle.
+"""Streaming readers and writers for the record files the CLI and batch jobs handle.
 
 Readers yield `Record`s, one per input row, in order, never dropping a row: a row that cannot
 be read (not JSON, not UTF-8, missing text) comes out with `error` set so the output still has a
-line for it. Formats: CSV, JSONL, TXT (one text per line), Parquet (needs pyarrow).
+line for it. Formats: CSV, JSONL, TXT (one text per line), Parquet (needs pyarrow); the text
+formats may be gzip-compressed and UTF-8 with or without a byte-order mark, or UTF-16 with one
+(what spreadsheets save as "CSV UTF-8" and "Unicode text"); see `open_text`.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
+import gzip
+import io
 import json
 import sys
 from collections.abc import Iterator, Sequence
@@ -71,15 +76,66 @@ def read_records(
     return _read_parquet(path, text_col, id_col)
 
 
-def _bad_utf8(s: str) -> bool:
-    return any("\udc80" <= ch <= "\udcff" for ch in s)
+def _escape_bytes(exc: UnicodeError) -> tuple[str, int]:
+    """Codec error handler: each byte the encoding cannot read becomes a lone surrogate
+    (U+DC00 + byte), like "surrogateescape" but for UTF-16 too, so a bad row is reported by
+    `bad_text` instead of failing the whole file."""
+    if not isinstance(exc, UnicodeDecodeError):
+        raise exc
+    return "".join(chr(0xDC00 + b) for b in exc.object[exc.start : exc.end]), exc.end
+
+
+codecs.register_error("affectkit.escape", _escape_bytes)
+_BOMS = (
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+
+def open_text(path: str | Path) -> io.TextIOWrapper:
+    """Open a text file for reading as spreadsheets and editors save it: gzip-compressed or not
+    (told by its first bytes, not its name), UTF-8 with or without a byte-order mark, or UTF-16
+    with one. Newlines are left as they are (for `csv`). Bytes the encoding cannot read come
+    through as lone surrogates: test rows with `bad_text`, headers with `check_header`."""
+    with open(path, "rb") as f:
+        gzipped = f.read(2) == b"\x1f\x8b"
+    raw = gzip.open(path, "rb") if gzipped else open(path, "rb")
+    try:
+        head = raw.peek(3)[:3]
+    except (OSError, EOFError) as exc:
+        raw.close()
+        raise DataFormatError(f"{Path(path).name} is not a readable gzip file ({exc}).") from None
+    encoding = next((enc for bom, enc in _BOMS if head.startswith(bom)), "utf-8")
+    return io.TextIOWrapper(raw, encoding=encoding, errors="affectkit.escape", newline="")
+
+
+def bad_text(s: str) -> bool:
+    """True when `s` holds bytes its file's encoding could not read (see `open_text`)."""
+    return any("\ud800" <= ch <= "\udfff" for ch in s)
+
+
+def check_header(path: str | Path, names: Sequence[str]) -> None:
+    """A clear error when a file's first line is not text (a binary file, another encoding)."""
+    if any(bad_text(n) or "\x00" in n for n in names):
+        raise DataFormatError(
+            f"{Path(path).name} does not read as text: its first line is neither UTF-8 nor "
+            f"UTF-16. Save it as CSV UTF-8 (or UTF-16 text)."
+        )
 
 
 def _read_csv(path: Path, text_col: str, id_col: str | None) -> Iterator[Record]:
-    f = path.open(encoding="utf-8", errors="surrogateescape", newline="")
-    delimiter = "\t" if path.suffix.lower() == ".tsv" else ","
+    f = open_text(path)
+    delimiter = "\t" if path.name.lower().removesuffix(".gz").endswith(".tsv") else ","
     reader = csv.DictReader(f, delimiter=delimiter)
-    header = reader.fieldnames or []
+    try:
+        header = reader.fieldnames or []
+        check_header(path, header)
+    except (DataFormatError, OSError, EOFError, csv.Error) as exc:
+        f.close()
+        if isinstance(exc, DataFormatError):
+            raise
+        raise DataFormatError(f"{path.name}: cannot read its header ({exc}).") from None
     for col in (text_col, id_col):
         if col is not None and col not in header:
             f.close()
@@ -95,7 +151,7 @@ def _read_csv(path: Path, text_col: str, id_col: str | None) -> Iterator[Record]
                 text = row.get(text_col)
                 if text is None or None in row:
                     yield Record(str(rid), None, f"row {n}: wrong number of fields")
-                elif _bad_utf8(text):
+                elif bad_text(text):
                     yield Record(
                         str(rid),
                         None,
@@ -107,44 +163,49 @@ def _read_csv(path: Path, text_col: str, id_col: str | None) -> Iterator[Record]
     return gen()
 
 
+def _lines(path: Path) -> Iterator[tuple[int, str]]:
+    """(line number, line without its end) of a text file opened with `open_text`."""
+    with open_text(path) as f:
+        for n, line in enumerate(f, start=1):
+            yield n, line.rstrip("\r\n")
+
+
 def _read_jsonl(path: Path, text_col: str, id_col: str | None) -> Iterator[Record]:
     def gen() -> Iterator[Record]:
-        with path.open("rb") as f:
-            for n, line in enumerate(f, start=1):
-                if not line.strip():
-                    continue  # blank lines separate nothing in JSON Lines
-                try:
-                    obj = json.loads(line.decode("utf-8"))
-                except UnicodeDecodeError:
-                    yield Record(str(n), None, f"line {n}: not valid UTF-8")
-                    continue
-                except json.JSONDecodeError as exc:
-                    yield Record(str(n), None, f"line {n}: not valid JSON ({exc.msg})")
-                    continue
-                if not isinstance(obj, dict):
-                    yield Record(str(n), None, f"line {n}: expected a JSON object, got {obj!r:.40}")
-                    continue
-                rid = obj.get(id_col or "id", n)
-                text = obj.get(text_col)
-                if not isinstance(text, str):
-                    got = "no such field" if text_col not in obj else type(text).__name__
-                    yield Record(
-                        str(rid), None, f"line {n}: field {text_col!r} must be a string ({got})"
-                    )
-                    continue
-                yield Record(str(rid), text)
+        for n, line in _lines(path):
+            if not line.strip():
+                continue  # blank lines separate nothing in JSON Lines
+            if bad_text(line):
+                yield Record(str(n), None, f"line {n}: not valid UTF-8")
+                continue
+            try:
+                obj = json.loads(line)
+            except json.JSONDecodeError as exc:
+                yield Record(str(n), None, f"line {n}: not valid JSON ({exc.msg})")
+                continue
+            if not isinstance(obj, dict):
+                yield Record(str(n), None, f"line {n}: expected a JSON object, got {obj!r:.40}")
+                continue
+            rid = obj.get(id_col or "id", n)
+            text = obj.get(text_col)
+            if not isinstance(text, str):
+                got = "no such field" if text_col not in obj else type(text).__name__
+                yield Record(
+                    str(rid), None, f"line {n}: field {text_col!r} must be a string ({got})"
+                )
+                continue
+            yield Record(str(rid), text)
 
     return gen()
 
 
 def _read_txt(path: Path) -> Iterator[Record]:
     def gen() -> Iterator[Record]:
-        with path.open("rb") as f:
-            for n, line in enumerate(f, start=1):
-                try:
-                    yield Record(str(n), line.decode("utf-8").rstrip("\r\n"))
-                except UnicodeDecodeError:
-                    yield Record(str(n), None, f"line {n}: not valid UTF-8")
+        for n, line in _lines(path):
+            if bad_text(line):
+                yield Record(str(n), None, f"line {n}: not valid UTF-8")
+            else:
+                yield Record(str(n), line)
 
     return gen()
 

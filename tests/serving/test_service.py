@@ -2,6 +2,7 @@
 
 import asyncio
 import csv
+import gzip
 import json
 import socket
 
@@ -173,6 +174,20 @@ def test_batch_job_upload_progress_results_and_delete(make_server, tmp_path):
         with pytest.raises(ServiceError) as e:
             c.job(job["id"])
         assert e.value.status == 404
+
+
+def test_gzipped_spreadsheet_upload_is_read(make_server, tmp_path):
+    url, _ = make_server()
+    src = tmp_path / "export.csv.gz"  # "CSV UTF-8" from a spreadsheet (byte-order mark), gzipped
+    src.write_bytes(gzip.compress("review\r\ngreat stay\r\nawful food\r\n".encode("utf-8-sig")))
+    with Client(url) as c:
+        job = c.wait_job(c.submit_job(src, text_col="review", model="lexicon-en")["id"], 60)
+        assert job["status"] == "done", job
+        rows = list(c.job_results(job["id"]))
+        assert [(r["text"], r["label"]) for r in rows] == [
+            ("great stay", "positive"),
+            ("awful food", "negative"),
+        ]
 
 
 def test_bad_uploads_are_refused(make_server, tmp_path):

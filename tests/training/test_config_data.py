@@ -54,6 +54,23 @@ def test_read_file_counts_what_it_leaves_out(tmp_path):
     assert ds.skipped == {"empty text": 1, "missing label": 1, "label 'skip' left out": 1}
 
 
+def test_read_file_takes_excel_csv_and_counts_undecodable_rows(tmp_path):
+    p = tmp_path / "excel.csv"  # "CSV UTF-8" from a spreadsheet: a byte-order mark, CRLF
+    p.write_bytes(b"\xef\xbb\xbftext,label\r\ngood,pos\r\ncaf\xe9 bad,neg\r\n")
+    ds = D.read_file(p, "text", "label", multi_label=False, label_map={})
+    assert [(e.text, e.labels) for e in ds.examples] == [("good", ("pos",))]
+    assert ds.skipped == {"not valid UTF-8": 1}
+    q = tmp_path / "u16.csv"
+    q.write_bytes("text,label\nsehr gut,pos\n".encode("utf-16"))
+    assert D.read_file(q, "text", "label", multi_label=False, label_map={}).examples[0].text == (
+        "sehr gut"
+    )
+    b = tmp_path / "binary.csv"
+    b.write_bytes(b"\x00\x01\xff\xfetext\n")
+    with pytest.raises(DataFormatError, match="does not read as text"):
+        D.read_file(b, "text", "label", multi_label=False, label_map={})
+
+
 def test_read_file_errors(tmp_path):
     p = tmp_path / "d.csv"
     p.write_text("review,stars\ngood,5\n")

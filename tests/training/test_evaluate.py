@@ -84,6 +84,17 @@ def test_missing_column_is_a_clear_error(fixtures):
     assert p.returncode == 2 and "no column 'input'" in p.stderr
 
 
+def test_excel_csv_with_byte_order_mark_and_a_bad_row(tmp_path):
+    p = tmp_path / "excel.csv"
+    p.write_bytes(
+        b"\xef\xbb\xbfinput,label\r\nI love it,positive\r\ncaf\xe9 awful,negative\r\n"
+        b"terrible,negative\r\n"
+    )
+    r = evaluate("lexicon-en", p)
+    assert r["n"] == 2 and r["accuracy"] == 1.0
+    assert r["skipped"] == {"not valid UTF-8": 1}
+
+
 def test_confusion_png(tmp_path, fixtures):
     pytest.importorskip("matplotlib")
     out = tmp_path / "cm.png"

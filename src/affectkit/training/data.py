@@ -7,8 +7,6 @@ out are counted in `Dataset.skipped` and printed in the run summary and the mode
 from __future__ import annotations
 
 import csv
-import gzip
-import io
 import json
 import random
 from collections import Counter
@@ -17,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from affectkit.errors import DataFormatError, InvalidInputError
+from affectkit.io import bad_text, check_header, open_text
 
 csv.field_size_limit(2**31 - 1)
 
@@ -34,19 +33,15 @@ class Dataset:
     skipped: Counter = field(default_factory=Counter)  # reason -> count
 
 
-def _open_text(path: Path) -> io.TextIOBase:
-    if path.suffix == ".gz":
-        return io.TextIOWrapper(gzip.open(path, "rb"), encoding="utf-8", newline="")
-    return path.open(encoding="utf-8", newline="")
-
-
 def _rows(path: Path) -> Iterator[dict]:
     name = path.name.lower().removesuffix(".gz")
     if name.endswith(".csv") or name.endswith(".tsv"):
-        with _open_text(path) as f:
-            yield from csv.DictReader(f, delimiter="\t" if name.endswith(".tsv") else ",")
+        with open_text(path) as f:
+            reader = csv.DictReader(f, delimiter="\t" if name.endswith(".tsv") else ",")
+            check_header(path, reader.fieldnames or [])
+            yield from reader
     elif name.endswith((".jsonl", ".json", ".ndjson")):
-        with _open_text(path) as f:
+        with open_text(path) as f:
             for n, line in enumerate(f, start=1):
                 if line.strip():
                     try:
@@ -90,6 +85,9 @@ def read_file(
         text, raw = row.get(text_col), row.get(label_col)
         if not isinstance(text, str) or not text.strip():
             out.skipped["empty text"] += 1
+            continue
+        if bad_text(text) or (isinstance(raw, str) and bad_text(raw)):
+            out.skipped["not valid UTF-8"] += 1
             continue
         if raw is None or (isinstance(raw, float) and raw != raw) or str(raw).strip() == "":
             out.skipped["missing label"] += 1

@@ -22,6 +22,7 @@ import numpy as np
 
 from affectkit import api, labels
 from affectkit.errors import DataFormatError
+from affectkit.io import bad_text, check_header, open_text
 from affectkit.training.calibration import ece
 from affectkit.training.metrics import multilabel_report, report
 from affectkit.types import AffectResult
@@ -70,9 +71,10 @@ def choose_space(
 def read_labelled_csv(path: Path, input_col: str, label_col: str) -> list[tuple[str, str]]:
     if not path.is_file():
         raise DataFormatError(f"Evaluation file {str(path)!r} does not exist.")
-    with path.open(encoding="utf-8", errors="surrogateescape", newline="") as f:
+    with open_text(path) as f:
         reader = csv.DictReader(f)
         header = reader.fieldnames or []
+        check_header(path, header)
         for col, flag in ((input_col, "--input-col"), (label_col, "--label-col")):
             if col not in header:
                 raise DataFormatError(
@@ -137,7 +139,10 @@ def evaluate(
     skipped: Counter = Counter()
     y_true: list[list[str]] = []
     dists: list[dict[str, float]] = []
-    for names, r, sp in zip(raw_names, results, per_row):
+    for text, names, r, sp in zip(texts, raw_names, results, per_row):
+        if bad_text(text):
+            skipped["not valid UTF-8"] += 1
+            continue
         if not names:
             skipped["missing label"] += 1
             continue
