@@ -459,6 +459,9 @@ def test_embed_shape(analyzer):
     x = analyzer.embed(["hello there", "a much longer sentence about a hotel"])
     assert x.shape == (2, 384) and x.dtype == np.float32
     assert analyzer.embed([]).shape == (0, 384)
+    y = analyzer.embed(["", "hello there", "  "])  # nothing to embed: NaN, never a vector
+    assert np.isnan(y[[0, 2]]).all() and np.allclose(y[1], x[0], atol=1e-5)
+    assert np.isnan(analyzer.embed([""])).all()
 
 
 @pytest.mark.slow

@@ -289,6 +289,32 @@ def test_drift_flags_shifted_data_and_not_similar_data(trained, fixtures):
     assert shifted["psi_labels"] > same["psi_labels"] and shifted["retrain"]
 
 
+def test_drift_without_a_reference_or_the_training_data_is_a_clear_error(trained, tmp_path):
+    import shutil
+
+    from affectkit.training.drift import drift
+
+    moved = tmp_path / "moved"  # a model taken to a machine without its training files
+    shutil.copytree(trained.path, moved)
+    (moved / "reference.json").unlink(missing_ok=True)
+    config = json.loads((moved / "config.json").read_text())
+    config["training"]["config"]["data"] = ["elsewhere/train.csv"]
+    (moved / "config.json").write_text(json.dumps(config))
+    with pytest.raises(InvalidInputError, match=r"no drift reference.*elsewhere/train.csv"):
+        drift(str(moved), ["fine"])
+    shutil.copy(trained.path / "reference.json", moved)  # shipped with the model: no data needed
+    assert drift(str(moved), ["fine", "awful"])["n"] == 2
+
+
+def test_shipped_models_carry_their_drift_reference():
+    import affectkit.models
+
+    shipped = Path(affectkit.models.__file__).parent
+    for folder in sorted(f for f in shipped.iterdir() if (f / "config.json").is_file()):
+        ref = json.loads((folder / "reference.json").read_text())
+        assert ref["n"] >= 500 and abs(sum(ref["labels"].values()) - 1) < 1e-6, folder.name
+
+
 def test_a_full_disk_is_a_clear_error_and_the_rerun_resumes(tmp_path, fixtures, monkeypatch):
     torch = pytest.importorskip("torch")
     import errno

@@ -46,7 +46,11 @@ def run(args: argparse.Namespace) -> int:
     analyzer = api.get_analyzer(args.model)
     if not hasattr(analyzer, "embed"):
         raise InvalidInputError(f"{args.model!r} has no embeddings; use a trained text model.")
-    vectors = analyzer.embed(texts)  # (N, H)
+    vectors = analyzer.embed(texts)  # (N, H); NaN rows for empty texts
+    empty = [i for i, v in zip(ids, vectors) if np.isnan(v).any()]
+    if empty:
+        print(f"no embedding for empty texts (NaN rows / null): {len(empty)}, e.g. id "
+              f"{empty[0]}", file=sys.stderr)  # fmt: skip
     if args.output and args.output.endswith(".npy"):
         np.save(args.output, vectors.astype(np.float32))
         print(f"wrote {vectors.shape[0]} x {vectors.shape[1]} to {args.output}", file=sys.stderr)
@@ -54,7 +58,8 @@ def run(args: argparse.Namespace) -> int:
     out = open(args.output, "w", encoding="utf-8") if args.output else sys.stdout
     try:
         for i, v in zip(ids, vectors):
-            out.write(json.dumps({"id": i, "embedding": [round(float(x), 6) for x in v]}) + "\n")
+            vec = None if np.isnan(v).any() else [round(float(x), 6) for x in v]
+            out.write(json.dumps({"id": i, "embedding": vec}) + "\n")
     finally:
         if out is not sys.stdout:
             out.close()

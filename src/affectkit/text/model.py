@@ -1437,14 +1437,18 @@ class TextModelAnalyzer:
 
     def embed(self, texts: Sequence[Any]) -> np.ndarray:
         """Pooled encoder output (N, H), float32. Long texts: token-weighted mean over chunks
-        (re-normalised when the config normalises)."""
+        (re-normalised when the config normalises). An empty or blank text has no affect to
+        embed: its row is NaN, so it cannot pass unnoticed into a clustering or an index."""
         if isinstance(texts, (str, bytes)):
             raise InvalidInputError("embed() takes a sequence of texts. Wrap it: embed([text]).")
         cleaned = [clean_text(x, i) for i, x in enumerate(texts)]
         self.load()
-        if not cleaned:
-            return np.zeros((0, self._hidden or 0), dtype=np.float32)
-        vectors = np.stack([doc.pooled for doc in self._infer(cleaned, pooled=True)])  # (N, H)
+        full = [i for i, t in enumerate(cleaned) if t.strip()]
+        docs = self._infer([cleaned[i] for i in full], pooled=True) if full else []
+        width = docs[0].pooled.shape[0] if docs else self._hidden or 0
+        vectors = np.full((len(cleaned), width), np.nan, dtype=np.float32)  # (N, H)
+        if docs:
+            vectors[full] = np.stack([doc.pooled for doc in docs])
         if self.config.encoder.normalize:
             vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
         return vectors

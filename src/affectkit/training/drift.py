@@ -1,10 +1,15 @@
 """Drift: has the data a model now sees moved away from what it was validated on?
 
 The reference profile of a model is the distribution of its predicted labels and of its
-confidences on its own validation split (rebuilt from the recipe in config.json and cached in
-the model folder as `reference.json`). New data is profiled the same way and compared with the
-population stability index, PSI = sum((a - e) * ln(a / e)) over bins, computed separately for
-the predicted labels and for 10 equal-width confidence bins. Thresholds (the usual reading of
+confidences on its own validation split: at most `REFERENCE_ROWS` rows of it, a fixed random
+sample, rebuilt from the recipe in config.json and cached in the model folder as
+`reference.json`. The shipped models carry theirs, so drift needs no training data; training,
+calibrating, compressing or blending a model removes a stale one. Rebuild references from the
+repository root (with ../shared/data): `python -m affectkit.training.drift FOLDER ...`.
+
+New data is profiled the same way and compared with the population stability index,
+PSI = sum((a - e) * ln(a / e)) over bins, computed separately for the predicted labels and for
+10 equal-width confidence bins. Thresholds (the usual reading of
 PSI in credit-risk monitoring): < 0.1 stable, 0.1-0.25 moderate shift, >= 0.25 significant shift;
 retraining is advised when either PSI reaches 0.25.
 """
@@ -18,12 +23,13 @@ from typing import Any
 
 import numpy as np
 
-from affectkit.errors import InvalidInputError
+from affectkit.errors import AffectError, InvalidInputError
 
 PSI_MODERATE = 0.1
 PSI_RETRAIN = 0.25
 BINS = 10
 EPS = 1e-4  # floor for empty bins, so PSI stays finite
+REFERENCE_ROWS = 2000  # validation rows profiled: label shares within about +-0.01 (1 s.e.)
 
 
 def psi(expected: Sequence[float], actual: Sequence[float]) -> float:
@@ -54,16 +60,31 @@ def reference(folder: str | Path, *, threads: int | None = 1) -> dict[str, Any]:
     folder = Path(folder)
     cached = folder / "reference.json"
     if cached.is_file():
-        return json.loads(cached.read_text())
+        return json.loads(cached.read_text(encoding="utf-8"))
     config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
     recipe = config.get("training", {}).get("config")
     if not recipe:
         raise InvalidInputError(f"{folder}/config.json has no training recipe to rebuild from.")
-    _, val, _, _ = load_splits(TrainingConfig.from_dict(recipe), log=lambda m: None)
+    try:
+        _, val, _, _ = load_splits(TrainingConfig.from_dict(recipe), log=lambda m: None)
+    except AffectError as exc:
+        raise InvalidInputError(
+            f"{folder.name} has no drift reference (reference.json) and its validation split "
+            f"cannot be rebuilt here: {exc} Run drift once where the recipe's training files "
+            f"are (paths are relative to where it was trained), and keep the reference.json it "
+            f"writes with the model."
+        ) from None
+    texts = [e.text for e in val]
+    if len(texts) > REFERENCE_ROWS:
+        keep = np.sort(np.random.default_rng(0).choice(len(texts), REFERENCE_ROWS, replace=False))
+        texts = [texts[i] for i in keep]
     analyzer = load_folder(folder, threads=threads)  # a text classifier, n-gram model or blend
-    out = profile(analyzer.analyze([e.text for e in val]), _display_labels(analyzer))
-    out["source"] = "validation split of the training recipe"
-    cached.write_text(json.dumps(out, indent=2) + "\n")
+    out = profile(analyzer.analyze(texts), _display_labels(analyzer))
+    out["source"] = f"{len(texts)} of the {len(val)} rows of the training recipe's validation split"
+    try:
+        cached.write_text(json.dumps(out, indent=2) + "\n", encoding="utf-8")
+    except OSError:
+        pass  # a read-only install: the profile is recomputed next time
     return out
 
 
@@ -101,3 +122,12 @@ def drift(model: str, texts: Sequence[str], *, threads: int | None = 1) -> dict[
         "new": new,
         "thresholds": {"moderate": PSI_MODERATE, "retrain": PSI_RETRAIN},
     }
+
+
+if __name__ == "__main__":
+    import sys
+
+    for arg in sys.argv[1:]:
+        (Path(arg) / "reference.json").unlink(missing_ok=True)
+        ref = reference(arg)
+        print(f"{arg}: {ref['source']}; labels {ref['labels']}")
