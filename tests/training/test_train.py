@@ -281,12 +281,14 @@ def test_drift_flags_shifted_data_and_not_similar_data(trained, fixtures):
     import csv
 
     texts = [r["text"] for r in csv.DictReader((fixtures / "train_reviews.csv").open())]
-    same = drift(str(trained.path), texts)
-    assert same["psi_labels"] < 0.1 and same["n"] == len(texts)
+    same = drift(str(trained.path), texts * 3)
+    assert same["psi_labels"] < 0.1 and same["n"] == 3 * len(texts)
     assert (trained.path / "reference.json").is_file()
     negative_only = [t for t in texts if any(w in t for w in ("awful", "rude", "dull", "worst"))]
-    shifted = drift(str(trained.path), negative_only * 3)
+    shifted = drift(str(trained.path), negative_only * (100 // len(negative_only) + 1))
     assert shifted["psi_labels"] > same["psi_labels"] and shifted["retrain"]
+    few = drift(str(trained.path), negative_only[:5])  # PSI of 5 rows is noise, not a verdict
+    assert not few["retrain"] and few["verdict"].startswith("too few rows")
 
 
 def test_drift_without_a_reference_or_the_training_data_is_a_clear_error(trained, tmp_path):

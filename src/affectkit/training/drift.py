@@ -11,7 +11,9 @@ New data is profiled the same way and compared with the population stability ind
 PSI = sum((a - e) * ln(a / e)) over bins, computed separately for the predicted labels and for
 10 equal-width confidence bins. Thresholds (the usual reading of
 PSI in credit-risk monitoring): < 0.1 stable, 0.1-0.25 moderate shift, >= 0.25 significant shift;
-retraining is advised when either PSI reaches 0.25.
+retraining is advised when either PSI reaches 0.25. With few new rows PSI is mostly sampling
+noise (without any shift its expected value is about (bins - 1) * (1/n + 1/n_reference)), so
+below `MIN_ROWS` new rows the verdict is "too few rows" and no retraining is advised.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ PSI_RETRAIN = 0.25
 BINS = 10
 EPS = 1e-4  # floor for empty bins, so PSI stays finite
 REFERENCE_ROWS = 2000  # validation rows profiled: label shares within about +-0.01 (1 s.e.)
+MIN_ROWS = 100  # chance PSI over 10 confidence bins: 9 * (1/100 + 1/2000) = 0.095 < PSI_MODERATE
 
 
 def psi(expected: Sequence[float], actual: Sequence[float]) -> float:
@@ -92,7 +95,9 @@ def _display_labels(analyzer) -> list[str]:
     return list(dict.fromkeys(analyzer.plan.display(i) for i in range(len(analyzer.labels))))
 
 
-def drift(model: str, texts: Sequence[str], *, threads: int | None = 1) -> dict[str, Any]:
+def drift(
+    model: str, texts: Sequence[str], *, threads: int | None = 1, min_rows: int = MIN_ROWS
+) -> dict[str, Any]:
     from affectkit import api, registry
 
     folder = Path(model) if registry.is_model_folder(model) else None
@@ -107,7 +112,9 @@ def drift(model: str, texts: Sequence[str], *, threads: int | None = 1) -> dict[
     psi_conf = psi(ref["confidence"], new["confidence"])
     worst = max(psi_labels, psi_conf)
     verdict = (
-        "significant shift: retraining advised" if worst >= PSI_RETRAIN
+        f"too few rows to tell a shift from chance (n={new['n']} < {min_rows})"
+        if new["n"] < min_rows
+        else "significant shift: retraining advised" if worst >= PSI_RETRAIN
         else "moderate shift: watch it" if worst >= PSI_MODERATE
         else "stable"
     )  # fmt: skip
@@ -116,11 +123,11 @@ def drift(model: str, texts: Sequence[str], *, threads: int | None = 1) -> dict[
         "n": new["n"],
         "psi_labels": psi_labels,
         "psi_confidence": psi_conf,
-        "retrain": worst >= PSI_RETRAIN,
+        "retrain": new["n"] >= min_rows and worst >= PSI_RETRAIN,
         "verdict": verdict,
         "reference": ref,
         "new": new,
-        "thresholds": {"moderate": PSI_MODERATE, "retrain": PSI_RETRAIN},
+        "thresholds": {"moderate": PSI_MODERATE, "retrain": PSI_RETRAIN, "min_rows": min_rows},
     }
 
 
