@@ -95,6 +95,15 @@ def test_excel_csv_with_byte_order_mark_and_a_bad_row(tmp_path):
     assert r["skipped"] == {"not valid UTF-8": 1}
 
 
+def test_nothing_to_evaluate_fails_and_says_why(tmp_path):
+    p = tmp_path / "none.csv"
+    p.write_text("input,label\nhello,\n,positive\n")
+    r = subprocess.run([str(EXE), "evaluate", "-m", "lexicon-en", "-d", str(p), "--json"],
+                       capture_output=True, text=True)  # fmt: skip
+    assert r.returncode == 1 and "nothing to evaluate" in r.stderr and "missing label" in r.stderr
+    assert json.loads(r.stdout)["n"] == 0  # --json still prints its one object
+
+
 def test_confusion_png(tmp_path, fixtures):
     pytest.importorskip("matplotlib")
     out = tmp_path / "cm.png"

@@ -57,10 +57,18 @@ def run(args: argparse.Namespace) -> int:
                                 title=result["model"])  # fmt: skip
         print(f"reliability diagram: {path}", file=sys.stderr)
     hidden = ("confusion", "labels", "label_space", "confidence", "correct")
+    status = 0
+    if not result["n"]:  # every row skipped or excluded: no figure means anything
+        print(f"affectkit evaluate: nothing to evaluate in {args.data}: no row has both an input "
+              f"and a label the model covers (skipped: {result['skipped']}, excluded: "
+              f"{result['excluded']}).", file=sys.stderr)  # fmt: skip
+        status = 1
     if args.json:
         out = {k: v for k, v in result.items() if k not in hidden}
         print(json.dumps(out, ensure_ascii=False))
-        return 0
+        return status
+    if status:
+        return status
     print(f"model {result['model']} on {args.data} ({result['label_space']} labels)")
     if result["n"]:
         print(format_report(result))
@@ -71,4 +79,4 @@ def run(args: argparse.Namespace) -> int:
     if result["skipped"]:
         print(f"skipped: {result['skipped']}")
     print(f"{result['seconds']:.1f} s")
-    return 0
+    return status
