@@ -122,14 +122,8 @@ def test_embed_writes_one_vector_per_text(tmp_path):
 
 
 @pytest.mark.slow
-def test_embed_gives_null_for_an_empty_text_and_says_so(tmp_path):
+def test_embed_gives_null_for_an_empty_text_and_says_so():
     p = cli("embed", "--model", "text-emotion-en", "", "thank you so much!")
     rows = [json.loads(line) for line in p.stdout.splitlines()]
     assert rows[0] == {"id": "1", "embedding": None} and len(rows[1]["embedding"]) == 384
-    assert "no embedding for empty texts" in p.stderr
-    out = tmp_path / "v.npy"
-    cli("embed", "--model", "text-emotion-en", "", "thank you so much!", "-o", str(out))
-    import numpy as np
-
-    v = np.load(out)
-    assert v.shape == (2, 384) and np.isnan(v[0]).all() and np.isfinite(v[1]).all()
+    assert "no embedding for empty texts" in p.stderr  # .npy output: NaN rows (test_model.py)
