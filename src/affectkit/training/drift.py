@@ -54,8 +54,9 @@ def profile(results, labels: Sequence[str]) -> dict[str, Any]:
             "confidence": (hist / len(ok)).tolist()}  # fmt: skip
 
 
-def reference(folder: str | Path, *, threads: int | None = 1) -> dict[str, Any]:
-    """The model's profile on its validation split (cached in `reference.json`)."""
+def reference(folder: str | Path, *, threads: int | None = 1, analyzer=None) -> dict[str, Any]:
+    """The model's profile on its validation split (cached in `reference.json`); `analyzer`:
+    the model already loaded, if the caller has it."""
     from affectkit.registry import load_folder
     from affectkit.training.config import TrainingConfig
     from affectkit.training.trainer import load_splits
@@ -81,7 +82,7 @@ def reference(folder: str | Path, *, threads: int | None = 1) -> dict[str, Any]:
     if len(texts) > REFERENCE_ROWS:
         keep = np.sort(np.random.default_rng(0).choice(len(texts), REFERENCE_ROWS, replace=False))
         texts = [texts[i] for i in keep]
-    analyzer = load_folder(folder, threads=threads)  # a text classifier, n-gram model or blend
+    analyzer = analyzer or load_folder(folder, threads=threads)  # classifier, n-grams or blend
     out = profile(analyzer.analyze(texts), _display_labels(analyzer))
     out["source"] = f"{len(texts)} of the {len(val)} rows of the training recipe's validation split"
     try:
@@ -105,7 +106,7 @@ def drift(
     folder = folder or getattr(analyzer, "folder", None)
     if folder is None:
         raise InvalidInputError(f"{model!r} is not a trained model folder; drift needs one.")
-    ref = reference(folder, threads=threads)
+    ref = reference(folder, threads=threads, analyzer=analyzer)
     labels = list(ref["labels"])
     new = profile(analyzer.analyze(list(texts)), labels)
     psi_labels = psi(list(ref["labels"].values()), list(new["labels"].values()))
