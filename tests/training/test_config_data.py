@@ -176,6 +176,34 @@ def test_validation_never_holds_a_training_text(tmp_path):
         load_splits(cfg, log=lambda m: None)
 
 
+def test_validation_never_holds_a_piece_of_a_training_text(tmp_path):
+    # SST-2's training file is every phrase of each sentence: a phrase of a training sentence
+    # is not new text; a phrase merely sharing words with one ("good" in "goodness") is
+    texts = ["a  Charming film", "charming", "goodness", "film that", "new words", "", "很好"]
+    held = [D.Example(t, ("pos",), "f") for t in texts]
+    train = [D.Example(t, ("pos",), "f") for t in ["It is a charming film .", "good", "很好看"]]
+    kept, dropped = D.drop_contained(held, train)
+    assert [e.text for e in kept] == ["goodness", "film that", "new words", "", "很好"]
+    assert dropped == 2
+
+    f = tmp_path / "phrases.csv"
+    sentences = [f"the film number {i} is {'great' if i % 2 else 'awful'} ." for i in range(30)]
+    phrases = [p for s in sentences for p in (s, s.split(" is ")[1], s.split(" is ")[0])]
+    f.write_text("text,label\n" + "".join(
+        f"{p},{'pos' if 'great' in p else 'neg'}\n" for p in phrases))  # fmt: skip
+    from affectkit.training.trainer import load_splits
+
+    train, val, _, skipped = load_splits(
+        TrainingConfig(data=[str(f)], val_ratio=0.3, seed=3), log=lambda m: None
+    )
+    padded = [f" {' '.join(e.text.lower().split())} " for e in train]
+    assert val and not any(
+        f" {' '.join(e.text.lower().split())} " in t for e in val for t in padded
+    )
+    assert skipped["validation: text inside a training text"] > 0
+    assert len(train) + len(val) + sum(skipped.values()) == len(phrases)  # each row counted
+
+
 def test_drop_overlap_from_training_keeps_each_files_validation_sample(tmp_path):
     # b repeats a's sentences: left out of validation by default, b's validation rows would be
     # its "other" rows only; leaving the copies out of training keeps b's sample stratified

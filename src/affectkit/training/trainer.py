@@ -113,6 +113,18 @@ def load_splits(cfg: TrainingConfig, log: Callable[[str], None] = _log):
         if leaked:
             skipped["validation: text also in training data"] += leaked
             log(f"  {leaked:,} validation examples left out: their text is also in training")
+    # a validation text inside a training text was read, labelled, in training (SST-2's
+    # phrases): it leaves validation under either rule (dropping the longer training texts
+    # instead would take whole sentences out of training)
+    val, inside = D.drop_contained(val, train)
+    if inside and not val:
+        raise InvalidInputError(
+            f"All {inside:,} validation texts occur inside training texts, so nothing is left "
+            f"to early-stop on. Give validation_data with texts the training files lack."
+        )
+    if inside:
+        skipped["validation: text inside a training text"] += inside
+        log(f"  {inside:,} validation examples left out: their text occurs inside a training text")
     if cfg.preprocess is not None or cfg.backbone != "tfidf":  # as the model reads text later
         from affectkit.text.preprocess import PREPROCESSORS, encoder_text
 
