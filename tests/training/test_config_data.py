@@ -223,3 +223,19 @@ def test_drop_overlap_from_training_keeps_each_files_validation_sample(tmp_path)
 
     with pytest.raises(InvalidInputError, match="drop_overlap_from must be one of"):
         TrainingConfig(data=["a.csv"], drop_overlap_from="both")
+
+
+def test_train_seed_repeats_a_run_on_the_same_split(tmp_path):
+    a, b = _overlapping_files(tmp_path)
+    from affectkit.training.trainer import load_splits
+
+    base = TrainingConfig(data=[str(a), str(b)], val_ratio=0.3, seed=3)
+    again = TrainingConfig(data=[str(a), str(b)], val_ratio=0.3, seed=3, train_seed=4)
+    assert (base.run_seed, again.run_seed) == (3, 4)
+    splits = [load_splits(c, log=lambda m: None)[:2] for c in (base, again)]
+    assert [[e.text for e in part] for part in splits[0]] == [
+        [e.text for e in part] for part in splits[1]
+    ]
+    assert base.fingerprint_dict() != again.fingerprint_dict()  # no resuming across seeds
+    with pytest.raises(InvalidInputError, match="train_seed"):
+        TrainingConfig(data=["a.csv"], train_seed="4")

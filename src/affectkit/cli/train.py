@@ -31,6 +31,7 @@ FLAGS = {
     "--val-ratio": ("val_ratio", float),
     "--drop-overlap-from": ("drop_overlap_from", str),
     "--seed": ("seed", int),
+    "--train-seed": ("train_seed", int),
     "--backbone": ("backbone", str),
     "--init-from": ("init_from", str),
     "--max-length": ("max_length", int),

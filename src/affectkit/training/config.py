@@ -61,7 +61,10 @@ class TrainingConfig:
     # is left out of "validation" (default) or of "training". "training" keeps every file's
     # validation rows a stratified sample of that file; "validation" keeps every training row.
     drop_overlap_from: str = "validation"
-    seed: int = 13
+    seed: int = 13  # the split, subsamples and, unless train_seed is set, training randomness
+    # head initialisation, dropout and batch order: another value repeats a run on the same
+    # split (seed repeats measure how much of a figure is chance)
+    train_seed: int | None = None
     # model
     backbone: str = "minilm"
     init_from: str | None = None  # continue from a trained model (registry name or folder)
@@ -184,6 +187,11 @@ class TrainingConfig:
             raise InvalidInputError(
                 f"name must carry a version, like 'my-reviews@1'; got {self.name!r}."
             )
+
+    @property
+    def run_seed(self) -> int:
+        """Seed of the training randomness: `train_seed`, else `seed`."""
+        return self.seed if self.train_seed is None else self.train_seed
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> TrainingConfig:

@@ -64,7 +64,7 @@ def train_fewshot(cfg: TrainingConfig, *, progress: bool, log: Callable[[str], N
         raise InvalidInputError("Few-shot training starts from the backbone; drop init_from.")
     if cfg.threads:
         torch.set_num_threads(cfg.threads)
-    torch.manual_seed(cfg.seed)
+    torch.manual_seed(cfg.run_seed)
     t_start = time.time()
     out = Path(cfg.output).expanduser()
     out.mkdir(parents=True, exist_ok=True)
@@ -113,7 +113,7 @@ def train_fewshot(cfg: TrainingConfig, *, progress: bool, log: Callable[[str], N
         return (hidden * m).sum(1) / m.sum(1).clamp(min=1e-9)
 
     # -- 1. contrastive pairs ------------------------------------------------------------------
-    pairs = make_pairs([e.labels[0] for e in train_ex], cfg.pair_iterations, cfg.seed)
+    pairs = make_pairs([e.labels[0] for e in train_ex], cfg.pair_iterations, cfg.run_seed)
     bs = cfg.batch_size
     steps = math.ceil(len(pairs) / bs)
     params = [p for p in encoder.parameters() if p.requires_grad]

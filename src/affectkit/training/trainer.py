@@ -277,8 +277,8 @@ def train(cfg: TrainingConfig, *, progress: bool = True, log: Callable[[str], No
 
     if cfg.threads:
         torch.set_num_threads(cfg.threads)
-    torch.manual_seed(cfg.seed)
-    random.seed(cfg.seed)
+    torch.manual_seed(cfg.run_seed)
+    random.seed(cfg.run_seed)
     out = Path(cfg.output).expanduser()
     out.mkdir(parents=True, exist_ok=True)
     t_start = time.time()
@@ -464,10 +464,10 @@ def train(cfg: TrainingConfig, *, progress: bool = True, log: Callable[[str], No
         out = [
             (k, idx)
             for k, t in enumerate(tasks)
-            for idx in _batches(t.tr_len, cfg.batch_size, cfg.seed + epoch + 1000 * k)
+            for idx in _batches(t.tr_len, cfg.batch_size, cfg.run_seed + epoch + 1000 * k)
         ]
         if len(tasks) > 1:
-            random.Random(cfg.seed + epoch).shuffle(out)
+            random.Random(cfg.run_seed + epoch).shuffle(out)
         return out
 
     # -- resume --------------------------------------------------------------------------------
