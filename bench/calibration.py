@@ -1,6 +1,7 @@
 """Calibrations of 3-class English sentiment models, fitted on validation, measured on dev sets.
 
-    python bench/calibration.py [--model FOLDER ...] [--data ../shared/data] [--threads 2]
+    python bench/calibration.py [--model FOLDER ...] [--ensemble] [--data ../shared/data]
+                                [--threads 2]
 
 Every calibration in `affectkit.training.calibration.CALIBRATIONS` is fitted on the model's own
 validation split (rebuilt from the recipe in its config.json, as `affectkit calibrate` does) and
@@ -17,6 +18,10 @@ training file left out of its fit, averaged over the files; the row marked "auto
 table is that choice. The third counts each training file's validation rows under both
 `drop_overlap_from` rules (a text in both splits leaves validation, or training). Binary dev
 data restricts predictions to negative/positive, as `affectkit evaluate` does.
+
+--ensemble adds the models together as one more row set: the mean of their uncalibrated
+log-probabilities, calibrated like a single model's (the models must share a validation split:
+the same recipe and `seed`, another `train_seed`).
 """
 
 from __future__ import annotations
@@ -59,6 +64,11 @@ def main() -> None:
     ap.add_argument("--data", type=Path, default=ROOT.parent / "shared/data")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--out", type=Path, default=ROOT / "bench/results")
+    ap.add_argument(
+        "--ensemble",
+        action="store_true",
+        help="also measure the models together (mean of their log-probabilities)",
+    )
     args = ap.parse_args()
     t = args.data / "text"
     dev_sets = {
@@ -67,7 +77,7 @@ def main() -> None:
         "TweetEval-sentiment dev": t / "tweeteval_sentiment/dev.csv",
         "MELD dev": t / "meld/dev.csv",
     }
-    rows, held_out, splits = [], [], []
+    rows, held_out, splits, members = [], [], [], []
     for folder in args.model:
         config = json.loads((folder / "config.json").read_text())
         if list(config["labels"]) != LABELS:
@@ -92,17 +102,29 @@ def main() -> None:
         z_val = restrict_scores(z_val, validation_masks(cfg, train_ex, val, labels))
         y_val = np.array([labels.index(e.labels[0]) for e in val])
         src = np.array([e.source for e in val])
-        fits = {m: fit_calibration(z_val, y_val, m, src) for m in CALIBRATIONS}
-        choice = choose_calibration(z_val, y_val, src)
-        for m, row in choice["held_out_source_ece"].items():
-            held_out.append({"model": folder.name, "calibration": m, **row})
-            log(f"  {m}: T {fits[m][0]:.3f}, held-out-source ECE {row['mean']:.4f}")
         sets = {"validation": (z_val, y_val)}
         for name, path in dev_sets.items():
             df = pd.read_csv(path)
             gold = df["sentiment" if "sentiment" in df else "label"]  # MELD: next to emotions
             y = np.array([LABELS.index(FIVE_TO_THREE.get(v, v)) for v in gold])
             sets[name] = (uncalibrated_logits(model, df["text"].tolist()), y)
+        members.append((folder.name, [e.text for e in val], src, sets))
+    if args.ensemble:
+        if len({tuple(texts) for _, texts, _, _ in members}) != 1:
+            raise SystemExit("--ensemble needs models with the same validation split (seed)")
+        name = " + ".join(m[0] for m in members)
+        sets = {  # mean log-probabilities: one logit vector per text, calibrated as a model's
+            k: (np.mean([m[3][k][0] for m in members], axis=0), y)
+            for k, (_, y) in members[0][3].items()
+        }
+        members.append((f"ensemble of {name}", None, members[0][2], sets))
+    for model_name, _, src, sets in members:
+        z_val, y_val = sets["validation"]
+        fits = {m: fit_calibration(z_val, y_val, m, src) for m in CALIBRATIONS}
+        choice = choose_calibration(z_val, y_val, src)
+        for m, row in choice["held_out_source_ece"].items():
+            held_out.append({"model": model_name, "calibration": m, **row})
+            log(f"  {model_name} {m}: T {fits[m][0]:.3f}, held-out ECE {row['mean']:.4f}")
         for name, (z, y) in sets.items():
             for method, (temp, bias) in fits.items():
                 p = calibrated(z, temp, bias)
@@ -113,7 +135,7 @@ def main() -> None:
                 pred = p.argmax(1)
                 r = report(yy, pred, names)
                 rows.append({
-                    "model": folder.name, "set": name, "n": len(y), "calibration": method,
+                    "model": model_name, "set": name, "n": len(y), "calibration": method,
                     "auto": method == choice["method"], "temperature": temp,
                     "accuracy": r["accuracy"], "macro_f1": r["macro_f1"],
                     "macro_recall": r["macro_recall"],
@@ -163,8 +185,10 @@ def main() -> None:
             f"| {sp['model']} | {rule} | {sp['train']:,} | {sp['validation']:,} | {cells} |"
         )
     shown = [m.relative_to(ROOT) if m.is_relative_to(ROOT) else m for m in args.model]
-    cmd = "python bench/calibration.py " + " ".join(
-        f"--model {m}" if i == 0 else str(m) for i, m in enumerate(shown)
+    cmd = (
+        "python bench/calibration.py "
+        + " ".join(f"--model {m}" if i == 0 else str(m) for i, m in enumerate(shown))
+        + (" --ensemble" if args.ensemble else "")
     )
     lines += ["", f"Calibrations fitted on each model's validation split. One run of `{cmd}`."]
     args.out.mkdir(parents=True, exist_ok=True)
