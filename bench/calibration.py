@@ -19,9 +19,9 @@ table is that choice. The third counts each training file's validation rows unde
 `drop_overlap_from` rules (a text in both splits leaves validation, or training). Binary dev
 data restricts predictions to negative/positive, as `affectkit evaluate` does.
 
---ensemble adds the models together as one more row set: the mean of their uncalibrated
-log-probabilities, calibrated like a single model's (the models must share a validation split:
-the same recipe and `seed`, another `train_seed`).
+--ensemble adds the first model and the others that share its validation split (the same
+recipe and `seed`, another `train_seed`) as one more row set: the mean of their uncalibrated
+log-probabilities, calibrated like a single model's.
 """
 
 from __future__ import annotations
@@ -109,14 +109,15 @@ def main() -> None:
             y = np.array([LABELS.index(FIVE_TO_THREE.get(v, v)) for v in gold])
             sets[name] = (uncalibrated_logits(model, df["text"].tolist()), y)
         members.append((folder.name, [e.text for e in val], src, sets))
-    if args.ensemble:
-        if len({tuple(texts) for _, texts, _, _ in members}) != 1:
-            raise SystemExit("--ensemble needs models with the same validation split (seed)")
-        name = " + ".join(m[0] for m in members)
+    if args.ensemble:  # the models whose validation split is the first model's
+        same = [m for m in members if m[1] == members[0][1]]
+        if len(same) < 2:
+            raise SystemExit("--ensemble: no other model shares the first one's validation split")
         sets = {  # mean log-probabilities: one logit vector per text, calibrated as a model's
-            k: (np.mean([m[3][k][0] for m in members], axis=0), y)
+            k: (np.mean([m[3][k][0] for m in same], axis=0), y)
             for k, (_, y) in members[0][3].items()
         }
+        name = " + ".join(m[0] for m in same)
         members.append((f"ensemble of {name}", None, members[0][2], sets))
     for model_name, _, src, sets in members:
         z_val, y_val = sets["validation"]

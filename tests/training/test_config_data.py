@@ -1,5 +1,7 @@
 """TrainingConfig and data loading: clear errors, nothing dropped silently."""
 
+from dataclasses import replace
+
 import pytest
 
 from affectkit.errors import DataFormatError, InvalidInputError
@@ -239,3 +241,39 @@ def test_train_seed_repeats_a_run_on_the_same_split(tmp_path):
     assert base.fingerprint_dict() != again.fingerprint_dict()  # no resuming across seeds
     with pytest.raises(InvalidInputError, match="train_seed"):
         TrainingConfig(data=["a.csv"], train_seed="4")
+
+
+def test_nested_groups_keep_a_sentence_and_its_phrases_together(tmp_path):
+    ex = [D.Example(t, (lab,), "f") for t, lab in [
+        ("A charming , funny film .", "pos"), ("charming , funny", "pos"), ("funny", "pos"),
+        ("A dull , tired film .", "neg"), ("dull , tired", "neg"), ("film .", "neg"),
+        ("a charming , FUNNY film .", "pos"), ("unrelated words", "neg"),
+    ]]  # fmt: skip
+    assert D.nested_groups(ex) == [
+        "a charming , funny film .", "a charming , funny film .", "a charming , funny film .",
+        "a dull , tired film .", "a dull , tired film .", None,  # "film ." is in both
+        "a charming , funny film .", "unrelated words",
+    ]  # fmt: skip
+
+    # a treebank-like file: every sentence with its phrases; the split never divides a tree
+    f = tmp_path / "phrases.csv"
+    rows = []
+    for i in range(40):
+        s = f"movie {i} was {'great' if i % 2 else 'awful'} for sure"
+        rows += [(s, "pos" if i % 2 else "neg"), (s.split(" for ")[0], "pos" if i % 2 else "neg")]
+    f.write_text("text,label\n" + "".join(f"{t},{lab}\n" for t, lab in rows))
+    from affectkit.training.trainer import load_splits
+
+    cfg = TrainingConfig(data=[str(f)], val_ratio=0.25, seed=3, group_nested=True)
+    train, val, _, skipped = load_splits(cfg, log=lambda m: None)
+    assert len(val) == 2 * 10 and len(train) == 60  # 5 sentences of each label, whole
+    assert {e.labels[0] for e in val} == {"pos", "neg"}
+    assert not skipped  # nothing to drop: no validation text is in or inside a training text
+    val_roots = {e.text for e in val if "for sure" in e.text}
+    assert all(any(e.text in r for r in val_roots) for e in val)
+    # the default split divides trees, so pieces of validation sentences are left out of it
+    _, _, _, skipped = load_splits(replace(cfg, group_nested=False), log=lambda m: None)
+    assert skipped["validation: text inside a training text"] > 0
+
+    with pytest.raises(InvalidInputError, match="group_nested"):
+        TrainingConfig(data=[str(f)], validation_data=str(f), group_nested=True)

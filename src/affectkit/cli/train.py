@@ -90,6 +90,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         help="score each file's rows only over the labels that file uses (mixing binary and "
         "3-class files)",
     )
+    p.add_argument(
+        "--group-nested",
+        action="store_true",
+        help="keep texts that occur inside one another (treebank phrases, quoted replies) on one "
+        "side of the train/validation split",
+    )
     p.add_argument("--word-ngrams", type=_int_range, help="tfidf backbone: word n-grams MIN,MAX")
     p.add_argument("--char-ngrams", type=_int_range, help="tfidf backbone: char n-grams MIN,MAX")
     for flag, (_, tp) in FLAGS.items():
@@ -133,6 +139,8 @@ def build_config(args: argparse.Namespace) -> TrainingConfig:
         d["fewshot"] = True
     if args.partial_labels:
         d["partial_labels"] = True
+    if args.group_nested:
+        d["group_nested"] = True
     if args.no_resume:
         d["resume"] = False
     return TrainingConfig.from_dict(d)

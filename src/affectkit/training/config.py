@@ -29,6 +29,7 @@ HEAD_KEYS = {
     "data", "validation_data", "text_col", "label_col", "label_cols", "task", "label_map", "labels",
     "canonical", "drop_labels", "max_rows_per_file", "max_rows", "max_rows_per_label",
     "val_ratio", "name", "languages", "loss_weight", "partial_labels", "drop_overlap_from",
+    "group_nested",
 }  # fmt: skip
 
 
@@ -61,6 +62,10 @@ class TrainingConfig:
     # is left out of "validation" (default) or of "training". "training" keeps every file's
     # validation rows a stratified sample of that file; "validation" keeps every training row.
     drop_overlap_from: str = "validation"
+    # keep texts that occur inside one another (a treebank's phrases, quoted replies) on one
+    # side of the split: a text inside exactly one longer text goes wherever that text goes,
+    # a text inside several stays in training (data.grouped_split)
+    group_nested: bool = False
     seed: int = 13  # the split, subsamples and, unless train_seed is set, training randomness
     # head initialisation, dropout and batch order: another value repeats a run on the same
     # split (seed repeats measure how much of a figure is chance)
@@ -150,6 +155,11 @@ class TrainingConfig:
             from affectkit.labels import DATASET_MAPS
 
             _choice("canonical", self.canonical, tuple(DATASET_MAPS))
+        if self.group_nested and self.validation_data is not None:
+            raise InvalidInputError(
+                "group_nested shapes the validation split carved from `data`; with "
+                "validation_data given there is no split to shape. Drop one of the two."
+            )
         if not 0.0 < self.val_ratio < 0.5 and self.validation_data is None:
             raise InvalidInputError(f"val_ratio must be in (0, 0.5), got {self.val_ratio}.")
         for key in ("epochs", "batch_size", "grad_accum", "max_length", "evals_per_epoch"):

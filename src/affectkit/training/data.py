@@ -161,6 +161,80 @@ def stratified_split(
     return rest, held
 
 
+def nested_groups(examples: Sequence[Example]) -> list[str | None]:
+    """Per example, the group a split must keep together: the lower-cased, whitespace-collapsed
+    text of the one longest text it occurs inside, word for word (itself when no longer text
+    holds it), or None when it occurs inside several (a common phrase: no group owns it).
+
+    A treebank's phrases (SST-2's training file is every phrase of every sentence's parse tree)
+    or quoted replies form such trees; splitting their rows at random puts pieces of a training
+    sentence into validation. Texts are visited longest first, so every text that could hold
+    one is already placed, and only "root" texts (inside no other) need checking.
+    """
+    norms = [_norm(ex.text) for ex in examples]
+    order = sorted(set(norms), key=lambda t: (-len(t.split()), t))
+    roots: list[str] = []  # padded
+    index: dict[str, list[int]] = {}  # word -> ids of roots holding it
+    owner: dict[str, str | None] = {}
+    for text in order:
+        words = set(text.split())
+        if not words:
+            owner[text] = text
+            continue
+        needle = f" {text} "
+        rarest = min(words, key=lambda w: len(index.get(w, ())))
+        found: list[int] = []
+        for i in index.get(rarest, ()):
+            if needle in roots[i]:
+                found.append(i)
+                if len(found) == 2:
+                    break
+        if not found:
+            for w in words:
+                index.setdefault(w, []).append(len(roots))
+            roots.append(needle)
+            owner[text] = text
+        else:
+            owner[text] = roots[found[0]][1:-1] if len(found) == 1 else None
+    return [owner[t] for t in norms]
+
+
+def grouped_split(
+    examples: Sequence[Example], ratio: float, seed: int
+) -> tuple[list[Example], list[Example], int]:
+    """(rest, held_out, shared): like `stratified_split`, but over `nested_groups`: each group
+    goes whole to one side, `ratio` of the groups of each label (their longest text's) held
+    out, seeded. Texts inside several longer texts stay in `rest`; `shared` counts them."""
+    keys = nested_groups(examples)
+    members: dict[str, list[Example]] = {}
+    label_of: dict[str, str] = {}
+    rest: list[Example] = []
+    for ex, key in zip(examples, keys, strict=True):
+        if key is None:
+            rest.append(ex)
+            continue
+        members.setdefault(key, []).append(ex)
+        if key not in label_of or _norm(ex.text) == key:  # the root's own label when present
+            label_of[key] = ex.labels[0]
+    shared = len(rest)
+    by_label: dict[str, list[str]] = {}
+    for key in members:  # insertion order: the data's order, so the split is reproducible
+        by_label.setdefault(label_of[key], []).append(key)
+    rng = random.Random(seed)
+    held = []
+    for label in sorted(by_label):
+        group = by_label[label][:]
+        rng.shuffle(group)
+        k = round(len(group) * ratio)
+        if len(group) >= 2:
+            k = min(max(k, 1), len(group) - 1)
+        held += [ex for key in group[:k] for ex in members[key]]
+        rest += [ex for key in group[k:] for ex in members[key]]
+    rng.shuffle(rest)
+    rng.shuffle(held)
+    return rest, held, shared
+
+
 def _norm(text: str) -> str:
     return " ".join(text.lower().split())
 

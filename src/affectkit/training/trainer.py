@@ -90,6 +90,9 @@ def load_splits(cfg: TrainingConfig, log: Callable[[str], None] = _log):
             drop_labels=cfg.drop_labels,
         ).examples
         train = examples
+    elif cfg.group_nested:
+        train, val, shared = D.grouped_split(examples, cfg.val_ratio, cfg.seed)
+        log(f"  split by nested groups: {shared:,} texts inside several others stay in training")
     else:
         train, val = D.stratified_split(examples, cfg.val_ratio, cfg.seed)
     if cfg.drop_overlap_from == "training":
