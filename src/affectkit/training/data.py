@@ -161,6 +161,38 @@ def stratified_split(
     return rest, held
 
 
+class _Holders:
+    """Normalised texts indexed by word, to find the ones a phrase occurs in word for word."""
+
+    def __init__(self) -> None:
+        self._padded: list[str] = []
+        self._index: dict[str, list[int]] = {}  # word -> ids of the texts holding it
+
+    def add(self, text: str) -> None:
+        for word in set(text.split()):
+            self._index.setdefault(word, []).append(len(self._padded))
+        self._padded.append(f" {text} ")
+
+    def text(self, i: int) -> str:
+        return self._padded[i][1:-1]
+
+    def find(self, text: str, limit: int) -> list[int]:
+        """Ids of up to `limit` texts holding `text` (none for an empty one). Only the texts
+        holding its rarest word are compared."""
+        words = set(text.split())
+        if not words:
+            return []
+        needle = f" {text} "
+        rarest = min(words, key=lambda w: len(self._index.get(w, ())))
+        found = []
+        for i in self._index.get(rarest, ()):
+            if needle in self._padded[i]:
+                found.append(i)
+                if len(found) == limit:
+                    break
+        return found
+
+
 def nested_groups(examples: Sequence[Example]) -> list[str | None]:
     """Per example, the group a split must keep together: the lower-cased, whitespace-collapsed
     text of the one longest text it occurs inside, word for word (itself when no longer text
@@ -172,30 +204,15 @@ def nested_groups(examples: Sequence[Example]) -> list[str | None]:
     one is already placed, and only "root" texts (inside no other) need checking.
     """
     norms = [_norm(ex.text) for ex in examples]
-    order = sorted(set(norms), key=lambda t: (-len(t.split()), t))
-    roots: list[str] = []  # padded
-    index: dict[str, list[int]] = {}  # word -> ids of roots holding it
+    roots = _Holders()
     owner: dict[str, str | None] = {}
-    for text in order:
-        words = set(text.split())
-        if not words:
-            owner[text] = text
-            continue
-        needle = f" {text} "
-        rarest = min(words, key=lambda w: len(index.get(w, ())))
-        found: list[int] = []
-        for i in index.get(rarest, ()):
-            if needle in roots[i]:
-                found.append(i)
-                if len(found) == 2:
-                    break
+    for text in sorted(set(norms), key=lambda t: (-len(t.split()), t)):
+        found = roots.find(text, limit=2)
         if not found:
-            for w in words:
-                index.setdefault(w, []).append(len(roots))
-            roots.append(needle)
+            roots.add(text)
             owner[text] = text
         else:
-            owner[text] = roots[found[0]][1:-1] if len(found) == 1 else None
+            owner[text] = roots.text(found[0]) if len(found) == 1 else None
     return [owner[t] for t in norms]
 
 
@@ -264,22 +281,10 @@ def drop_contained(held: Sequence[Example], train: Sequence[Example]) -> tuple[l
     sharper, than the model is on new text. Whole words only (" good " is not inside
     " goodness "); text without spaces (Chinese) is one word, so for it this is the exact rule.
     """
-    # candidates: the training texts holding the held text's rarest word (an inverted index)
-    padded = [f" {_norm(ex.text)} " for ex in train]
-    index: dict[str, list[int]] = {}
-    for i, text in enumerate(padded):
-        for word in set(text.split()):
-            index.setdefault(word, []).append(i)
-    kept = []
-    for ex in held:
-        words = _norm(ex.text).split()
-        if not words:
-            kept.append(ex)
-            continue
-        needle = f" {' '.join(words)} "
-        rarest = min(set(words), key=lambda w: len(index.get(w, ())))
-        if not any(needle in padded[i] for i in index.get(rarest, ())):
-            kept.append(ex)
+    holders = _Holders()
+    for ex in train:
+        holders.add(_norm(ex.text))
+    kept = [ex for ex in held if not holders.find(_norm(ex.text), limit=1)]
     return kept, len(held) - len(kept)
 
 
