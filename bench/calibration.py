@@ -111,6 +111,9 @@ def main() -> None:
         members.append((folder.name, [e.text for e in val], src, sets))
     if args.ensemble:  # the models whose validation split is the first model's
         same = [m for m in members if m[1] == members[0][1]]
+        for m in members:
+            if m not in same:
+                log(f"--ensemble: {m[0]} left out (another validation split)")
         if len(same) < 2:
             raise SystemExit("--ensemble: no other model shares the first one's validation split")
         sets = {  # mean log-probabilities: one logit vector per text, calibrated as a model's

@@ -181,11 +181,11 @@ def test_validation_never_holds_a_training_text(tmp_path):
 def test_validation_never_holds_a_piece_of_a_training_text(tmp_path):
     # SST-2's training file is every phrase of each sentence: a phrase of a training sentence
     # is not new text; a phrase merely sharing words with one ("good" in "goodness") is
-    texts = ["a  Charming film", "charming", "goodness", "film that", "new words", "", "很好"]
+    texts = ["a  Charming film", "charming", "good", "film that", "new words", "", "很好"]
     held = [D.Example(t, ("pos",), "f") for t in texts]
-    train = [D.Example(t, ("pos",), "f") for t in ["It is a charming film .", "good", "很好看"]]
+    train = [D.Example(t, ("pos",), "f") for t in ["It is a charming film .", "goodness", "很好看"]]
     kept, dropped = D.drop_contained(held, train)
-    assert [e.text for e in kept] == ["goodness", "film that", "new words", "", "很好"]
+    assert [e.text for e in kept] == ["good", "film that", "new words", "", "很好"]
     assert dropped == 2
 
     f = tmp_path / "phrases.csv"
@@ -204,6 +204,15 @@ def test_validation_never_holds_a_piece_of_a_training_text(tmp_path):
     )
     assert skipped["validation: text inside a training text"] > 0
     assert len(train) + len(val) + sum(skipped.values()) == len(phrases)  # each row counted
+    # under the other overlap rule too; a validation file given as such is kept as it is
+    cfg = TrainingConfig(data=[str(f)], val_ratio=0.3, seed=3, drop_overlap_from="training")
+    _, val, _, skipped = load_splits(cfg, log=lambda m: None)
+    assert skipped["validation: text inside a training text"] > 0
+    given = tmp_path / "given.csv"
+    given.write_text("text,label\nfilm number 3,pos\nfilm number 4,neg\nsomething new,pos\n")
+    cfg = TrainingConfig(data=[str(f)], validation_data=str(given))
+    _, val, _, skipped = load_splits(cfg, log=lambda m: None)
+    assert len(val) == 3 and not skipped
 
 
 def test_drop_overlap_from_training_keeps_each_files_validation_sample(tmp_path):
@@ -241,6 +250,8 @@ def test_train_seed_repeats_a_run_on_the_same_split(tmp_path):
     assert base.fingerprint_dict() != again.fingerprint_dict()  # no resuming across seeds
     with pytest.raises(InvalidInputError, match="train_seed"):
         TrainingConfig(data=["a.csv"], train_seed="4")
+    with pytest.raises(InvalidInputError, match="no effect on the tfidf"):
+        TrainingConfig(data=["a.csv"], train_seed=4, backbone="tfidf")
 
 
 def test_nested_groups_keep_a_sentence_and_its_phrases_together(tmp_path):
@@ -277,3 +288,6 @@ def test_nested_groups_keep_a_sentence_and_its_phrases_together(tmp_path):
 
     with pytest.raises(InvalidInputError, match="group_nested"):
         TrainingConfig(data=[str(f)], validation_data=str(f), group_nested=True)
+    with pytest.raises(InvalidInputError, match=r"heads\.b: group_nested"):
+        TrainingConfig(group_nested=True, heads={"a": {"data": [str(f)]},
+                       "b": {"data": [str(f)], "validation_data": str(f)}})  # fmt: skip

@@ -607,3 +607,33 @@ def test_recalibrate_auto_needs_two_training_files(trained, tmp_path):
     config = json.loads((folder / "config.json").read_text())
     assert r["method"] == config["validation"]["calibration"]["method"] == "balanced-temperature"
     assert config["temperature"] == pytest.approx(r["temperature"]) and "class_bias" not in config
+
+
+@pytest.mark.parametrize("fewshot", [False, True])
+def test_train_seed_drives_the_training_randomness(tmp_path, fixtures, monkeypatch, fewshot):
+    torch = pytest.importorskip("torch")
+    from affectkit.training import fewshot as F
+    from affectkit.training import trainer
+
+    class Stop(Exception):
+        pass
+
+    seen = {}
+    real = torch.manual_seed
+    monkeypatch.setattr(torch, "manual_seed", lambda s: (seen.setdefault("torch", s), real(s))[1])
+
+    def stop(name):
+        def record(*args):
+            seen[name] = args[-1]  # the seed: last argument of _batches and make_pairs
+            raise Stop
+
+        return record
+
+    monkeypatch.setattr(trainer, "_batches", stop("batches"))
+    monkeypatch.setattr(F, "make_pairs", stop("pairs"))
+    cfg = TrainingConfig(data=[str(fixtures / "train_reviews.csv")], val_ratio=0.25, seed=3,
+                         train_seed=11, fewshot=fewshot, output=str(tmp_path / "m"),
+                         name="seeded@1")  # fmt: skip
+    with pytest.raises(Stop):
+        trainer.train(cfg, progress=False, log=lambda m: None)
+    assert seen == {"torch": 11, "pairs" if fewshot else "batches": 11}

@@ -151,11 +151,15 @@ def _classifier_lines(config: dict, indent: str = "") -> tuple[list[str], list[s
             + f" (fitted on the validation split: {_calibration(config)})."
         ),
     ]
+    split = "stratified by groups of nested texts" if cfg.get("group_nested") else "stratified"
+    split += f", seed {cfg.get('seed')}"
+    if cfg.get("train_seed") is not None:
+        split += f", training seed {cfg['train_seed']}"
     train = [
         f"{indent}- Data: {', '.join(Path(p).as_posix() for p in cfg.get('data', []))}",
         f"{indent}- {training.get('train_examples', '?'):,} training / "
         f"{training.get('validation_examples', '?'):,} validation examples (validation carved "
-        f"from the training files, stratified, seed {cfg.get('seed')}); left out: "
+        f"from the training files, {split}); left out: "
         f"{training.get('left_out') or 'nothing'}",
         f"{indent}- Recipe: AdamW lr {cfg.get('lr')} (head {cfg.get('head_lr')}), weight decay "
         f"{cfg.get('weight_decay')}, warm-up {cfg.get('warmup_ratio')}, "

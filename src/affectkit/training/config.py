@@ -60,11 +60,14 @@ class TrainingConfig:
     val_ratio: float = 0.1
     # a text in both splits (training files overlap: SST-2's phrases hold most SST-5 sentences)
     # is left out of "validation" (default) or of "training". "training" keeps every file's
-    # validation rows a stratified sample of that file; "validation" keeps every training row.
+    # validation rows a stratified sample of that file, except for the texts found inside a
+    # training text, which leave a carved validation split under either rule; "validation"
+    # keeps every training row.
     drop_overlap_from: str = "validation"
     # keep texts that occur inside one another (a treebank's phrases, quoted replies) on one
     # side of the split: a text inside exactly one longer text goes wherever that text goes,
-    # a text inside several stays in training (data.grouped_split)
+    # a text inside several stays in training (data.grouped_split). val_ratio then counts
+    # groups, so the validation share of rows only approximates it.
     group_nested: bool = False
     seed: int = 13  # the split, subsamples and, unless train_seed is set, training randomness
     # head initialisation, dropout and batch order: another value repeats a run on the same
@@ -129,8 +132,11 @@ class TrainingConfig:
             self.data = [self.data]
         if not self.data and not self.heads:
             raise InvalidInputError("No training data: give at least one file in `data`.")
-        for name in self.heads:
-            self.head_config(name)  # checks the entry now, not after the data is read
+        for name in self.heads:  # checks each entry now, not after the data is read
+            try:
+                self.head_config(name)
+            except InvalidInputError as exc:
+                raise InvalidInputError(f"heads.{name}: {exc}") from None
         if self.heads and (self.init_from or self.fewshot or self.backbone == "tfidf"):
             raise InvalidInputError(
                 "A multi-task run (heads) starts from an encoder backbone (minilm or e5); it "
@@ -159,6 +165,11 @@ class TrainingConfig:
             raise InvalidInputError(
                 "group_nested shapes the validation split carved from `data`; with "
                 "validation_data given there is no split to shape. Drop one of the two."
+            )
+        if self.train_seed is not None and self.backbone == "tfidf":
+            raise InvalidInputError(
+                "train_seed has no effect on the tfidf backbone: its fit has no randomness. "
+                "Leave it out, or change `seed` to draw another split."
             )
         if not 0.0 < self.val_ratio < 0.5 and self.validation_data is None:
             raise InvalidInputError(f"val_ratio must be in (0, 0.5), got {self.val_ratio}.")

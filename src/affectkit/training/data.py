@@ -7,6 +7,7 @@ out are counted in `Dataset.skipped` and printed in the run summary and the mode
 from __future__ import annotations
 
 import csv
+import itertools
 import json
 import random
 from collections import Counter
@@ -161,16 +162,25 @@ def stratified_split(
     return rest, held
 
 
+def _keys(words: list[str]) -> set[str]:
+    """Index keys of a word sequence: its adjacent word pairs ("a b"), or its one word."""
+    if len(words) == 1:
+        return {words[0]}
+    return {f"{a} {b}" for a, b in itertools.pairwise(words)}
+
+
 class _Holders:
-    """Normalised texts indexed by word, to find the ones a phrase occurs in word for word."""
+    """Normalised texts indexed by word and by adjacent word pair, to find the ones a phrase
+    occurs in word for word."""
 
     def __init__(self) -> None:
         self._padded: list[str] = []
-        self._index: dict[str, list[int]] = {}  # word -> ids of the texts holding it
+        self._index: dict[str, list[int]] = {}  # key -> ids of the texts holding it
 
     def add(self, text: str) -> None:
-        for word in set(text.split()):
-            self._index.setdefault(word, []).append(len(self._padded))
+        words = text.split()
+        for key in set(words) | _keys(words):
+            self._index.setdefault(key, []).append(len(self._padded))
         self._padded.append(f" {text} ")
 
     def text(self, i: int) -> str:
@@ -178,12 +188,13 @@ class _Holders:
 
     def find(self, text: str, limit: int) -> list[int]:
         """Ids of up to `limit` texts holding `text` (none for an empty one). Only the texts
-        holding its rarest word are compared."""
-        words = set(text.split())
+        holding its rarest word pair (its word, for one word) are compared: a text holding the
+        phrase holds each of its pairs."""
+        words = text.split()
         if not words:
             return []
         needle = f" {text} "
-        rarest = min(words, key=lambda w: len(self._index.get(w, ())))
+        rarest = min(_keys(words), key=lambda k: len(self._index.get(k, ())))
         found = []
         for i in self._index.get(rarest, ()):
             if needle in self._padded[i]:

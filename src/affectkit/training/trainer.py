@@ -116,14 +116,18 @@ def load_splits(cfg: TrainingConfig, log: Callable[[str], None] = _log):
         if leaked:
             skipped["validation: text also in training data"] += leaked
             log(f"  {leaked:,} validation examples left out: their text is also in training")
-    # a validation text inside a training text was read, labelled, in training (SST-2's
+    # a carved validation text inside a training text was read, labelled, in training (SST-2's
     # phrases): it leaves validation under either rule (dropping the longer training texts
-    # instead would take whole sentences out of training)
-    val, inside = D.drop_contained(val, train)
+    # instead would take whole sentences out of training). A validation file the user chose is
+    # kept as given: its short texts may well recur inside longer training texts.
+    inside = 0
+    if not cfg.validation_data:
+        val, inside = D.drop_contained(val, train)
     if inside and not val:
         raise InvalidInputError(
             f"All {inside:,} validation texts occur inside training texts, so nothing is left "
-            f"to early-stop on. Give validation_data with texts the training files lack."
+            f"to early-stop on. Set group_nested = true to keep nested texts on one side of the "
+            f"split, or give validation_data."
         )
     if inside:
         skipped["validation: text inside a training text"] += inside
@@ -950,7 +954,8 @@ def revalidate(folder: str | Path, *, threads: int | None = 1, log=_log) -> dict
     if not config.get("multi_label") or not recipe:
         raise InvalidInputError(f"{folder} is not a multi-label model folder with a recipe.")
     cfg = TrainingConfig.from_dict(recipe)
-    _, val, labels, _ = load_splits(cfg, log=lambda m: None)
+    _, val, labels, skipped = load_splits(cfg, log=lambda m: None)
+    _note_split_change(config, val, skipped, log)
     analyzer = TextModelAnalyzer.from_pretrained(folder, threads=threads)
     order = [analyzer.config.labels.index(lab) for lab in labels]
     probs = analyzer.predict_proba([e.text for e in val])[:, order]
@@ -963,6 +968,17 @@ def revalidate(folder: str | Path, *, threads: int | None = 1, log=_log) -> dict
     figures = {k: rep[k] for k in ("n", "accuracy", "macro_f1", "macro_recall", "micro_f1")}
     _write_validation(folder, config, {**figures, "per_class": rep["per_class"]})
     return figures
+
+
+def _note_split_change(config: dict, val, skipped: Counter, log) -> None:
+    """Say so when the rebuilt validation split differs in size from the one stored with the
+    model (the split rules changed since it was trained), and record what it now leaves out."""
+    training = config.setdefault("training", {})
+    before = training.get("validation_examples")
+    if before is not None and before != len(val):
+        log(f"the rebuilt validation split has {len(val):,} rows; the model was early-stopped "
+            f"on {before:,} (the split rules changed since it was trained)")  # fmt: skip
+    training["left_out"] = dict(skipped)
 
 
 def _write_validation(folder: Path, config: dict, figures: dict) -> None:
@@ -991,8 +1007,10 @@ def recalibrate(
 ) -> dict:
     """Fit the temperature of a trained single-label model folder on its own validation split.
 
-    The split is rebuilt from the recipe stored in config.json (same files, ratio and seed), so
-    it is the split the model was early-stopped on; dev data is never touched. With
+    The split is rebuilt from the recipe stored in config.json (same files, ratio and seeds)
+    under the current split rules; dev data is never touched. A model trained before a rule
+    changed (dd16efd: validation texts found inside training texts leave validation) was
+    early-stopped on a larger split than it is calibrated on: the row counts are printed. With
     `partial_labels` a row is scored over its file's labels, as in training. Updates
     config.json (`temperature` and every `validation` figure, measured in this one pass on the
     stored weights) and metrics.json.
@@ -1045,9 +1063,10 @@ def recalibrate(
     if not recipe:
         raise InvalidInputError(f"{folder}/config.json has no training recipe to rebuild from.")
     cfg = TrainingConfig.from_dict(recipe)
-    train_ex, val, labels, _ = load_splits(cfg, log=lambda m: None)
+    train_ex, val, labels, skipped = load_splits(cfg, log=lambda m: None)
     if labels != config["labels"]:
         raise InvalidInputError(f"The rebuilt label set {labels} differs from {config['labels']}.")
+    _note_split_change(config, val, skipped, log)
     analyzer = TextModelAnalyzer.from_pretrained(folder, threads=threads)
     # the model's own probabilities for every validation text, past the language gate of
     # analyze() (a Weibo post of emoji only is still a validation example)
