@@ -19,14 +19,16 @@ table is that choice. The third counts each training file's validation rows unde
 `drop_overlap_from` rules (a text in both splits leaves validation, or training). Binary dev
 data restricts predictions to negative/positive, as `affectkit evaluate` does.
 
---ensemble adds the first model and the others that share its validation split (the same
-recipe and `seed`, another `train_seed`) as one more row set: the mean of their uncalibrated
-log-probabilities, calibrated like a single model's.
+--ensemble adds ensembles of the first model and the others that share its validation split
+(the same recipe and `seed`, another `train_seed`): every pair, and all of them when there are
+more than two. An ensemble's scores are the mean of its members' uncalibrated log-probabilities,
+calibrated like a single model's.
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import sys
 from pathlib import Path
@@ -116,12 +118,16 @@ def main() -> None:
                 log(f"--ensemble: {m[0]} left out (another validation split)")
         if len(same) < 2:
             raise SystemExit("--ensemble: no other model shares the first one's validation split")
-        sets = {  # mean log-probabilities: one logit vector per text, calibrated as a model's
-            k: (np.mean([m[3][k][0] for m in same], axis=0), y)
-            for k, (_, y) in members[0][3].items()
-        }
-        name = " + ".join(m[0] for m in same)
-        members.append((f"ensemble of {name}", None, members[0][2], sets))
+        groups = [list(g) for g in itertools.combinations(same, 2)]
+        if len(same) > 2:
+            groups.append(same)
+        for group in groups:
+            sets = {  # mean log-probabilities: one logit vector per text, calibrated as a model's
+                k: (np.mean([m[3][k][0] for m in group], axis=0), y)
+                for k, (_, y) in members[0][3].items()
+            }
+            name = " + ".join(m[0] for m in group)
+            members.append((f"ensemble of {name}", None, members[0][2], sets))
     for model_name, _, src, sets in members:
         z_val, y_val = sets["validation"]
         fits = {m: fit_calibration(z_val, y_val, m, src) for m in CALIBRATIONS}
