@@ -283,26 +283,45 @@ def main(argv=None) -> int:
         ece = "-" if r["ece"] is None else f"{r['ece']:.4f}"
         lines.append(f"| {r['dataset']} (n={r['n']}) | {r['system']} | {r['accuracy']:.4f} | "
                      f"{r['macro_f1']:.4f} | {r['macro_recall']:.4f} | {ece} |")  # fmt: skip
-    speed_rows = []
+    speed_rows, speed_note = [], None
+    previous = args.out / "text_models.json"
     if not args.skip_speed:
         texts, _ = read(sets["SST-2 dev (binary)"][0])
         texts = texts * 2  # 1,744 sentences
         speed_rows = speed(args.threads, texts)
-        lines += ["", f"Throughput on SST-2 dev sentences ({len(texts)}), max length 128, "
-                  f"{args.threads} thread(s):", "",
-                  "| system | batch | sentences/s |", "|---|---:|---:|"]  # fmt: skip
+        title = (f"Throughput on SST-2 dev sentences ({len(texts)}), max length 128, "
+                 f"{args.threads} thread(s):")  # fmt: skip
+    elif previous.is_file() and json.loads(previous.read_text()).get("speed"):
+        # a temperature or a card changes no speed: keep the last measured rows, marked
+        old = json.loads(previous.read_text())
+        speed_rows = old["speed"]
+        speed_note = old.get("speed_note") or old.get("run", "an earlier run")
+        title = f"Throughput not measured again (--skip-speed): the rows of {speed_note}:"
+    if speed_rows:
+        lines += ["", title, "", "| system | batch | sentences/s |", "|---|---:|---:|"]
         for r in speed_rows:
             lines.append(f"| {r['system']} | {r['batch']} | {r['per_second']:,.0f} |")
-    lines.append(
-        f"\nOne run of `python bench/text_models.py --threads {args.threads}` on "
-        f"{platform.machine()}, Python {platform.python_version()}, torch {torch.__version__}."
+    run = (
+        f"`python bench/text_models.py --threads {args.threads}"
+        f"{' --skip-speed' if args.skip_speed else ''}` on {platform.machine()}, Python "
+        f"{platform.python_version()}, torch {torch.__version__}"
     )
+    lines.append(f"\nOne run of {run}.")
     table = "\n".join(lines)
     print(table)
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "text_models.md").write_text(table + "\n", encoding="utf-8")
     (args.out / "text_models.json").write_text(
-        json.dumps({"accuracy": acc_rows, "speed": speed_rows}, indent=2) + "\n"
+        json.dumps(
+            {
+                "accuracy": acc_rows,
+                "speed": speed_rows,
+                "run": f"the run of {run}",
+                **({"speed_note": speed_note} if speed_note else {}),
+            },
+            indent=2,
+        )
+        + "\n"
     )
     if args.write_card:
         write_card(dev_metrics)
