@@ -140,6 +140,17 @@ def per_label(examples: Sequence[Example], n: int, seed: int) -> list[Example]:
     return out
 
 
+def _hold_out(items: list, ratio: float, rng: random.Random) -> tuple[list, list]:
+    """(held, rest): a shuffled copy of `items` cut at `ratio` (at least one on each side when
+    there are two or more)."""
+    group = items[:]
+    rng.shuffle(group)
+    k = round(len(group) * ratio)
+    if len(group) >= 2:
+        k = min(max(k, 1), len(group) - 1)
+    return group[:k], group[k:]
+
+
 def stratified_split(
     examples: Sequence[Example], ratio: float, seed: int
 ) -> tuple[list[Example], list[Example]]:
@@ -150,13 +161,9 @@ def stratified_split(
     rng = random.Random(seed)
     rest, held = [], []
     for label in sorted(by_label):
-        group = by_label[label][:]
-        rng.shuffle(group)
-        k = round(len(group) * ratio)
-        if len(group) >= 2:
-            k = min(max(k, 1), len(group) - 1)
-        held += group[:k]
-        rest += group[k:]
+        h, r = _hold_out(by_label[label], ratio, rng)
+        held += h
+        rest += r
     rng.shuffle(rest)
     rng.shuffle(held)
     return rest, held
@@ -251,13 +258,9 @@ def grouped_split(
     rng = random.Random(seed)
     held = []
     for label in sorted(by_label):
-        group = by_label[label][:]
-        rng.shuffle(group)
-        k = round(len(group) * ratio)
-        if len(group) >= 2:
-            k = min(max(k, 1), len(group) - 1)
-        held += [ex for key in group[:k] for ex in members[key]]
-        rest += [ex for key in group[k:] for ex in members[key]]
+        h, r = _hold_out(by_label[label], ratio, rng)
+        held += [ex for key in h for ex in members[key]]
+        rest += [ex for key in r for ex in members[key]]
     rng.shuffle(rest)
     rng.shuffle(held)
     return rest, held, shared
