@@ -292,8 +292,9 @@ def drop_contained(held: Sequence[Example], train: Sequence[Example]) -> tuple[l
     phrase is almost always a piece of a training phrase with the same label (4,808 of the
     7,837 validation rows of text-sentiment-en@1, as `affectkit train` now reports): the model
     has read it, labelled, and such rows make the validation split look more accurate, and a
-    temperature fitted on it sharper, than the model is on new text. Whole words only (" good " is not inside
-    " goodness "); text without spaces (Chinese) is one word, so for it this is the exact rule.
+    temperature fitted on it sharper, than the model is on new text. Whole words only
+    (" good " is not inside " goodness "); text without spaces (Chinese) is one word, so for it
+    this is the exact rule.
     """
     holders = _Holders()
     for ex in train:
