@@ -456,6 +456,45 @@ def test_partial_labels_score_a_row_over_its_files_labels_only():
     assert validation_masks(off, ex, val, labels) is None
 
 
+def test_partial_labels_can_name_the_files_it_restricts(tmp_path):
+    from affectkit.cli.main import build_parser
+    from affectkit.cli.train import build_config
+    from affectkit.training.data import Example
+    from affectkit.training.trainer import file_label_sets, validation_masks
+
+    labels = ["negative", "neutral", "positive"]
+    rows = [("a", "negative", "tweets"), ("b", "positive", "tweets"), ("c", "negative", "reviews"),
+            ("d", "positive", "reviews"), ("e", "neutral", "dialogue")]  # fmt: skip
+    ex = [Example(text, (label,), f"d/{name}.csv") for text, label, name in rows]
+    named = TrainingConfig(data=["../x/d/tweets.csv", "d/reviews.csv", "d/dialogue.csv"],
+                           partial_labels=["../x/d/tweets.csv"])  # fmt: skip
+    assert named.partial_sources == {"d/tweets.csv"}
+    sets = file_label_sets(ex, labels, named.partial_sources)
+    # the named binary file is restricted; the other binary file is scored over every label
+    assert {k: v.tolist() for k, v in sets.items()} == {
+        "d/tweets.csv": [True, False, True], "d/reviews.csv": [True] * 3,
+        "d/dialogue.csv": [True] * 3,
+    }  # fmt: skip
+    val = [
+        Example("f", ("positive",), "d/tweets.csv"),
+        Example("g", ("positive",), "d/reviews.csv"),
+    ]
+    assert validation_masks(named, ex, val, labels).tolist() == [[True, False, True], [True] * 3]
+    assert TrainingConfig(data=["a.csv"], partial_labels=True).partial_sources is None
+    assert TrainingConfig(data=["a.csv"]).partial_sources == set()
+    with pytest.raises(InvalidInputError, match=r"partial_labels names files that are not in"):
+        TrainingConfig(data=["a.csv"], partial_labels=["b.csv"])
+    with pytest.raises(InvalidInputError, match="'partial_labels' must be"):
+        TrainingConfig(data=["a.csv"], partial_labels="a.csv")
+
+    parser = build_parser()
+    args = parser.parse_args(["train", "--data", "a.csv", "--data", "b.csv",
+                              "--partial-labels-for", "b.csv", "-o", str(tmp_path)])  # fmt: skip
+    assert build_config(args).partial_labels == ["b.csv"]
+    args = parser.parse_args(["train", "--data", "a.csv", "--partial-labels", "-o", str(tmp_path)])
+    assert build_config(args).partial_labels is True
+
+
 def test_label_smoothing_spreads_over_the_labels_a_row_may_take():
     import torch
 

@@ -91,6 +91,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "3-class files)",
     )
     p.add_argument(
+        "--partial-labels-for",
+        action="append",
+        metavar="FILE",
+        help="as --partial-labels, for this training file only (repeat for several)",
+    )
+    p.add_argument(
         "--group-nested",
         action="store_true",
         help="keep texts that occur inside one another (treebank phrases, quoted replies) on one "
@@ -139,6 +145,8 @@ def build_config(args: argparse.Namespace) -> TrainingConfig:
         d["fewshot"] = True
     if args.partial_labels:
         d["partial_labels"] = True
+    elif args.partial_labels_for:
+        d["partial_labels"] = args.partial_labels_for
     if args.group_nested:
         d["group_nested"] = True
     if args.no_resume:

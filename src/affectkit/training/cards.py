@@ -180,11 +180,16 @@ def _classifier_lines(config: dict, indent: str = "") -> tuple[list[str], list[s
             f"{1 - cfg['label_smoothing']:g} on the true label and spread the rest evenly over "
             "the labels a row may take."
         )
-    if cfg.get("partial_labels"):
+    if partial := cfg.get("partial_labels"):
+        which = (
+            "each training file's rows were"
+            if partial is True
+            else "the rows of " + ", ".join(f"`{f}`" for f in partial) + " were"
+        )
         train.append(
-            f"{indent}- Partial labels: each training file's rows were scored only over the labels "
-            "that file uses, so a file without neutral rows taught polarity, not that its kind "
-            "of text is never neutral; its validation rows are scored the same way."
+            f"{indent}- Partial labels: {which} scored only over the labels that file uses, so a "
+            "file without neutral rows taught polarity, not that its kind of text is never "
+            "neutral; validation rows are scored the same way."
         )
     return model, train
 

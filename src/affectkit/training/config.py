@@ -110,8 +110,9 @@ class TrainingConfig:
     # single-label: score each training file's rows only over the labels that file uses (the
     # others' logits are masked out of the softmax). A file with no neutral rows (binary review
     # sets, texts picked for their emotion) then teaches which polarity a text has, not that its
-    # kind of text is never neutral; files that do use every label teach that.
-    partial_labels: bool = False
+    # kind of text is never neutral; files that do use every label teach that. true = every
+    # training file; a list = only those files of `data` (e.g. the one picked for its emotion).
+    partial_labels: bool | list[str] = False
     # single-label: the target puts 1 - label_smoothing on the true label and spreads the rest
     # evenly over the labels a row may take (Szegedy et al. 2016); validation loss stays plain
     label_smoothing: float = 0.0
@@ -142,8 +143,9 @@ class TrainingConfig:
                 "A multi-task run (heads) starts from an encoder backbone (minilm or e5); it "
                 "cannot be combined with init_from, fewshot or the tfidf backbone."
             )
-        for key in ("max_rows", "label_cols"):
-            stray = sorted(set(getattr(self, key)) - set(self.data))
+        for key in ("max_rows", "label_cols", "partial_labels"):
+            named = getattr(self, key)
+            stray = sorted(set(named if isinstance(named, list | dict) else ()) - set(self.data))
             if stray:
                 raise InvalidInputError(f"{key} names files that are not in `data`: {stray}.")
         _choice("backbone", self.backbone, tuple(BACKBONES))
@@ -258,6 +260,14 @@ class TrainingConfig:
         d = {**self.to_dict(), "heads": {}, "output": str(Path(self.output) / head),
              "name": f"{base}-{head}@{version or 1}", **spec}  # fmt: skip
         return TrainingConfig.from_dict(d)
+
+    @property
+    def partial_sources(self) -> set[str] | None:
+        """`partial_labels` as the `Example.source` names of the files it covers (folder/file):
+        None for every file (true), an empty set for none (false)."""
+        if self.partial_labels is True:
+            return None
+        return {"/".join(Path(p).parts[-2:]) for p in self.partial_labels or ()}
 
     def fingerprint_dict(self) -> dict[str, Any]:
         """Settings that must match for a checkpoint to be resumed."""

@@ -194,12 +194,17 @@ class _Task:
         return f"[{self.name}] " if self.name else ""
 
 
-def file_label_sets(examples, labels: list[str]) -> dict[str, np.ndarray]:
-    """`partial_labels`: training file -> (L,) bool, the labels that file's rows use."""
+def file_label_sets(examples, labels: list[str], only: set[str] | None = None):
+    """`partial_labels`: training file -> (L,) bool, the labels that file's rows use; every
+    label for a file outside `only` (the files partial_labels names; None = every file)."""
     sets: dict[str, np.ndarray] = {}
     for e in examples:
         used = sets.setdefault(e.source, np.zeros(len(labels), dtype=bool))
         used[[labels.index(lab) for lab in e.labels]] = True
+    if only is not None:
+        for source, used in sets.items():
+            if source not in only:
+                used[:] = True
     return sets
 
 
@@ -217,7 +222,7 @@ def validation_masks(cfg: TrainingConfig, train_ex, val_ex, labels) -> np.ndarra
     its file, as in training (and as `affectkit evaluate` scores binary data); else None."""
     if not cfg.partial_labels:
         return None
-    return label_masks(val_ex, file_label_sets(train_ex, labels))
+    return label_masks(val_ex, file_label_sets(train_ex, labels, cfg.partial_sources))
 
 
 def restrict_logits(logits, allowed: np.ndarray):
@@ -329,7 +334,7 @@ def train(cfg: TrainingConfig, *, progress: bool = True, log: Callable[[str], No
         t.va_ids, t.va_len = encode(t.val_ex)
         t.y_tr, t.y_va = targets(t, t.train_ex), targets(t, t.val_ex)
         if t.cfg.partial_labels:
-            sets = file_label_sets(t.train_ex, t.labels)
+            sets = file_label_sets(t.train_ex, t.labels, t.cfg.partial_sources)
             for source, used in sets.items():
                 if not used.all():
                     kept = ", ".join(lab for lab, u in zip(t.labels, used, strict=True) if u)
