@@ -53,6 +53,7 @@ def main() -> None:
         calibrated,
         choose_calibration,
         ece,
+        ece_std_error,
         fit_calibration,
         uncalibrated_logits,
     )
@@ -150,12 +151,13 @@ def main() -> None:
                     "accuracy": r["accuracy"], "macro_f1": r["macro_f1"],
                     "macro_recall": r["macro_recall"],
                     "ece": ece(p.max(1), pred == yy),
+                    "ece_se": ece_std_error(p.max(1), pred == yy),
                     "neutral_share": float(np.mean(pred == 1)) if len(names) == 3 else 0.0,
                 })  # fmt: skip
     lines = [
         "| model | set | calibration | accuracy | macro-F1 | macro-recall | ECE | "
-        "predicted neutral |",
-        "|---|---|---|---:|---:|---:|---:|---:|",
+        "ECE s.e. | predicted neutral |",
+        "|---|---|---|---:|---:|---:|---:|---:|---:|",
     ]
     for r in rows:
         method = f"{r['calibration']} (T {r['temperature']:.3f})" + (
@@ -164,7 +166,7 @@ def main() -> None:
         lines.append(
             f"| {r['model']} | {r['set']} (n={r['n']}) | {method} | "
             f"{r['accuracy']:.4f} | {r['macro_f1']:.4f} | {r['macro_recall']:.4f} | "
-            f"{r['ece']:.4f} | {r['neutral_share']:.1%} |"
+            f"{r['ece']:.4f} | {r['ece_se']:.4f} | {r['neutral_share']:.1%} |"
         )
     files = list(  # every model's training files, in order of first appearance
         dict.fromkeys(k for h in held_out for k in h if k not in ("model", "calibration", "mean"))
@@ -199,6 +201,7 @@ def main() -> None:
         "python bench/calibration.py "
         + " ".join(f"--model {m}" if i == 0 else str(m) for i, m in enumerate(shown))
         + (" --ensemble" if args.ensemble else "")
+        + (f" --out {args.out}" if args.out != ROOT / "bench/results" else "")
     )
     lines += ["", f"Calibrations fitted on each model's validation split. One run of `{cmd}`."]
     args.out.mkdir(parents=True, exist_ok=True)

@@ -120,3 +120,19 @@ def test_reliability_plot_writes_a_png(tmp_path):
     conf = rng.uniform(0.5, 1, 200)
     path = reliability_plot(conf, rng.random(200) < conf, tmp_path / "r.png", title="t")
     assert path.read_bytes()[:4] == b"\x89PNG"
+
+
+def test_ece_std_error_shrinks_with_the_square_root_of_the_sample():
+    from affectkit.training.calibration import ece_std_error
+
+    rng = np.random.default_rng(3)
+
+    def sample(n):  # confidence 0.8, right 70% of the time: ECE about 0.10
+        return np.full(n, 0.8), rng.random(n) < 0.7
+
+    small, big = sample(400), sample(6_400)
+    se_small, se_big = ece_std_error(*small, n_boot=300), ece_std_error(*big, n_boot=300)
+    # one bin: the ECE is |mean(right) - 0.8|, whose standard error is sqrt(0.21 / n)
+    assert abs(se_small - (0.21 / 400) ** 0.5) < 0.006
+    assert 3 < se_small / se_big < 5.5  # sqrt(16) = 4
+    assert ece_std_error(*small, n_boot=300) == se_small  # the seed fixes the resamples

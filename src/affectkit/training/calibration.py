@@ -182,6 +182,23 @@ def ece(confidence: np.ndarray, correct: np.ndarray, bins: int = 15) -> float:
     return float(total / max(1, len(confidence)))
 
 
+def ece_std_error(confidence, correct, bins: int = 15, n_boot: int = 1000, seed: int = 0) -> float:
+    """Bootstrap standard error of `ece`: the spread of the ECE over `n_boot` resamples of the
+    examples (with replacement; `seed` fixes them).
+
+    How far a measured ECE moves from one sample of the same kind of data to the next. ECE is
+    biased upwards on small samples (|acc - conf| per bin is never negative), and a resample
+    is noisier than the sample, so a percentile interval of the resampled ECEs sits above the
+    estimate; their spread is the part that can be read as noise.
+    """
+    confidence = np.asarray(confidence, dtype=float)
+    correct = np.asarray(correct, dtype=float)
+    rng = np.random.default_rng(seed)
+    n = len(confidence)
+    draws = [ece(confidence[i], correct[i], bins) for i in rng.integers(0, n, (n_boot, n))]
+    return float(np.std(draws, ddof=1))
+
+
 def reliability_plot(confidence, correct, path: str | Path, title: str = "", bins: int = 15):
     """Save a reliability diagram (accuracy per confidence bin vs the diagonal) as a PNG."""
     import matplotlib
