@@ -555,6 +555,11 @@ def test_a_partial_labels_run_trains_and_records_the_setting(tmp_path, fixtures)
     card = write_card(res.path, summary="A toy.", data_terms={}, rebuild="affectkit train t.toml",
                       evaluate_cmd="", limitations=[]).read_text()  # fmt: skip
     assert "- Partial labels: each training file's rows were scored only over" in card
+    from affectkit.training.cards import _classifier_lines
+
+    config["training"]["config"]["partial_labels"] = [str(three)]  # the per-file form
+    _, lines = _classifier_lines(config)
+    assert f"- Partial labels: the rows of `{three}` were scored only over" in "\n".join(lines)
     assert "- Label smoothing 0.1: the training target put 0.9 on the true label" in card
     assert all(np.isfinite(h["val_loss"]) for h in res.history)  # smoothing beside -inf logits
 
