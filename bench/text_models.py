@@ -285,15 +285,15 @@ def main(argv=None) -> int:
                      f"{r['macro_f1']:.4f} | {r['macro_recall']:.4f} | {ece} |")  # fmt: skip
     speed_rows, speed_note = [], None
     previous = args.out / "text_models.json"
+    old = json.loads(previous.read_text()) if previous.is_file() else {}
     if not args.skip_speed:
         texts, _ = read(sets["SST-2 dev (binary)"][0])
         texts = texts * 2  # 1,744 sentences
         speed_rows = speed(args.threads, texts)
         title = (f"Throughput on SST-2 dev sentences ({len(texts)}), max length 128, "
                  f"{args.threads} thread(s):")  # fmt: skip
-    elif previous.is_file() and json.loads(previous.read_text()).get("speed"):
+    elif old.get("speed"):
         # a temperature or a card changes no speed: keep the last measured rows, marked
-        old = json.loads(previous.read_text())
         speed_rows = old["speed"]
         speed_note = old.get("speed_note") or old.get("run", "an earlier run")
         title = f"Throughput not measured again (--skip-speed): the rows of {speed_note}:"

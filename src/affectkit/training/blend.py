@@ -103,7 +103,7 @@ def ngram_examples(
                 f"them with [train] label_map or leave them out with drop_labels."
             )
         before = len(out)
-        short = "/".join(Path(path).parts[-2:])
+        short = D.source_name(path)
         for ex in ds.examples:
             key = D._norm(ex.text)
             if key in held:

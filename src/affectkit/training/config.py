@@ -265,9 +265,11 @@ class TrainingConfig:
     def partial_sources(self) -> set[str] | None:
         """`partial_labels` as the `Example.source` names of the files it covers (folder/file):
         None for every file (true), an empty set for none (false)."""
+        from affectkit.training.data import source_name
+
         if self.partial_labels is True:
             return None
-        return {"/".join(Path(p).parts[-2:]) for p in self.partial_labels or ()}
+        return {source_name(p) for p in self.partial_labels or ()}
 
     def fingerprint_dict(self) -> dict[str, Any]:
         """Settings that must match for a checkpoint to be resumed."""

@@ -21,6 +21,12 @@ from affectkit.io import bad_text, check_header, open_text
 csv.field_size_limit(2**31 - 1)
 
 
+def source_name(path: str | Path) -> str:
+    """How a training file is named in `Example.source` and in reports: its folder and file
+    (sst2/train.csv), since file names repeat across datasets."""
+    return "/".join(Path(path).parts[-2:])
+
+
 @dataclass
 class Example:
     text: str
@@ -109,7 +115,7 @@ def read_file(
                 out.skipped[f"label {s!r} left out"] += 1
             if not kept or not multi_label:
                 continue
-        out.examples.append(Example(text, kept, "/".join(path.parts[-2:])))
+        out.examples.append(Example(text, kept, source_name(path)))
     if not out.examples:
         raise DataFormatError(
             f"{path.name}: no usable rows ({dict(out.skipped) or 'file is empty'})."

@@ -66,7 +66,7 @@ def load_splits(cfg: TrainingConfig, log: Callable[[str], None] = _log):
             drop_labels=cfg.drop_labels,
         )
         rows = ds.examples
-        short = "/".join(Path(path).parts[-2:])  # sst2/train.csv: file names repeat across sets
+        short = D.source_name(path)
         limit = cfg.max_rows.get(path, cfg.max_rows_per_file)
         if limit and len(rows) > limit:
             skipped[f"{short}: subsampled away"] += len(rows) - limit
