@@ -10,6 +10,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from affectkit.errors import InvalidInputError
+
 DEFAULT_HOME = Path("~/.affectkit")
 
 
@@ -32,5 +34,8 @@ class Settings:
         home = Path(env.get("AFFECTKIT_HOME") or DEFAULT_HOME).expanduser()
         threads = env.get("AFFECTKIT_THREADS")
         if threads is not None and not threads.isdigit():
-            raise ValueError(f"AFFECTKIT_THREADS must be a positive integer, got {threads!r}.")
+            raise InvalidInputError(
+                f"AFFECTKIT_THREADS must be a positive integer, got {threads!r}: set it to a "
+                "number of threads (e.g. 2) or unset it for the library default."
+            )
         return cls(home=home, threads=int(threads) if threads else None)

@@ -9,7 +9,7 @@ from affectkit import registry
 from affectkit.cli.main import main
 from affectkit.errors import InvalidInputError, ModelLoadError
 from affectkit.text.ensemble import EnsembleAnalyzer, EnsembleConfig, Member
-from affectkit.training.blend import BlendConfig, blend, choose_weight
+from affectkit.training.blend import BlendConfig, blend, choose_weight, ngram_config
 from affectkit.training.config import TrainingConfig
 
 pytest.importorskip("sklearn")
@@ -123,6 +123,28 @@ def test_choose_weight_prefers_the_better_member_and_breaks_ties_evenly():
     assert max(r["accuracy"] for r in grid) == 1.0
     w, _ = choose_weight(good, good, y, "accuracy")  # every weight ties
     assert w == 0.5
+
+
+def test_the_ngram_member_keeps_the_data_settings_but_not_the_encoder_ones(tmp_path):
+    # an encoder recipe with settings a tfidf model rejects (each alone used to stop the blend)
+    base = TrainingConfig(
+        data=["a.csv", "b.csv"],
+        backbone="e5",
+        train_seed=7,
+        label_smoothing=0.1,
+        partial_labels=["b.csv"],
+        max_rows={"a.csv": 10},
+        labels=["negative", "positive"],
+        output=str(tmp_path / "m" / "base"),
+        name="reviews@2",
+    )
+    member = ngram_config(base, BlendConfig(output="m", name="reviews@2", ngram={"min_df": 1}),
+                          tmp_path / "m" / "ngram")  # fmt: skip
+    assert member.backbone == "tfidf" and member.name == "reviews-ngram@2" and member.min_df == 1
+    assert member.train_seed is None and member.label_smoothing == 0.0
+    assert member.partial_labels is False and member.output == str(tmp_path / "m" / "ngram")
+    assert member.data == base.data and member.max_rows == base.max_rows
+    assert member.labels == base.labels and member.seed == base.seed
 
 
 def test_blend_errors_name_the_fix(ensemble, tmp_path):

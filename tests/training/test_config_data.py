@@ -29,6 +29,8 @@ def test_unknown_key_suggests_the_right_one():
         ({"lr": True}, "'lr' must be float"),
         ({"backbone": "bert"}, "backbone must be one of"),
         ({"epochs": 0}, "epochs must be >= 1"),
+        ({"patience": 0}, "patience must be >= 1"),
+        ({"fewshot": True, "head": "mlp"}, "fewshot fits a logistic-regression"),
         ({"name": "noversion"}, "must carry a version"),
         ({"data": []}, "No training data"),
         ({"max_rows": {"b.csv": 3}}, "not in `data`"),

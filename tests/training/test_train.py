@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -261,6 +262,27 @@ def test_init_from_continues_a_trained_model(trained, tmp_path, fixtures):
     # one low-lr epoch from a trained start is already as good as the start
     assert result.history[0]["val_accuracy"] >= trained.metrics["accuracy"] - 0.1
     assert json.loads((result.path / "config.json").read_text())["name"] == "again@2"
+
+
+def test_init_from_with_another_head_saves_the_head_it_trained(trained, tmp_path, fixtures):
+    from affectkit.training.trainer import train
+
+    messages = []
+    cfg = TrainingConfig(
+        data=[str(fixtures / "train_reviews.csv")], val_ratio=0.25, epochs=1, batch_size=8,
+        evals_per_epoch=1, output=str(tmp_path / "mlp"), name="mlp@2", head="mlp", head_hidden=32,
+        init_from=str(trained.path),
+    )  # fmt: skip
+    result = train(cfg, progress=False, log=messages.append)
+    assert any("its head is linear, the recipe asks for mlp" in m for m in messages)
+    head = json.loads((result.path / "config.json").read_text())["head"]
+    assert head["type"] == "mlp" and head["hidden"] == 32
+    # another width is another head too (the base's was kept, and saved under the new width)
+    narrower = replace(cfg, init_from=str(result.path), head_hidden=16, output=str(tmp_path / "n"))
+    result = train(narrower, progress=False, log=messages.append)
+    assert any("its head is mlp of 32, the recipe asks for mlp" in m for m in messages)
+    assert json.loads((result.path / "config.json").read_text())["head"]["hidden"] == 16
+    assert registry.load_folder(result.path).analyze(["Great fun."])[0].label
 
 
 def test_init_from_a_lexicon_is_a_clear_error(tmp_path, fixtures):

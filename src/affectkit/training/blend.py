@@ -69,6 +69,26 @@ class BlendConfig:
         return out
 
 
+# settings of an encoder recipe that a tfidf model rejects, at the values it accepts
+ENCODER_ONLY = {
+    "train_seed": None,
+    "label_smoothing": 0.0,
+    "partial_labels": False,
+    "fewshot": False,
+}
+
+
+def ngram_config(train_cfg: TrainingConfig, blend_cfg: BlendConfig, folder: Path) -> TrainingConfig:
+    """The n-gram member's recipe: the base recipe's data settings, the [blend] table's n-gram
+    settings, and none of the encoder's (a training seed, partial labels... have no tfidf
+    meaning)."""
+    settings = {k: v for k, v in train_cfg.to_dict().items() if k != "heads"}
+    settings.update(ENCODER_ONLY)
+    settings.update(backbone="tfidf", output=str(folder), **blend_cfg.ngram)
+    settings["name"] = blend_cfg.name.replace("@", "-ngram@", 1)
+    return TrainingConfig.from_dict(settings)
+
+
 def _log(msg: str) -> None:
     import sys
 
@@ -178,11 +198,8 @@ def blend(
     )
     log(f"  n-gram member: {len(examples):,} training texts; validation: {len(val):,} texts")
 
-    ngram_name = blend_cfg.name.replace("@", "-ngram@", 1)
     ngram_dir = out / "ngram"
-    settings = {k: v for k, v in train_cfg.to_dict().items() if k not in ("heads",)}
-    settings.update(backbone="tfidf", output=str(ngram_dir), name=ngram_name, **blend_cfg.ngram)
-    ngram_cfg = TrainingConfig.from_dict(settings)
+    ngram_cfg = ngram_config(train_cfg, blend_cfg, ngram_dir)
     train_ngram(ngram_cfg, log=log, splits=(examples, val, labels, skipped + more_skipped))
     ngram = registry.load_folder(ngram_dir)
 

@@ -29,6 +29,11 @@ def _fmt(x: Any) -> str:
     return f"{x:.4f}" if isinstance(x, float) else str(x)
 
 
+def _count(x: Any) -> str:
+    """A count with thousands separators; "?" when a record lacks it."""
+    return f"{x:,}" if isinstance(x, int) else "?"
+
+
 def write_card(
     folder: str | Path,
     *,
@@ -157,8 +162,8 @@ def _classifier_lines(config: dict, indent: str = "") -> tuple[list[str], list[s
         split += f", training seed {cfg['train_seed']}"
     train = [
         f"{indent}- Data: {', '.join(Path(p).as_posix() for p in cfg.get('data', []))}",
-        f"{indent}- {training.get('train_examples', '?'):,} training / "
-        f"{training.get('validation_examples', '?'):,} validation examples (validation carved "
+        f"{indent}- {_count(training.get('train_examples'))} training / "
+        f"{_count(training.get('validation_examples'))} validation examples (validation carved "
         f"from the training files, {split}); left out: "
         f"{training.get('left_out') or 'nothing'}",
         f"{indent}- Recipe: AdamW lr {cfg.get('lr')} (head {cfg.get('head_lr')}), weight decay "
@@ -224,7 +229,7 @@ def _ensemble_lines(folder: Path, config: dict) -> tuple[list[str], list[str]]:
             )
             ntrain = sub.get("training", {})
             train.append(
-                f"- `{m['folder']}/`: {ntrain.get('train_examples', '?'):,} texts: the first "
+                f"- `{m['folder']}/`: {_count(ntrain.get('train_examples'))} texts: the first "
                 f"member's training split plus "
                 + (", ".join(Path(p).as_posix() for p in blend.get("extra_data", [])) or "nothing")
                 + " (without the validation texts and repeats); "

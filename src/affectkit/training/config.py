@@ -175,7 +175,14 @@ class TrainingConfig:
             )
         if not 0.0 < self.val_ratio < 0.5 and self.validation_data is None:
             raise InvalidInputError(f"val_ratio must be in (0, 0.5), got {self.val_ratio}.")
-        for key in ("epochs", "batch_size", "grad_accum", "max_length", "evals_per_epoch"):
+        for key in (
+            "epochs",
+            "batch_size",
+            "grad_accum",
+            "max_length",
+            "evals_per_epoch",
+            "patience",
+        ):
             if getattr(self, key) < 1:
                 raise InvalidInputError(f"{key} must be >= 1, got {getattr(self, key)}.")
         if not 0.0 <= self.dropout < 1.0:
@@ -200,6 +207,11 @@ class TrainingConfig:
             )
         if self.fewshot and self.backbone == "tfidf":
             raise InvalidInputError("fewshot needs an encoder backbone (minilm or e5), not tfidf.")
+        if self.fewshot and self.head != "linear":
+            raise InvalidInputError(
+                "fewshot fits a logistic-regression (linear) head; leave `head` out or set it to "
+                f"'linear', got {self.head!r}."
+            )
         if self.pair_iterations < 0:
             raise InvalidInputError(f"pair_iterations must be >= 0, got {self.pair_iterations}.")
         if self.max_rows_per_label is not None and self.max_rows_per_label < 1:

@@ -25,7 +25,7 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -783,11 +783,17 @@ def _init_from(cfg: TrainingConfig, labels: list[str], log):
             f"{cfg.backbone!r} backbone ({ENCODERS[cfg.backbone]!r})."
         )
     module = base.torch_module()
-    same = list(base.config.labels) == list(labels) and base.config.head.type == cfg.head
-    log(
-        f"  initialised from {base.name}: encoder"
-        + (" and head" if same else f" (new head: its labels are {list(base.config.labels)})")
-    )
+    spec = base.config.head
+    same_head = spec.type == cfg.head and (cfg.head != "mlp" or spec.hidden == cfg.head_hidden)
+    same = list(base.config.labels) == list(labels) and same_head
+    if same:
+        why = " and head"
+    elif not same_head:
+        width = f" of {spec.hidden}" if spec.type == "mlp" else ""
+        why = f" (new head: its head is {spec.type}{width}, the recipe asks for {cfg.head})"
+    else:
+        why = f" (new head: its labels are {list(base.config.labels)})"
+    log(f"  initialised from {base.name}: encoder{why}")
     # copies: loaded encoders are shared between analyzers in this process (read-only there)
     return copy.deepcopy(module.encoder), (copy.deepcopy(module.head) if same else None)
 
@@ -906,11 +912,8 @@ def _save(cfg, out, *, encoder, head, tokenizer, labels, rep, history, summary, 
                 "normalize": False,
                 "weights": encoder_file,
             },
-            "head": {
-                "type": cfg.head,
-                "hidden": cfg.head_hidden if cfg.head == "mlp" else None,
-                "dropout": cfg.dropout,
-            },
+            # the head saved, not the recipe's: init_from keeps its base's, few-shot a linear one
+            "head": asdict(head.spec),
             "training": summary,
             "validation": metrics,
         }
