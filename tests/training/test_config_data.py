@@ -17,6 +17,19 @@ def test_defaults_and_toml(tmp_path):
     assert cfg.batch_size == 32  # defaults live in one place: the dataclass
 
 
+def test_flags_complete_a_toml_recipe_before_it_is_checked(tmp_path):
+    from affectkit.cli.main import build_parser
+    from affectkit.cli.train import build_config
+
+    p = tmp_path / "c.toml"
+    p.write_text('[train]\nepochs = 2\nbackbone = "tfidf"\nname = "mine@1"\n')  # no data
+    args = build_parser().parse_args(["train", str(p), "--data", "a.csv", "--epochs", "5"])
+    cfg = build_config(args)
+    assert cfg.data == ["a.csv"] and cfg.epochs == 5 and cfg.backbone == "tfidf"
+    with pytest.raises(InvalidInputError, match="No training data"):
+        build_config(build_parser().parse_args(["train", str(p)]))
+
+
 def test_unknown_key_suggests_the_right_one():
     with pytest.raises(InvalidInputError, match=r"'epoch' \(did you mean 'epochs'\?\)"):
         TrainingConfig.from_dict({"data": ["a.csv"], "epoch": 3})

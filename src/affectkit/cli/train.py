@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import argparse
 
-from affectkit.training.config import TrainingConfig
+from affectkit.training.config import TrainingConfig, read_toml
 
 HELP = "fine-tune a text model on labelled data"
 
@@ -121,7 +121,7 @@ def parse_map(text: str) -> dict[str, str]:
 
 
 def build_config(args: argparse.Namespace) -> TrainingConfig:
-    d = TrainingConfig.from_toml(args.config).to_dict() if args.config else {}
+    d = dict(read_toml(args.config)) if args.config else {}
     for flag, (key, _) in FLAGS.items():
         value = getattr(args, flag[2:].replace("-", "_"))
         if value is not None:

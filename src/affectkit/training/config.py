@@ -33,6 +33,18 @@ HEAD_KEYS = {
 }  # fmt: skip
 
 
+def read_toml(path: str | Path) -> dict[str, Any]:
+    """The settings a TOML recipe writes (its [train] table, or its top-level keys), unchecked:
+    command-line flags are merged into them before `TrainingConfig.from_dict` checks the whole."""
+    import tomllib
+
+    try:
+        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise InvalidInputError(f"Cannot read training config {path}: {exc}") from None
+    return data.get("train", data)
+
+
 @dataclass
 class TrainingConfig:
     # data
@@ -246,14 +258,7 @@ class TrainingConfig:
 
     @classmethod
     def from_toml(cls, path: str | Path) -> TrainingConfig:
-        import tomllib
-
-        try:
-            data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
-        except (OSError, tomllib.TOMLDecodeError) as exc:
-            raise InvalidInputError(f"Cannot read training config {path}: {exc}") from None
-        # [train] table or top-level keys
-        return cls.from_dict(data.get("train", data))
+        return cls.from_dict(read_toml(path))
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
