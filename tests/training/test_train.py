@@ -191,6 +191,25 @@ def test_recalibrate_with_class_bias_stores_and_applies_it(trained, tmp_path):
     assert "class_bias" not in json.loads((folder / "config.json").read_text())
 
 
+def test_a_failed_recalibration_or_compression_leaves_the_folder_as_it_was(trained, tmp_path):
+    import shutil
+
+    from affectkit.training.compress import compress
+    from affectkit.training.trainer import recalibrate
+
+    folder = tmp_path / "m"
+    shutil.copytree(trained.path, folder)
+    config = json.loads((folder / "config.json").read_text())
+    config["training"]["config"]["data"] = [str(tmp_path / "gone.csv")]  # the data moved away
+    (folder / "config.json").write_text(json.dumps(config))
+    before = {p.name: p.read_bytes() for p in folder.iterdir() if p.is_file()}
+    with pytest.raises(InvalidInputError, match=r"gone\.csv"):
+        recalibrate(folder, preprocess="none", log=lambda m: None)
+    with pytest.raises(InvalidInputError, match=r"gone\.csv.*are not there"):
+        compress(str(folder), log=lambda m: None)
+    assert {p.name: p.read_bytes() for p in folder.iterdir() if p.is_file()} == before
+
+
 def test_recalibrate_covers_texts_that_analyze_would_flag(trained, tmp_path):
     # validation texts in a script the model does not cover (emoji-only posts, Chinese) are
     # still validation examples: analyze() flags them, calibration must still use them

@@ -57,6 +57,11 @@ def compress(
             f"compress."
         )
     path = (Path(folder) / weights).resolve()
+    config_path = Path(folder) / "config.json"
+    config = json.loads(config_path.read_text(encoding="utf-8"))
+    recipe = config.get("training", {}).get("config")
+    if recipe is not None:
+        _require_training_files(recipe)  # before the weights change, not after
     stored = load_file(str(path))
     before = path.stat().st_size
     was = stored_dtype(stored)
@@ -85,9 +90,6 @@ def compress(
         f"{path}: {before / 1e6:.1f} MB {was} -> {after / 1e6:.1f} MB {dtype} (weights moved by "
         f"{100 * err:.2f} % of their norm{versus})"
     )
-    config_path = Path(folder) / "config.json"
-    config = json.loads(config_path.read_text(encoding="utf-8"))
-    recipe = config.get("training", {}).get("config")
     if recipe is not None:
         recipe["weights_dtype"] = dtype  # the recipe in the folder now rebuilds this file
         config_path.write_text(json.dumps(config, indent=2, ensure_ascii=False) + "\n", "utf-8")
@@ -103,6 +105,22 @@ def compress(
             log=log,
         )  # fmt: skip
     return {"file": str(path), "before": before, "after": after, "changed": True, "error": err}
+
+
+def _require_training_files(recipe: dict) -> None:
+    """The figures are measured again on the validation split rebuilt from the training files:
+    stop before anything changes when one of them is not there."""
+    from affectkit.training.config import TrainingConfig
+
+    cfg = TrainingConfig.from_dict(recipe)
+    files = [*cfg.data, *([cfg.validation_data] if cfg.validation_data else [])]
+    missing = [p for p in files if not Path(p).is_file()]
+    if missing:
+        raise InvalidInputError(
+            f"affectkit compress measures the model again on its validation split, rebuilt from "
+            f"its training files, and {missing} are not there (paths as in the recipe, from the "
+            f"current folder). Run it from the folder the model was trained in, with the data."
+        )
 
 
 def _relative_error(a: dict[str, Any], b: dict[str, Any]) -> float:

@@ -954,17 +954,12 @@ def revalidate(folder: str | Path, *, threads: int | None = 1, log=_log) -> dict
 
     The split is rebuilt from the recipe in config.json, as `recalibrate` does; config.json and
     metrics.json get the new figures (the training loss, not measured here, is dropped)."""
-    from affectkit.text.model import TextModelAnalyzer
-
     folder = Path(folder)
     config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
     recipe = config.get("training", {}).get("config")
     if not config.get("multi_label") or not recipe:
         raise InvalidInputError(f"{folder} is not a multi-label model folder with a recipe.")
-    cfg = TrainingConfig.from_dict(recipe)
-    _, val, labels, skipped = load_splits(cfg, log=lambda m: None)
-    _note_split_change(config, val, skipped, log)
-    analyzer = TextModelAnalyzer.from_pretrained(folder, threads=threads)
+    _, _, val, labels, analyzer = _rebuild(folder, config, threads, log)
     order = [analyzer.config.labels.index(lab) for lab in labels]
     probs = analyzer.predict_proba([e.text for e in val])[:, order]
     stored = config["thresholds"]  # {label: threshold}
@@ -976,6 +971,20 @@ def revalidate(folder: str | Path, *, threads: int | None = 1, log=_log) -> dict
     figures = {k: rep[k] for k in ("n", "accuracy", "macro_f1", "macro_recall", "micro_f1")}
     _write_validation(folder, config, {**figures, "per_class": rep["per_class"]})
     return figures
+
+
+def _rebuild(folder: Path, config: dict, threads: int | None, log):
+    """(recipe, training examples, validation examples, labels, analyzer) of a model folder:
+    the split rebuilt from the recipe in its config.json, with the texts as written, and the
+    model reading them with the preprocessing `config` sets (the model applies it itself)."""
+    from affectkit.text.model import TextModelAnalyzer
+
+    cfg = TrainingConfig.from_dict(config["training"]["config"])
+    train_ex, val, labels, skipped = load_splits(replace(cfg, preprocess=None), log=lambda m: None)
+    _note_split_change(config, val, skipped, log)
+    analyzer = TextModelAnalyzer.from_pretrained(folder, threads=threads)
+    analyzer.config = replace(analyzer.config, preprocess=config.get("preprocess"))
+    return cfg, train_ex, val, labels, analyzer
 
 
 def _note_split_change(config: dict, val, skipped: Counter, log) -> None:
@@ -1032,7 +1041,6 @@ def recalibrate(
     `preprocess.PREPROCESSORS` name, or "none" to remove it) before calibrating, so the
     calibration is fitted on text read the way the model will read it.
     """
-    from affectkit.text.model import TextModelAnalyzer
     from affectkit.training.calibration import (
         CALIBRATIONS,
         calibrated,
@@ -1064,18 +1072,15 @@ def recalibrate(
         config.pop("preprocess", None)
         if preprocess != "none":
             config["preprocess"] = preprocess
-        (folder / "config.json").write_text(json.dumps(config, indent=2, ensure_ascii=False) + "\n")
+        # written with the figures at the end: a run that fails leaves the folder as it was
     if config.get("multi_label"):
         raise InvalidInputError("Temperature scaling applies to single-label models only.")
     recipe = config.get("training", {}).get("config")
     if not recipe:
         raise InvalidInputError(f"{folder}/config.json has no training recipe to rebuild from.")
-    cfg = TrainingConfig.from_dict(recipe)
-    train_ex, val, labels, skipped = load_splits(cfg, log=lambda m: None)
+    cfg, train_ex, val, labels, analyzer = _rebuild(folder, config, threads, log)
     if labels != config["labels"]:
         raise InvalidInputError(f"The rebuilt label set {labels} differs from {config['labels']}.")
-    _note_split_change(config, val, skipped, log)
-    analyzer = TextModelAnalyzer.from_pretrained(folder, threads=threads)
     # the model's own probabilities for every validation text, past the language gate of
     # analyze() (a Weibo post of emoji only is still a validation example)
     logits = uncalibrated_logits(analyzer, [e.text for e in val])
