@@ -165,6 +165,20 @@ def test_stratified_split_keeps_every_class_and_is_seeded():
     assert [e.text for e in D.stratified_split(ex, 0.2, seed=1)[1]] == [e.text for e in held]
 
 
+def test_a_subsample_keeps_every_label_and_the_log_counts_what_it_removed(tmp_path):
+    from affectkit.training.trainer import load_splits
+
+    f = tmp_path / "many.csv"  # 10 labels x 4 rows, at most 5 rows asked for
+    f.write_text(
+        "text,label\n" + "".join(f"text {i} {k},l{k}\n" for i in range(4) for k in range(10))
+    )
+    cfg = TrainingConfig(data=[str(f)], max_rows_per_file=5, val_ratio=0.3, backbone="tfidf")
+    train, val, labels, skipped = load_splits(cfg, log=lambda m: None)
+    assert len(labels) == 10  # one row of each label is kept, so 10 rows, not 5
+    assert skipped[f"{tmp_path.name}/many.csv: subsampled away"] == 40 - 10
+    assert len(train) + len(val) == 10
+
+
 def _overlapping_files(tmp_path):
     """a.csv (20 positive sentences) and b.csv (the same 20, spaced and cased differently, plus
     20 negative ones)."""

@@ -22,3 +22,10 @@ def test_export_writes_both_files_and_compares(model_dir, tmp_path, fixtures):
 def test_lexicons_do_not_export(tmp_path):
     with pytest.raises(InvalidInputError, match="not a transformer text model"):
         export("lexicon-en", tmp_path)
+
+
+def test_bad_data_columns_fail_before_anything_is_exported(model_dir, tmp_path, fixtures):
+    with pytest.raises(InvalidInputError, match="review"):
+        export(str(model_dir), tmp_path / "out", data=fixtures / "eval_reviews.csv",
+               input_col="review")  # fmt: skip
+    assert not (tmp_path / "out").exists()

@@ -124,7 +124,8 @@ def read_file(
 
 
 def subsample(examples: list[Example], n: int, seed: int) -> list[Example]:
-    """A stratified subsample of n examples (by first label)."""
+    """A stratified subsample of about n examples (by first label; every label keeps at least
+    one example, so a file with more labels than n keeps one of each)."""
     if n >= len(examples):
         return examples
     train, _ = stratified_split(examples, 1 - n / len(examples), seed)

@@ -46,52 +46,61 @@ def export(
             f"{model!r} is not a transformer text model; only those export to ONNX "
             f"(lexicon analyzers are plain Python)."
         )
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    cache = Path(tempfile.mkdtemp(prefix="affectkit-export-"))
-    variants = {
-        "PyTorch fp32": {"backend": "torch"},
-        "ONNX fp32": {"backend": "onnx", "cache_dir": cache},
-        "ONNX int8": {"backend": "onnx", "quantize": True, "cache_dir": cache},
-    }
-    analyzers = {
-        name: TextModelAnalyzer.from_pretrained(folder, threads=threads, **opts).load()
-        for name, opts in variants.items()
-    }
-    shutil.copyfile(analyzers["ONNX fp32"].onnx_path(), out / "model.onnx")
-    shutil.copyfile(analyzers["ONNX int8"].onnx_path(), out / "model.int8.onnx")
-    summary: dict[str, Any] = {
-        "files": {
-            "model.onnx": (out / "model.onnx").stat().st_size,
-            "model.int8.onnx": (out / "model.int8.onnx").stat().st_size,
-        },
-        "backends": {},
-    }
-    if data is not None:
+    rows = None
+    if data is not None:  # read (and check) the data before minutes of exporting
         from affectkit.training.evaluate import read_labelled_csv
 
         rows = read_labelled_csv(Path(data), input_col, label_col)[:max_rows]
-        texts = [t for t, _ in rows]
-        sub = Path(tempfile.mkdtemp()) / "data.csv"
-        import csv
-
-        with sub.open("w", newline="", encoding="utf-8") as f:
-            w = csv.writer(f)
-            w.writerow(["input", "label"])
-            w.writerows(rows)
-        from affectkit.training.evaluate import evaluate
-
-        for name, a in analyzers.items():
-            a.analyze(texts[:32])  # warm-up
-            t0 = time.perf_counter()
-            a.analyze(texts)
-            rate = len(texts) / (time.perf_counter() - t0)
-            r = evaluate(str(folder), sub, label_map=label_map, model_options=variants[name])
-            summary["backends"][name] = {
-                "accuracy": r["accuracy"],
-                "macro_f1": r["macro_f1"],
-                "per_second": rate,
-                "n": r["n"],
-            }
-    shutil.rmtree(cache, ignore_errors=True)
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="affectkit-export-") as tmp:
+        cache = Path(tmp)
+        variants = {
+            "PyTorch fp32": {"backend": "torch"},
+            "ONNX fp32": {"backend": "onnx", "cache_dir": cache},
+            "ONNX int8": {"backend": "onnx", "quantize": True, "cache_dir": cache},
+        }
+        analyzers = {
+            name: TextModelAnalyzer.from_pretrained(folder, threads=threads, **opts).load()
+            for name, opts in variants.items()
+        }
+        shutil.copyfile(analyzers["ONNX fp32"].onnx_path(), out / "model.onnx")
+        shutil.copyfile(analyzers["ONNX int8"].onnx_path(), out / "model.int8.onnx")
+        summary: dict[str, Any] = {
+            "files": {
+                "model.onnx": (out / "model.onnx").stat().st_size,
+                "model.int8.onnx": (out / "model.int8.onnx").stat().st_size,
+            },
+            "backends": {},
+        }
+        if rows is not None:
+            summary["backends"] = _compare(analyzers, variants, folder, rows, cache, label_map)
     return summary
+
+
+def _compare(analyzers, variants, folder, rows, tmp: Path, label_map) -> dict[str, Any]:
+    """Speed (texts/s) and `affectkit evaluate` figures of each backend on the same rows."""
+    import csv
+
+    from affectkit.training.evaluate import evaluate
+
+    texts = [t for t, _ in rows]
+    sub = tmp / "data.csv"
+    with sub.open("w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["input", "label"])
+        w.writerows(rows)
+    backends = {}
+    for name, a in analyzers.items():
+        a.analyze(texts[:32])  # warm-up
+        t0 = time.perf_counter()
+        a.analyze(texts)
+        rate = len(texts) / (time.perf_counter() - t0)
+        r = evaluate(str(folder), sub, label_map=label_map, model_options=variants[name])
+        backends[name] = {
+            "accuracy": r["accuracy"],
+            "macro_f1": r["macro_f1"],
+            "per_second": rate,
+            "n": r["n"],
+        }
+    return backends

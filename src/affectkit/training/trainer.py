@@ -69,8 +69,9 @@ def load_splits(cfg: TrainingConfig, log: Callable[[str], None] = _log):
         short = D.source_name(path)
         limit = cfg.max_rows.get(path, cfg.max_rows_per_file)
         if limit and len(rows) > limit:
-            skipped[f"{short}: subsampled away"] += len(rows) - limit
-            rows = D.subsample(rows, limit, cfg.seed)
+            kept = D.subsample(rows, limit, cfg.seed)
+            skipped[f"{short}: subsampled away"] += len(rows) - len(kept)
+            rows = kept
         for reason, n in ds.skipped.items():
             skipped[f"{short}: {reason}"] += n
         counts = dict(Counter(e.labels[0] for e in rows))
