@@ -71,3 +71,18 @@ def test_fewshot_rejects_multilabel_tasks(tmp_path, fixtures):
     )
     with pytest.raises(InvalidInputError, match="single-label"):
         train(cfg, progress=False, log=lambda m: None)
+
+
+def test_every_example_trains_and_every_label_needs_one(tmp_path):
+    pytest.importorskip("torch")
+    from affectkit.training.trainer import load_splits, train
+
+    f = tmp_path / "few.csv"  # short texts that occur inside longer ones: none may be lost
+    f.write_text("text,label\ngreat,pos\na great film,pos\nawful,neg\nan awful film,neg\n")
+    cfg = TrainingConfig(data=[str(f)], fewshot=True, output=str(tmp_path / "m"), name="f@1")
+    train_ex, val, _, _ = load_splits(cfg, log=lambda m: None, carve=False)
+    assert len(train_ex) == 4 and val == []
+    cfg = TrainingConfig(data=[str(f)], fewshot=True, labels=["neg", "neutral", "pos"],
+                         output=str(tmp_path / "m"), name="f@1")  # fmt: skip
+    with pytest.raises(InvalidInputError, match=r"Add examples of \['neutral'\]"):
+        train(cfg, progress=False, log=lambda m: None)

@@ -26,28 +26,34 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from affectkit.errors import InvalidInputError
+    from affectkit.serving.settings import DB_FILE
     from affectkit.serving.store import Store
 
-    store = Store(Path(args.data_dir) / "affectkit.sqlite3")
-    if args.action == "create":
-        if not args.name:
-            raise InvalidInputError("Give the key a name: affectkit keys create NAME.")
-        if args.rate_per_min < 1:
-            raise InvalidInputError("--rate-per-min must be >= 1 (or use --unlimited).")
-        token, key = store.create_key(args.name, None if args.unlimited else args.rate_per_min)
-        limit = "no rate limit" if key.rate_per_min is None else f"{key.rate_per_min}/min"
-        print(f"{key.id}  {key.name}  {limit}")
-        print(f"key (shown once, store it now): {token}")
-    elif args.action == "list":
-        for k in store.list_keys():
-            when = dt.datetime.fromtimestamp(k.created).isoformat(timespec="seconds")
-            state = "revoked" if k.revoked else "active"
-            limit = "unlimited" if k.rate_per_min is None else f"{k.rate_per_min}/min"
-            print(f"{k.id}  {k.name:<20} {limit:<10} {state:<8} created {when}")
-    else:
-        if not args.name:
-            raise InvalidInputError("Give the id of the key to revoke (see `affectkit keys list`).")
-        if not store.revoke_key(args.name):
-            raise InvalidInputError(f"No active key with id {args.name!r}.")
-        print(f"revoked {args.name}")
+    store = Store(Path(args.data_dir) / DB_FILE)
+    try:
+        if args.action == "create":
+            if not args.name:
+                raise InvalidInputError("Give the key a name: affectkit keys create NAME.")
+            if args.rate_per_min < 1:
+                raise InvalidInputError("--rate-per-min must be >= 1 (or use --unlimited).")
+            token, key = store.create_key(args.name, None if args.unlimited else args.rate_per_min)
+            limit = "no rate limit" if key.rate_per_min is None else f"{key.rate_per_min}/min"
+            print(f"{key.id}  {key.name}  {limit}")
+            print(f"key (shown once, store it now): {token}")
+        elif args.action == "list":
+            for k in store.list_keys():
+                when = dt.datetime.fromtimestamp(k.created).isoformat(timespec="seconds")
+                state = "revoked" if k.revoked else "active"
+                limit = "unlimited" if k.rate_per_min is None else f"{k.rate_per_min}/min"
+                print(f"{k.id}  {k.name:<20} {limit:<10} {state:<8} created {when}")
+        else:
+            if not args.name:
+                raise InvalidInputError(
+                    "Give the id of the key to revoke (see `affectkit keys list`)."
+                )
+            if not store.revoke_key(args.name):
+                raise InvalidInputError(f"No active key with id {args.name!r}.")
+            print(f"revoked {args.name}")
+    finally:
+        store.close()
     return 0

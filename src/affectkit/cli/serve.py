@@ -68,7 +68,12 @@ def run(args: argparse.Namespace) -> int:
     if settings.keys_required:
         from affectkit.serving.store import Store
 
-        if not any(k.revoked is None for k in Store(settings.db_path).list_keys()):
+        store = Store(settings.db_path)
+        try:
+            keys = store.list_keys()
+        finally:
+            store.close()
+        if not any(k.revoked is None for k in keys):
             print(
                 f"note: {args.host} is not loopback, so requests need an API key and none "
                 f"exists yet: run `affectkit keys create NAME --data-dir {args.data_dir}`."

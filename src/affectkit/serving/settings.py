@@ -6,6 +6,8 @@ import ipaddress
 from dataclasses import dataclass, field
 from pathlib import Path
 
+DB_FILE = "affectkit.sqlite3"  # the store in the data folder (keys, jobs, results)
+
 
 def is_loopback(host: str) -> bool:
     if host == "localhost":
@@ -51,4 +53,4 @@ class ServeSettings:
 
     @property
     def db_path(self) -> Path:
-        return self.data_dir / "affectkit.sqlite3"
+        return self.data_dir / DB_FILE

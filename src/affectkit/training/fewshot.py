@@ -69,11 +69,17 @@ def train_fewshot(cfg: TrainingConfig, *, progress: bool, log: Callable[[str], N
     out = Path(cfg.output).expanduser()
     out.mkdir(parents=True, exist_ok=True)
     log(f"affectkit train (few-shot): {cfg.name} -> {out}")
-    train_ex, val_ex, labels, skipped = load_splits(cfg, log)
-    if not cfg.validation_data:  # too few examples to hold any out
-        train_ex, val_ex = train_ex + val_ex, []
+    # too few examples to hold any out: without validation_data, every example trains
+    train_ex, val_ex, labels, skipped = load_splits(cfg, log, carve=False)
     counts = {lab: sum(e.labels[0] == lab for e in train_ex) for lab in labels}
     log(f"  {len(train_ex)} examples {counts}")
+    missing = [lab for lab, n in counts.items() if n == 0]
+    if len(labels) < 2 or missing:
+        raise InvalidInputError(
+            f"Few-shot training needs examples of two or more labels and of every label it "
+            f"learns; the data has {counts}. Add examples of {missing or 'another label'}, or "
+            f"leave the missing labels out of `labels`."
+        )
     if len(train_ex) > 64 * len(labels):
         log("  (more than 64 per class: ordinary fine-tuning (fewshot = false) is likely better)")
 

@@ -51,8 +51,9 @@ def _log(msg: str) -> None:
     print(msg, file=sys.stderr, flush=True)
 
 
-def load_splits(cfg: TrainingConfig, log: Callable[[str], None] = _log):
-    """(train, validation, labels, skipped) as the run will use them."""
+def load_splits(cfg: TrainingConfig, log: Callable[[str], None] = _log, carve: bool = True):
+    """(train, validation, labels, skipped) as the run will use them. `carve=False`: without
+    `validation_data`, every example trains and validation is empty (few-shot runs)."""
     multi = cfg.task == "multi"
     examples: list[D.Example] = []
     skipped: Counter = Counter()
@@ -91,6 +92,8 @@ def load_splits(cfg: TrainingConfig, log: Callable[[str], None] = _log):
             drop_labels=cfg.drop_labels,
         ).examples
         train = examples
+    elif not carve:
+        train, val = examples, []
     elif cfg.group_nested:
         train, val, shared = D.grouped_split(examples, cfg.val_ratio, cfg.seed)
         log(f"  split by nested groups: {shared:,} texts inside several others stay in training")
@@ -529,14 +532,13 @@ def train(cfg: TrainingConfig, *, progress: bool = True, log: Callable[[str], No
     # -- time estimate -------------------------------------------------------------------------
     # a few real steps on batches of the 25th, 50th and 75th percentile of padded length (one
     # more first, untimed: the first backward pass allocates), extrapolated to every batch by
-    # a line through (length, seconds); weights and the random state are put back afterwards,
-    # so the estimate does not change the run
+    # a line through (length, seconds); backward passes only write gradients (cleared after)
+    # and the random state is put back, so the estimate does not change the run
     module.train()
     batches = epoch_batches(0)
     padded = np.array([tasks[k].tr_len[idx].max() for k, idx in batches], dtype=np.float64)
     order = np.argsort(padded, kind="stable")
     picks = [int(order[int(q * (len(order) - 1))]) for q in (0.5, 0.25, 0.5, 0.75)]
-    saved = {k: v.clone() for k, v in module.state_dict().items()}
     rng = torch.get_rng_state()
     seconds = []
     for i in picks:
@@ -545,7 +547,6 @@ def train(cfg: TrainingConfig, *, progress: bool = True, log: Callable[[str], No
         batch_loss(tasks[k], idx).backward()
         seconds.append(time.time() - t0)
     module.zero_grad(set_to_none=True)
-    module.load_state_dict(saved)
     torch.set_rng_state(rng)
     probe_len, probe_s = padded[picks[1:]], np.array(seconds[1:])
     if np.ptp(probe_len) > 0:
@@ -578,7 +579,7 @@ def train(cfg: TrainingConfig, *, progress: bool = True, log: Callable[[str], No
 
     eval_every = max(1, n_batches // cfg.evals_per_epoch)
     stop = False
-    tqdm = None
+    tqdm = bar = None
     if progress:
         from tqdm import tqdm
     try:
@@ -680,6 +681,11 @@ def train(cfg: TrainingConfig, *, progress: bool = True, log: Callable[[str], No
         raise InvalidInputError(
             f"Interrupted. Progress is saved in {ckpt_path}; run the same command again to resume."
         ) from None
+    finally:  # also on an interrupt or a full disk: the event log is flushed, the bar ended
+        if bar:
+            bar.close()
+        if writer:
+            writer.close()
 
     # -- restore best, final report per head, save ---------------------------------------------
     if best_state is not None:
@@ -750,8 +756,6 @@ def train(cfg: TrainingConfig, *, progress: bool = True, log: Callable[[str], No
             json.dumps({"name": cfg.name, "heads": {t.name: t.cfg.name for t in tasks},
                         "config": cfg.to_dict()}, indent=2) + "\n"
         )  # fmt: skip
-    if writer:
-        writer.close()
     ckpt_path.unlink(missing_ok=True)  # the model folder now holds the result
     log(f"saved {out} in {(time.time() - t_start) / 60:.1f} min")
     if len(tasks) == 1:
