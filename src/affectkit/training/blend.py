@@ -168,7 +168,7 @@ def blend(
 ) -> dict[str, Any]:
     from affectkit import registry
     from affectkit.text.ensemble import EnsembleAnalyzer, EnsembleConfig, Member, blend_log_probs
-    from affectkit.training.calibration import ece, fit_temperature, softmax
+    from affectkit.training.calibration import fit_and_measure
     from affectkit.training.linear import train_ngram
     from affectkit.training.metrics import format_report, report
     from affectkit.training.trainer import load_splits
@@ -209,12 +209,10 @@ def blend(
     metric = train_cfg.metric
     w, grid = choose_weight(p_base, p_ngram, y, metric)
     z = blend_log_probs([p_base, p_ngram], [w, 1 - w])
-    t = fit_temperature(z, y)
-    rep = report(y, z.argmax(1), labels)
-    correct = z.argmax(1) == y
-    rep["temperature"] = t
-    rep["ece_before_scaling"] = ece(softmax(z).max(1), correct)
-    rep["ece"] = ece(softmax(z, t).max(1), correct)
+    fit = fit_and_measure(z, y)
+    t = fit["temperature"]
+    rep = {**report(y, z.argmax(1), labels), "temperature": t,
+           "ece_before_scaling": fit["ece_before"], "ece": fit["ece"]}  # fmt: skip
     alone = {
         base.name: report(y, p_base.argmax(1), labels)["accuracy"],
         ngram.name: report(y, p_ngram.argmax(1), labels)["accuracy"],

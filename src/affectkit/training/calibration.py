@@ -56,6 +56,18 @@ def fit_temperature(
     return float(np.exp((a + b) / 2))
 
 
+def fit_and_measure(logits: np.ndarray, y: np.ndarray) -> dict[str, float]:
+    """The temperature fitted on (logits, y) and the ECE before and after it: what training
+    stores in a model's validation report."""
+    t = fit_temperature(logits, y)
+    correct = logits.argmax(1) == y
+    return {
+        "temperature": t,
+        "ece_before": ece(softmax(logits).max(1), correct),
+        "ece": ece(softmax(logits, t).max(1), correct),
+    }
+
+
 def uncalibrated_logits(analyzer, texts) -> np.ndarray:
     """Logits (N, L) in the model's label order, up to a per-row constant, for `texts` as the
     model reads them (its preprocessing and chunking), with its stored calibration left out.

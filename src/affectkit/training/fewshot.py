@@ -55,7 +55,7 @@ def train_fewshot(cfg: TrainingConfig, *, progress: bool, log: Callable[[str], N
     transformers = require("transformers", "models")
     linear_model = require("sklearn.linear_model", "train")
     from affectkit.text import model as tm
-    from affectkit.training.calibration import ece, fit_temperature, softmax
+    from affectkit.training.calibration import fit_and_measure
     from affectkit.training.trainer import TrainResult, _save, load_splits
 
     if cfg.task != "single":
@@ -182,12 +182,8 @@ def train_fewshot(cfg: TrainingConfig, *, progress: bool, log: Callable[[str], N
         xv = embed([e.text for e in val_ex])
         yv = np.array([labels.index(e.labels[0]) for e in val_ex])
         logits = xv @ coef.T + intercept
-        temperature = fit_temperature(logits, yv)
-        rep = report(yv, logits.argmax(1), labels)
-        correct = logits.argmax(1) == yv
-        rep["temperature"] = temperature
-        rep["ece_before"] = ece(softmax(logits).max(1), correct)
-        rep["ece"] = ece(softmax(logits, temperature).max(1), correct)
+        rep = {**report(yv, logits.argmax(1), labels), **fit_and_measure(logits, yv)}
+        temperature = rep["temperature"]
         split = "validation (validation_data)"
     else:
         rep = report(y, (x @ coef.T + intercept).argmax(1), labels)

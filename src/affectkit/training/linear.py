@@ -29,7 +29,7 @@ def train_ngram(cfg: TrainingConfig, *, log: Callable[[str], None], splits=None)
     """Train and save the n-gram model of `cfg`. `splits` = (train, validation, labels, skipped)
     as `load_splits` returns them, when the caller built them (`affectkit blend`)."""
     from affectkit.text import ngrams
-    from affectkit.training.calibration import ece, fit_temperature, softmax
+    from affectkit.training.calibration import fit_and_measure
     from affectkit.training.trainer import (
         TrainResult,
         _canonical_map,
@@ -116,11 +116,8 @@ def train_ngram(cfg: TrainingConfig, *, log: Callable[[str], None], splits=None)
         thresholds = _tune_thresholds(z, y_va)
         rep = multilabel_report(y_va, z > np.log(thresholds / (1 - thresholds)), labels)
     else:
-        temperature = fit_temperature(z, y_va)
-        correct = z.argmax(1) == y_va
-        rep["temperature"] = temperature
-        rep["ece_before"] = ece(softmax(z).max(1), correct)
-        rep["ece"] = ece(softmax(z, temperature).max(1), correct)
+        rep.update(fit_and_measure(z, y_va))
+        temperature = rep["temperature"]
     log("validation report:\n" + format_report(rep))
 
     canon = _canonical_map(cfg, labels)

@@ -723,13 +723,10 @@ def train(cfg: TrainingConfig, *, progress: bool = True, log: Callable[[str], No
             )
             rep["loss"] = float(t.loss_fn(torch.from_numpy(logits), torch.from_numpy(t.y_va)))
         else:
-            from affectkit.training.calibration import ece, fit_temperature, softmax
+            from affectkit.training.calibration import fit_and_measure
 
-            temperature = fit_temperature(logits, t.y_va)
-            correct = logits.argmax(axis=1) == t.y_va
-            rep["temperature"] = temperature
-            rep["ece_before"] = ece(softmax(logits).max(axis=1), correct)
-            rep["ece"] = ece(softmax(logits, temperature).max(axis=1), correct)
+            rep.update(fit_and_measure(logits, t.y_va))
+            temperature = rep["temperature"]
             log(
                 f"  {t.tag}temperature {temperature:.3f}: validation ECE "
                 f"{rep['ece_before']:.4f} -> {rep['ece']:.4f}"
