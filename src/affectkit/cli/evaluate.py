@@ -70,8 +70,7 @@ def run(args: argparse.Namespace) -> int:
     if status:
         return status
     print(f"model {result['model']} on {args.data} ({result['label_space']} labels)")
-    if result["n"]:
-        print(format_report(result))
+    print(format_report(result))
     if "ece" in result:
         print(f"{'ECE':>12}  {result['ece']:9.4f}   (expected calibration error, 15 bins)")
     if result["excluded"]:

@@ -56,7 +56,8 @@ def train_fewshot(cfg: TrainingConfig, *, progress: bool, log: Callable[[str], N
     linear_model = require("sklearn.linear_model", "train")
     from affectkit.text import model as tm
     from affectkit.training.calibration import fit_and_measure
-    from affectkit.training.trainer import TrainResult, _save, load_splits
+    from affectkit.training.linear import binary_columns
+    from affectkit.training.trainer import TrainResult, _save, freeze, load_splits, pad_batch
 
     if cfg.task != "single":
         raise InvalidInputError("Few-shot training supports single-label tasks (task='single').")
@@ -87,33 +88,15 @@ def train_fewshot(cfg: TrainingConfig, *, progress: bool, log: Callable[[str], N
     with tm._quiet_transformers(transformers):
         tokenizer = transformers.AutoTokenizer.from_pretrained(str(enc_dir))
         encoder = transformers.AutoModel.from_pretrained(str(enc_dir))
-    frozen = {"embeddings.word_embeddings.weight"} if cfg.freeze_embeddings else set()
-    for n_, p in encoder.named_parameters():
-        parts = n_.split(".")
-        if (
-            len(parts) > 2
-            and parts[:2] == ["encoder", "layer"]
-            and int(parts[2]) < cfg.freeze_layers
-        ):
-            frozen.add(n_)
-        p.requires_grad_(n_ not in frozen)
+    frozen = freeze(encoder, cfg)
 
     texts = [e.text for e in train_ex]
     y = np.array([labels.index(e.labels[0]) for e in train_ex])
     enc = tokenizer(texts, truncation=True, max_length=cfg.max_length)["input_ids"]
     pad_id = tokenizer.pad_token_id or 0
 
-    def batch(seqs):  # token id lists -> (B, T) ids and mask
-        T = max(map(len, seqs))
-        ids = torch.full((len(seqs), T), pad_id, dtype=torch.long)
-        mask = torch.zeros((len(seqs), T), dtype=torch.long)
-        for r, s in enumerate(seqs):
-            ids[r, : len(s)] = torch.tensor(s)
-            mask[r, : len(s)] = 1
-        return ids, mask
-
     def pool(seqs):  # (B, H) mean-pooled
-        ids, mask = batch(seqs)
+        ids, mask = pad_batch(seqs, pad_id)
         hidden = encoder(input_ids=ids, attention_mask=mask).last_hidden_state
         m = mask.unsqueeze(-1).to(hidden.dtype)
         return (hidden * m).sum(1) / m.sum(1).clamp(min=1e-9)
@@ -170,8 +153,7 @@ def train_fewshot(cfg: TrainingConfig, *, progress: bool, log: Callable[[str], N
     clf = linear_model.LogisticRegression(C=1.0, max_iter=2000).fit(x, y)
     coef, intercept = clf.coef_, clf.intercept_
     if len(labels) == 2:
-        coef = np.vstack([-coef[0] / 2, coef[0] / 2])
-        intercept = np.array([-intercept[0] / 2, intercept[0] / 2])
+        coef, intercept = binary_columns(coef, intercept)
     head = tm._torch_classes().ClassifierHead(int(encoder.config.hidden_size), len(labels))
     with torch.no_grad():
         head.out.weight.copy_(torch.from_numpy(coef.astype(np.float32)))

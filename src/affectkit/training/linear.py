@@ -25,6 +25,12 @@ from affectkit.training.metrics import format_report, multilabel_report, report
 C_GRID = (1.0, 3.0, 0.3, 10.0, 0.1, 30.0)
 
 
+def binary_columns(coef: np.ndarray, intercept: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A binary logistic regression's one column (1, H), (1,) as two, one per label: minus and
+    plus half of it, so that softmax over the two gives the regression's probabilities."""
+    return np.vstack([-coef[0] / 2, coef[0] / 2]), np.array([-intercept[0] / 2, intercept[0] / 2])
+
+
 def train_ngram(cfg: TrainingConfig, *, log: Callable[[str], None], splits=None):
     """Train and save the n-gram model of `cfg`. `splits` = (train, validation, labels, skipped)
     as `load_splits` returns them, when the caller built them (`affectkit blend`)."""
@@ -84,10 +90,8 @@ def train_ngram(cfg: TrainingConfig, *, log: Callable[[str], None], splits=None)
                 ints.append(m.intercept_[0])
             return np.array(coefs), np.array(ints)
         m = linear_model.LogisticRegression(C=c, max_iter=2000, class_weight=weight).fit(x_tr, y_tr)
-        if len(labels) == 2:  # one column for binary: +/- half of it for each label
-            return np.vstack([-m.coef_[0] / 2, m.coef_[0] / 2]), np.array(
-                [-m.intercept_[0] / 2, m.intercept_[0] / 2]
-            )
+        if len(labels) == 2:
+            return binary_columns(m.coef_, m.intercept_)
         return m.coef_, m.intercept_
 
     def score(coef, intercept):

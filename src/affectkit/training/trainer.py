@@ -155,6 +155,35 @@ def load_splits(cfg: TrainingConfig, log: Callable[[str], None] = _log, carve: b
     return train, val, labels, skipped
 
 
+def freeze(encoder, cfg: TrainingConfig) -> set[str]:
+    """Names of the encoder parameters `cfg` keeps frozen (the word embeddings, the lowest
+    `freeze_layers` layers), with requires_grad set accordingly on every parameter."""
+    frozen = {"embeddings.word_embeddings.weight"} if cfg.freeze_embeddings else set()
+    for name, p in encoder.named_parameters():
+        parts = name.split(".")
+        if (
+            parts[:2] == ["encoder", "layer"]
+            and len(parts) > 2
+            and int(parts[2]) < cfg.freeze_layers
+        ):
+            frozen.add(name)
+        p.requires_grad_(name not in frozen)
+    return frozen
+
+
+def pad_batch(seqs: list[list[int]], pad_id: int):
+    """Token id lists -> (ids, attention mask), both (B, T) int64 tensors padded to the longest."""
+    import torch
+
+    T = max(len(s) for s in seqs)
+    ids = np.full((len(seqs), T), pad_id, dtype=np.int64)  # (B, T)
+    mask = np.zeros((len(seqs), T), dtype=np.int64)
+    for r, s in enumerate(seqs):
+        ids[r, : len(s)] = s
+        mask[r, : len(s)] = 1
+    return torch.from_numpy(ids), torch.from_numpy(mask)
+
+
 def _batches(lengths: np.ndarray, batch_size: int, seed: int) -> list[np.ndarray]:
     """Length-bucketed batches: shuffle, sort within pools of 50 batches, shuffle batch order."""
     rng = np.random.default_rng(seed)
@@ -374,16 +403,7 @@ def train(cfg: TrainingConfig, *, progress: bool = True, log: Callable[[str], No
     module = torch.nn.ModuleDict(
         {"encoder": encoder, "heads": torch.nn.ModuleList([t.head for t in tasks])}
     )
-    frozen = set()
-    if cfg.freeze_embeddings:
-        frozen.add("embeddings.word_embeddings.weight")
-    for n_, _ in encoder.named_parameters():
-        parts = n_.split(".")
-        if len(parts) > 2 and parts[0] == "encoder" and parts[1] == "layer":
-            if int(parts[2]) < cfg.freeze_layers:
-                frozen.add(n_)
-    for n_, p in encoder.named_parameters():
-        p.requires_grad_(n_ not in frozen)
+    frozen = freeze(encoder, cfg)
     n_train = sum(p.numel() for p in module.parameters() if p.requires_grad)
     n_all = sum(p.numel() for p in module.parameters())
     log(f"  {cfg.backbone}: {n_all / 1e6:.1f}M parameters, {n_train / 1e6:.1f}M trained")
@@ -437,14 +457,7 @@ def train(cfg: TrainingConfig, *, progress: bool = True, log: Callable[[str], No
     pad_id = tokenizer.pad_token_id or 0
 
     def collate(ids_list, idx):
-        seqs = [ids_list[i] for i in idx]
-        T = max(len(s) for s in seqs)
-        ids = np.full((len(seqs), T), pad_id, dtype=np.int64)  # (B, T)
-        mask = np.zeros((len(seqs), T), dtype=np.int64)
-        for r, s in enumerate(seqs):
-            ids[r, : len(s)] = s
-            mask[r, : len(s)] = 1
-        return torch.from_numpy(ids), torch.from_numpy(mask)
+        return pad_batch([ids_list[i] for i in idx], pad_id)
 
     def batch_loss(t: _Task, idx):
         y = torch.from_numpy(t.y_tr[idx])
