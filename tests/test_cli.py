@@ -127,3 +127,28 @@ def test_embed_gives_null_for_an_empty_text_and_says_so():
     rows = [json.loads(line) for line in p.stdout.splitlines()]
     assert rows[0] == {"id": "1", "embedding": None} and len(rows[1]["embedding"]) == 384
     assert "no embedding for empty texts" in p.stderr  # .npy output: NaN rows (test_model.py)
+
+
+def test_keys_create_list_revoke(tmp_path, capsys):
+    d = str(tmp_path)
+    assert main(["keys", "create", "dashboard", "--rate-per-min", "60", "--data-dir", d]) == 0
+    out = capsys.readouterr().out
+    key_id = out.split()[0]
+    assert "60/min" in out and "key (shown once" in out
+    assert main(["keys", "list", "--data-dir", d]) == 0
+    assert f"{key_id}  dashboard" in capsys.readouterr().out
+    assert main(["keys", "revoke", key_id, "--data-dir", d]) == 0
+    assert main(["keys", "list", "--data-dir", d]) == 0
+    assert "revoked" in capsys.readouterr().out
+    assert main(["keys", "revoke", key_id, "--data-dir", d]) == 2  # already revoked
+    assert "No active key" in capsys.readouterr().err
+    assert main(["keys", "create", "--data-dir", d]) == 2
+    assert "Give the key a name" in capsys.readouterr().err
+    assert (tmp_path / "affectkit.sqlite3").is_file()
+
+
+def test_bad_thread_setting_is_a_clear_error():
+    p = subprocess.run([str(EXE), "analyze", "--model", "lexicon-en", "hi"], capture_output=True,
+                       text=True, env={**os.environ, "AFFECTKIT_THREADS": "abc"})  # fmt: skip
+    assert p.returncode == 2 and "Traceback" not in p.stderr
+    assert "AFFECTKIT_THREADS must be a positive integer" in p.stderr
