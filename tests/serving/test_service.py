@@ -276,3 +276,25 @@ def test_jobs_left_unfinished_by_a_stopped_service_resume_at_start_up(make_serve
         job = c.wait_job(job_id, timeout=30)
         assert job["status"] == "done" and job["rows_done"] == 3
         assert [r["label"] for r in c.job_results(job_id)][:2] == ["positive", "negative"]
+
+
+def test_a_job_deleted_while_it_runs_leaves_no_files(tmp_path):
+    import time
+
+    from affectkit.serving.jobs import JobRunner
+
+    data = tmp_path / "data-delete"
+    store = Store(data / "affectkit.sqlite3")
+    runner = JobRunner(store, data)
+    job_id, src, out = runner.new_job_paths("big.csv")
+    src.write_text("text\n" + "great stay, awful food\n" * 40_000, encoding="utf-8")
+    params = {"text_col": "text", "id_col": None, "model": "lexicon-en", "language": "auto"}
+    runner.submit(job_id, None, "big.csv", src, out, params)
+    deadline = time.time() + 30
+    while store.get_job(job_id, any_key=True)["status"] != "running" and time.time() < deadline:
+        time.sleep(0.01)
+    store.delete_job(job_id)  # what DELETE /v1/jobs/{id} does to a running job
+    runner._pool.shutdown(wait=True)  # let the worker finish the batch it was running
+    assert not src.exists() and not out.exists()
+    assert list((data / "uploads").iterdir()) == list((data / "results").iterdir()) == []
+    store.close()

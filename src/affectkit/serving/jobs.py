@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import re
-import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -48,7 +47,6 @@ class JobRunner:
         self.results.mkdir(parents=True, exist_ok=True)
         self.model_options = model_options or {}
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="affectkit-jobs")
-        self._lock = threading.Lock()
 
     def new_job_paths(self, filename: str) -> tuple[str, Path, Path]:
         job_id = "job_" + uuid.uuid4().hex[:16]
@@ -110,15 +108,17 @@ class JobRunner:
                 log=lambda m: None,
             )
         except AffectError as exc:
-            self.store.update_job(job_id, status="failed", error=str(exc), finished=time.time())
-            return
+            error = str(exc)
         except Exception as exc:  # never let a job kill the worker; the message is kept
-            self.store.update_job(
-                job_id, status="failed", error=f"internal error: {exc!r}", finished=time.time()
-            )
+            error = f"internal error: {exc!r}"
+        else:
+            error = None
+        if self.store.get_job(job_id, any_key=True) is None:  # deleted while running
+            self.delete_files(job)  # the DELETE left them to this thread, which held them
             return
-        if self.store.get_job(job_id, any_key=True) is None:
-            return  # deleted while running
+        if error is not None:
+            self.store.update_job(job_id, status="failed", error=error, finished=time.time())
+            return
         self.store.update_job(
             job_id,
             status="done",
