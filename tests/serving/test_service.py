@@ -226,6 +226,14 @@ def test_concurrent_requests_are_micro_batched_and_metrics_say_so(make_server):
     )
     assert 1 <= count < 24  # fewer model calls than requests
     assert 'affectkit_requests_total{method="POST",route="/v1/analyze",status="200"} 24' in text
+    for made_up in ("/v1/zz1", "/v1/zz2", "/v1/jobs/job_0123/results"):  # 404s, any path
+        httpx.get(url + made_up)
+    text = httpx.get(url + "/metrics").text
+    assert "zz1" not in text and "job_0123" not in text  # one series per route, not per path
+    assert 'route="other",status="404"} 2' in text
+    assert 'route="/v1/jobs/{job_id}/results",status="404"} 1' in text
+    r = httpx.get(url + "/v1/items", params={"offset": 10**30})
+    assert r.status_code == 200 and r.json()["results"] == []
     assert "affectkit_model_load_seconds" in text and "affectkit_request_seconds_bucket" in text
 
 

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import re
 import time
 from contextlib import asynccontextmanager
 from importlib import resources
@@ -55,7 +54,6 @@ ERROR_STATUS = [  # most specific first
     (StorageError, 507, "storage"),
     (AffectError, 400, "error"),
 ]
-_ID = re.compile(r"/(job|itm|key)_[0-9a-f]+")
 
 
 class AnalyzeRequest(BaseModel):
@@ -155,9 +153,9 @@ class _Guard:
                 status["code"] = 500
                 await _send_json(send, 500, error_body("internal", "Internal error."))
         finally:
-            route = _ID.sub("/{id}", path)
-            if not route.startswith(("/v1/", "/healthz", "/metrics", "/docs", "/openapi")):
-                route = "/" if route == "/" else "other"
+            # the matched route's template ("/v1/jobs/{job_id}"), never the raw path: one label
+            # per route, however many paths callers make up
+            route = getattr(scope.get("route"), "path", None) or "other"
             self.metrics.request(route, method, status["code"], time.perf_counter() - t0)
 
 
@@ -370,7 +368,8 @@ def create_app(settings: ServeSettings | None = None):
     @app.get("/v1/items", tags=["items"])
     async def list_items(limit: int = 100, offset: int = 0, key: ApiKey | None = Depends(caller)):
         limit = max(1, min(limit, 1000))
-        return {"results": store.list_items(key_id(key), limit, max(0, offset))}
+        offset = min(max(0, offset), 2**62)  # SQLite integers are 64-bit
+        return {"results": store.list_items(key_id(key), limit, offset)}
 
     @app.delete("/v1/items/{item_id}", tags=["items"])
     async def delete_item(item_id: str, key: ApiKey | None = Depends(caller)):
