@@ -60,6 +60,12 @@ def test_texts_are_stored_only_when_asked_and_can_be_deleted(make_server):
             "malformed_json",
         ),
         (b"just text", {"content-type": "text/plain"}, 422, "invalid_request"),
+        (  # half of an emoji's UTF-16 pair: valid JSON, not text (and SQLite cannot store it)
+            b'{"text": "ok \\ud83d", "model": "lexicon-en", "store": true}',
+            {"content-type": "application/json"},
+            422,
+            "invalid_input",
+        ),
         (b'{"language": "en"}', {"content-type": "application/json"}, 422, "invalid_request"),
         (
             b'{"text": "x", "model": "no-such-model"}',

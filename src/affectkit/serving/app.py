@@ -44,6 +44,7 @@ from affectkit.serving.jobs import JobRunner
 from affectkit.serving.metrics import Metrics
 from affectkit.serving.settings import ServeSettings
 from affectkit.serving.store import ApiKey, Store
+from affectkit.text.preprocess import clean_text
 
 ERROR_STATUS = [  # most specific first
     (ModelNotFoundError, 404, "model_not_found"),
@@ -324,6 +325,7 @@ def create_app(settings: ServeSettings | None = None):
                     f"Text {i} has {len(t):,} characters; the "
                     f"limit is {settings.max_text_chars:,}.",
                 )
+            clean_text(t, i)  # text a model can read and the store can keep, else a 422
         if body.language not in ("auto", "en", "zh"):
             raise ApiError(422, "invalid_request", "language must be auto, en or zh.")
         if body.model != "auto":

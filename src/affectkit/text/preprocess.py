@@ -13,6 +13,7 @@ from affectkit.errors import InvalidInputError
 MAX_CHARS = 2_000_000
 
 # C0/C1 control characters except tab, newline, carriage return; zero-width/bidi marks.
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b\u200e\u200f\u202a-\u202e\ufeff]")
 
 
@@ -42,6 +43,13 @@ def clean_text(value: object, index: int | None = None) -> str:
             f"Split it into smaller documents."
         )
     if not value.isascii():
+        lone = _SURROGATE.search(value)
+        if lone:  # half of a UTF-16 pair (a cut emoji): no character, and unencodable
+            raise InvalidInputError(
+                f"Text{where} holds a lone surrogate (U+{ord(lone.group()):04X} at character "
+                f"{lone.start()}), half of a UTF-16 pair, not a character: the text was cut inside "
+                f"an emoji or mis-decoded. Send whole characters (valid UTF-8)."
+            )
         value = unicodedata.normalize("NFC", value)
     return _CONTROL.sub(" ", value)
 
