@@ -83,6 +83,42 @@ def test_binary_or_foreign_file_gets_a_clear_error(tmp_path):
         read_records(p)
 
 
+@pytest.mark.parametrize("name", ["cut.csv.gz", "cut.jsonl.gz", "cut.txt.gz"])
+def test_a_damaged_gzip_is_bad_data_after_the_rows_it_read(tmp_path, name):
+    whole = gzip.compress(("text\n" + "".join(f"row {i}\n" for i in range(20000))).encode())
+    p = tmp_path / name
+    p.write_bytes(whole[: len(whole) // 2])  # cut short, as an interrupted copy leaves it
+    recs = read_records(p)
+    with pytest.raises(DataFormatError, match=r"damaged after (row|line) \d+ \(EOFError"):
+        for _ in recs:
+            pass
+    bad_crc = bytearray(whole)
+    bad_crc[-8] ^= 0xFF  # the trailer's checksum no longer matches
+    p.write_bytes(bytes(bad_crc))
+    with pytest.raises(DataFormatError, match="damaged after"):
+        list(read_records(p))
+
+
+def test_garbage_parquet_is_bad_data(tmp_path):
+    pytest.importorskip("pyarrow")
+    p = tmp_path / "x.parquet"
+    p.write_bytes(b"junk")
+    with pytest.raises(DataFormatError, match="not a readable Parquet file"):
+        read_records(p)
+
+
+def test_a_csv_reader_not_read_yet_holds_no_open_file(fixtures):
+    import os
+
+    def open_files():
+        return len(os.listdir("/proc/self/fd"))
+
+    before = open_files()
+    records = read_records(fixtures / "reviews.csv", text_col="review")  # header checked
+    assert open_files() == before  # a batch job that is already complete never reads the rows
+    assert len(list(records)) == 6 and open_files() == before
+
+
 def test_utf16_row_with_a_lone_surrogate_is_reported_not_dropped(tmp_path):
     p = tmp_path / "u16.txt"
     p.write_bytes(codecs.BOM_UTF16_LE + "ok\n".encode("utf-16-le") + b"\x00\xd8\n\x00")

@@ -159,7 +159,7 @@ def count_rows(path: str | Path, fmt: str | None = None) -> int | None:
             while block := f.read(1 << 20):
                 n += block.count(b"\n")
         return max(0, n - (1 if fmt == "csv" else 0))
-    except (OSError, ImportError):
+    except (OSError, ValueError, ImportError):  # pyarrow's ArrowInvalid is a ValueError
         return None
 
 

@@ -15,6 +15,7 @@ import gzip
 import io
 import json
 import sys
+import zlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -124,50 +125,65 @@ def check_header(path: str | Path, names: Sequence[str]) -> None:
         )
 
 
+# a compressed file cut short or damaged: found while reading rows, reported as bad data (not
+# as an OSError, which a batch run reports as a problem writing its output)
+_DAMAGED = (EOFError, gzip.BadGzipFile, zlib.error)
+
+
+def _damaged(path: Path, where: str, exc: Exception) -> DataFormatError:
+    return DataFormatError(
+        f"{path.name} is damaged after {where} ({type(exc).__name__}: {exc}): the compressed "
+        f"data is cut short or corrupt there. Compress or export the file again."
+    )
+
+
 def _read_csv(path: Path, text_col: str, id_col: str | None) -> Iterator[Record]:
-    f = open_text(path)
     delimiter = "\t" if path.name.lower().removesuffix(".gz").endswith(".tsv") else ","
-    reader = csv.DictReader(f, delimiter=delimiter)
-    try:
-        header = reader.fieldnames or []
-        check_header(path, header)
-    except (DataFormatError, OSError, EOFError, csv.Error) as exc:
-        f.close()
-        if isinstance(exc, DataFormatError):
-            raise
-        raise DataFormatError(f"{path.name}: cannot read its header ({exc}).") from None
+    with open_text(path) as f:  # the header now; the rows when they are read
+        try:
+            header = csv.DictReader(f, delimiter=delimiter).fieldnames or []
+            check_header(path, header)
+        except (OSError, EOFError, csv.Error) as exc:
+            raise DataFormatError(f"{path.name}: cannot read its header ({exc}).") from None
     for col in (text_col, id_col):
         if col is not None and col not in header:
-            f.close()
             raise DataFormatError(
                 f"{path.name} has no column {col!r}; its columns are {header}. "
                 f"Choose one with --text-col/--id-col."
             )
 
     def gen() -> Iterator[Record]:
-        with f:
-            for n, row in enumerate(reader, start=1):
-                rid = row.get(id_col) if id_col else str(n)
-                text = row.get(text_col)
-                if text is None or None in row:
-                    yield Record(str(rid), None, f"row {n}: wrong number of fields")
-                elif bad_text(text):
-                    yield Record(
-                        str(rid),
-                        None,
-                        f"row {n}: text is not valid UTF-8; re-save the file as UTF-8",
-                    )
-                else:
-                    yield Record(str(rid), text)
+        n = 0
+        with open_text(path) as f:
+            try:
+                for n, row in enumerate(csv.DictReader(f, delimiter=delimiter), start=1):
+                    rid = row.get(id_col) if id_col else str(n)
+                    text = row.get(text_col)
+                    if text is None or None in row:
+                        yield Record(str(rid), None, f"row {n}: wrong number of fields")
+                    elif bad_text(text):
+                        yield Record(
+                            str(rid),
+                            None,
+                            f"row {n}: text is not valid UTF-8; re-save the file as UTF-8",
+                        )
+                    else:
+                        yield Record(str(rid), text)
+            except _DAMAGED as exc:
+                raise _damaged(path, f"row {n}", exc) from None
 
     return gen()
 
 
 def _lines(path: Path) -> Iterator[tuple[int, str]]:
     """(line number, line without its end) of a text file opened with `open_text`."""
+    n = 0
     with open_text(path) as f:
-        for n, line in enumerate(f, start=1):
-            yield n, line.rstrip("\r\n")
+        try:
+            for n, line in enumerate(f, start=1):
+                yield n, line.rstrip("\r\n")
+        except _DAMAGED as exc:
+            raise _damaged(path, f"line {n}", exc) from None
 
 
 def _read_jsonl(path: Path, text_col: str, id_col: str | None) -> Iterator[Record]:
@@ -212,7 +228,10 @@ def _read_txt(path: Path) -> Iterator[Record]:
 
 def _read_parquet(path: Path, text_col: str, id_col: str | None) -> Iterator[Record]:
     pq = require("pyarrow.parquet", "parquet")
-    pf = pq.ParquetFile(path)
+    try:
+        pf = pq.ParquetFile(path)
+    except (OSError, ValueError) as exc:  # pyarrow's ArrowInvalid is a ValueError
+        raise DataFormatError(f"{path.name} is not a readable Parquet file ({exc}).") from None
     names = pf.schema_arrow.names
     for col in (text_col, id_col):
         if col is not None and col not in names:

@@ -197,7 +197,7 @@ def test_gzipped_spreadsheet_upload_is_read(make_server, tmp_path):
 
 
 def test_bad_uploads_are_refused(make_server, tmp_path):
-    url, _ = make_server(max_upload_bytes=2000)
+    url, settings = make_server(max_upload_bytes=2000)
     bad = tmp_path / "../../evil.exe"
     r = httpx.post(url + "/v1/jobs", files={"file": ("../../evil.exe", b"x,y\n1,2\n")})
     assert r.status_code == 422 and r.json()["error"]["code"] == "bad_data"
@@ -205,6 +205,13 @@ def test_bad_uploads_are_refused(make_server, tmp_path):
     assert r.status_code == 422 and r.json()["error"]["code"] == "empty_upload"
     r = httpx.post(url + "/v1/jobs", files={"file": ("big.csv", b"text\n" + b"a" * 5000)})
     assert r.status_code == 413 and r.json()["error"]["code"] == "too_large"
+    # checked at the door: a file that is not what its name says, a missing column
+    r = httpx.post(url + "/v1/jobs", files={"file": ("x.parquet", b"junk")})
+    assert r.status_code == 422 and "not a readable Parquet file" in r.json()["error"]["message"]
+    r = httpx.post(url + "/v1/jobs", files={"file": ("r.csv", b"review\nhello\n")})
+    assert r.status_code == 422 and "has no column 'text'" in r.json()["error"]["message"]
+    assert httpx.get(url + "/v1/jobs").json()["results"] == []
+    assert not list((settings.data_dir / "uploads").iterdir())  # nothing left behind
     del bad
 
 

@@ -39,6 +39,7 @@ from affectkit.errors import (
     ModelNotFoundError,
     StorageError,
 )
+from affectkit.io import read_records
 from affectkit.serving.batcher import MicroBatcher
 from affectkit.serving.jobs import JobRunner
 from affectkit.serving.metrics import Metrics
@@ -405,7 +406,13 @@ def create_app(settings: ServeSettings | None = None):
             src.unlink(missing_ok=True)
             raise ApiError(422, "empty_upload", "The uploaded file is empty.")
         params = {"text_col": text_col, "id_col": id_col, "model": model, "language": language}
-        job = jobs.submit(job_id, key_id(key), file.filename or "", src, out, params)
+        try:
+            # its format and columns now (a 422), not as a job that fails later
+            read_records(src, text_col, id_col)
+            job = jobs.submit(job_id, key_id(key), file.filename or "", src, out, params)
+        except BaseException:
+            src.unlink(missing_ok=True)
+            raise
         return {"results": [jobs.progress(job)]}
 
     def own_job(job_id: str, key: ApiKey | None) -> dict:
