@@ -18,8 +18,6 @@ on. Engines: ``local`` (this process) and ``ray`` (`affectkit.batch_ray`, Ray Da
 
 from __future__ import annotations
 
-import csv
-import io
 import itertools
 import json
 import os
@@ -34,11 +32,12 @@ from typing import Any
 from affectkit import api
 from affectkit.errors import InvalidInputError, StorageError
 from affectkit.io import (
-    FLAT_COLUMNS,
     Record,
+    csv_header,
     detect_format,
+    encode_rows,
     flat_row,
-    json_row,
+    output_format,
     parquet_schema,
     read_records,
 )
@@ -67,9 +66,7 @@ class BatchJob:
             )
         if Path(self.input).resolve() == Path(self.output).resolve():
             raise InvalidInputError("The output must be another file than the input.")
-        fmt = detect_format(self.output)
-        if fmt == "txt":
-            raise InvalidInputError("Output must be .jsonl, .csv or .parquet, not .txt.")
+        output_format(self.output)  # .jsonl, .csv or .parquet
 
     @property
     def output_format(self) -> str:
@@ -122,26 +119,6 @@ def analyze_records(
     for i, res in zip(ok, out, strict=True):
         results[i] = res
     return results  # type: ignore[return-value]
-
-
-def encode_rows(fmt: str, recs: Sequence[Record], results: Sequence[AffectResult]) -> bytes:
-    """The output bytes of some rows (.jsonl or .csv body, no header)."""
-    if fmt == "jsonl":
-        return "".join(
-            json.dumps(json_row(r, res), ensure_ascii=False) + "\n"
-            for r, res in zip(recs, results, strict=True)
-        ).encode("utf-8")
-    buf = io.StringIO()
-    w = csv.DictWriter(buf, fieldnames=FLAT_COLUMNS)
-    for r, res in zip(recs, results, strict=True):
-        w.writerow(flat_row(r, res))
-    return buf.getvalue().encode("utf-8")
-
-
-def csv_header() -> bytes:
-    buf = io.StringIO()
-    csv.DictWriter(buf, fieldnames=FLAT_COLUMNS).writeheader()
-    return buf.getvalue().encode("utf-8")
 
 
 def count_rows(path: str | Path, fmt: str | None = None) -> int | None:

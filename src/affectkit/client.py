@@ -30,6 +30,19 @@ class ServiceError(AffectError):
         self.status, self.code, self.message = status, code, message
 
 
+def _raise_for(r) -> None:
+    """`ServiceError` for an error response: the service's JSON error, or (from a proxy in
+    between, say) the status and the start of whatever body came."""
+    if r.status_code < 400:
+        return
+    try:
+        err = r.json()["error"]
+        code, message = err["code"], err["message"]
+    except (ValueError, KeyError, TypeError):
+        code, message = "http_error", r.text[:200]
+    raise ServiceError(r.status_code, code, message)
+
+
 class Client:
     def __init__(
         self,
@@ -56,12 +69,7 @@ class Client:
 
     def _call(self, method: str, path: str, **kwargs) -> Any:
         r = self._http.request(method, path, **kwargs)
-        if r.status_code >= 400:
-            try:
-                err = r.json()["error"]
-                raise ServiceError(r.status_code, err["code"], err["message"])
-            except (ValueError, KeyError, TypeError):
-                raise ServiceError(r.status_code, "http_error", r.text[:200]) from None
+        _raise_for(r)
         return r
 
     # -- analysis --------------------------------------------------------------------------
@@ -147,10 +155,7 @@ class Client:
         with self._http.stream("GET", f"/v1/jobs/{job_id}/results") as r:
             if r.status_code >= 400:
                 r.read()
-                err = r.json().get("error", {})
-                raise ServiceError(
-                    r.status_code, err.get("code", "http_error"), err.get("message", "")
-                )
+                _raise_for(r)
             for line in r.iter_lines():
                 if line:
                     yield json.loads(line)

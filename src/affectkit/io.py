@@ -267,10 +267,14 @@ def evidence_summary(result: AffectResult, k: int = 5) -> str:
     return " ".join(f"{e.text}({e.weight:+.2f})" for e in ev)
 
 
+def row_error(rec: Record, result: AffectResult) -> str | None:
+    """Why a row has no analysis: its input's problem, else the analyzer's error."""
+    return rec.error or (result.raw.get("error") if "error" in result.flags else None)
+
+
 def flat_row(rec: Record, result: AffectResult) -> dict[str, Any]:
     """One CSV/Parquet row per input."""
     pol = result.polarity or {}
-    err = rec.error or (result.raw.get("error") if "error" in result.flags else None)
     emo = result.emotions
     return {
         "id": rec.id,
@@ -287,17 +291,44 @@ def flat_row(rec: Record, result: AffectResult) -> dict[str, Any]:
         "evidence": evidence_summary(result),
         "flags": ",".join(result.flags),
         "model": result.model,
-        "error": err,
+        "error": row_error(rec, result),
     }
 
 
 def json_row(rec: Record, result: AffectResult) -> dict[str, Any]:
-    err = rec.error or (result.raw.get("error") if "error" in result.flags else None)
-    return {"id": rec.id, "text": rec.text, **result.to_dict(), "error": err}
+    return {"id": rec.id, "text": rec.text, **result.to_dict(), "error": row_error(rec, result)}
 
 
 def _r(x: float | None) -> float | None:
     return None if x is None else round(x, 4)
+
+
+def encode_rows(fmt: str, recs: Sequence[Record], results: Sequence[AffectResult]) -> bytes:
+    """The output bytes of some rows (.jsonl or .csv body, no header)."""
+    if fmt == "jsonl":
+        return "".join(
+            json.dumps(json_row(r, res), ensure_ascii=False) + "\n"
+            for r, res in zip(recs, results, strict=True)
+        ).encode("utf-8")
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=FLAT_COLUMNS)
+    for r, res in zip(recs, results, strict=True):
+        w.writerow(flat_row(r, res))
+    return buf.getvalue().encode("utf-8")
+
+
+def csv_header() -> bytes:
+    buf = io.StringIO()
+    csv.DictWriter(buf, fieldnames=FLAT_COLUMNS).writeheader()
+    return buf.getvalue().encode("utf-8")
+
+
+def output_format(path: str | Path, fmt: str | None = None) -> str:
+    """The format of an output file: jsonl, csv or parquet (an error for anything else)."""
+    fmt = detect_format(path, fmt)
+    if fmt == "txt":
+        raise DataFormatError("Output must be .jsonl, .csv or .parquet, not .txt.")
+    return fmt
 
 
 class RecordWriter:
@@ -305,34 +336,26 @@ class RecordWriter:
 
     def __init__(self, path: str | Path, fmt: str | None = None):
         self.path = Path(path)
-        self.fmt = detect_format(self.path, fmt)
-        if self.fmt == "txt":
-            raise DataFormatError("Output must be .jsonl, .csv or .parquet, not .txt.")
+        self.fmt = output_format(self.path, fmt)
         self._f = None
         self._writer = None
         self._buffer: list[dict] = []
 
     def __enter__(self) -> RecordWriter:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        if self.fmt == "jsonl":
-            self._f = self.path.open("w", encoding="utf-8")
-        elif self.fmt == "csv":
-            self._f = self.path.open("w", encoding="utf-8", newline="")
-            self._writer = csv.DictWriter(self._f, fieldnames=FLAT_COLUMNS)
-            self._writer.writeheader()
-        else:
+        if self.fmt == "parquet":
             require("pyarrow", "parquet")
+        else:
+            self._f = self.path.open("wb")
+            self._f.write(csv_header() if self.fmt == "csv" else b"")
         return self
 
     def write(self, recs: Sequence[Record], results: Sequence[AffectResult]) -> None:
-        for rec, res in zip(recs, results):
-            if self.fmt == "jsonl":
-                self._f.write(json.dumps(json_row(rec, res), ensure_ascii=False) + "\n")
-            elif self.fmt == "csv":
-                self._writer.writerow(flat_row(rec, res))
-            else:
-                self._buffer.append(flat_row(rec, res))
-        if self.fmt == "parquet" and len(self._buffer) >= 10_000:
+        if self.fmt != "parquet":
+            self._f.write(encode_rows(self.fmt, recs, results))
+            return
+        self._buffer.extend(flat_row(rec, res) for rec, res in zip(recs, results, strict=True))
+        if len(self._buffer) >= 10_000:
             self._flush_parquet()
 
     def _flush_parquet(self) -> None:

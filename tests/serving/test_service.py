@@ -319,3 +319,14 @@ def test_a_job_deleted_while_it_runs_leaves_no_files(tmp_path):
     assert not src.exists() and not out.exists()
     assert list((data / "uploads").iterdir()) == list((data / "results").iterdir()) == []
     store.close()
+
+
+def test_the_client_reports_an_error_page_from_a_proxy_the_same_on_every_call():
+    # a gateway in front of the service answers with HTML, not the service's JSON error
+    page = httpx.MockTransport(lambda request: httpx.Response(502, text="<html>Bad Gateway</html>"))
+    with Client("http://svc", transport=page) as c:
+        for call in (lambda: c.job("job_1"), lambda: list(c.job_results("job_1"))):
+            with pytest.raises(ServiceError) as e:
+                call()
+            assert e.value.status == 502 and e.value.code == "http_error"
+            assert "Bad Gateway" in e.value.message

@@ -45,6 +45,7 @@ from affectkit.serving.jobs import JobRunner
 from affectkit.serving.metrics import Metrics
 from affectkit.serving.settings import ServeSettings
 from affectkit.serving.store import ApiKey, Store
+from affectkit.text.language import SUPPORTED
 from affectkit.text.preprocess import clean_text
 
 ERROR_STATUS = [  # most specific first
@@ -304,6 +305,18 @@ def create_app(settings: ServeSettings | None = None):
     def key_id(key: ApiKey | None) -> str | None:
         return key.id if key else None
 
+    def check_model_language(model: str, language: str) -> None:
+        """A 404 for a model that is not a registry name (folders stay private), a 422 for a
+        language the models do not cover."""
+        if language != "auto" and language not in SUPPORTED:
+            raise ApiError(
+                422, "invalid_request", f"language must be auto or one of {', '.join(SUPPORTED)}."
+            )
+        if model != "auto":
+            if "/" in model or registry.is_model_folder(model):
+                raise ApiError(404, "model_not_found", "Models are chosen by registry name.")
+            registry.get_spec(model)  # ModelNotFoundError -> 404
+
     # -- analyze ---------------------------------------------------------------------------
     @app.post("/v1/analyze", tags=["analyze"])
     async def analyze(body: AnalyzeRequest, key: ApiKey | None = Depends(caller)):
@@ -327,12 +340,7 @@ def create_app(settings: ServeSettings | None = None):
                     f"limit is {settings.max_text_chars:,}.",
                 )
             clean_text(t, i)  # text a model can read and the store can keep, else a 422
-        if body.language not in ("auto", "en", "zh"):
-            raise ApiError(422, "invalid_request", "language must be auto, en or zh.")
-        if body.model != "auto":
-            if registry.is_model_folder(body.model) or "/" in body.model:
-                raise ApiError(404, "model_not_found", "Models are chosen by registry name.")
-            registry.get_spec(body.model)  # ModelNotFoundError -> 404
+        check_model_language(body.model, body.language)
         try:
             results = await asyncio.wait_for(
                 batcher.submit((body.model, body.language, body.explain), texts),
@@ -390,12 +398,7 @@ def create_app(settings: ServeSettings | None = None):
         language: str = Form("auto"),
         key: ApiKey | None = Depends(caller),
     ):
-        if model != "auto":
-            if "/" in model or registry.is_model_folder(model):
-                raise ApiError(404, "model_not_found", "Models are chosen by registry name.")
-            registry.get_spec(model)
-        if language not in ("auto", "en", "zh"):
-            raise ApiError(422, "invalid_request", "language must be auto, en or zh.")
+        check_model_language(model, language)
         job_id, src, out = jobs.new_job_paths(file.filename or "")
         size = 0
         with src.open("wb") as f:
