@@ -20,7 +20,14 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("action", choices=("create", "list", "revoke"))
     p.add_argument("name", nargs="?", help="create: a name for the key; revoke: its id")
     p.add_argument("--data-dir", default="data", help="the service's data folder")
-    p.add_argument("--rate-per-min", type=int, default=600, help="requests per minute")
+    from affectkit.serving.settings import ServeSettings
+
+    p.add_argument(
+        "--rate-per-min",
+        type=int,
+        default=ServeSettings.default_rate_per_min,
+        help="requests per minute (default %(default)s)",
+    )
     p.add_argument("--unlimited", action="store_true", help="no rate limit")
 
 

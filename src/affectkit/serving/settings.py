@@ -25,7 +25,7 @@ class ServeSettings:
     data_dir: Path = Path("data")  # SQLite database, uploads and job results; nothing outside
     # API keys: required whenever the service listens beyond loopback (None = decide by host)
     require_keys: bool | None = None
-    default_rate_per_min: int | None = 600  # for keys created without their own limit
+    default_rate_per_min: int | None = 600  # the limit `affectkit keys create` gives a key
     cors_origins: tuple[str, ...] = ()  # CORS is off unless origins are listed
     # limits
     max_body_bytes: int = 2_000_000  # JSON requests
