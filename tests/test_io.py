@@ -31,6 +31,17 @@ def test_csv_bad_utf8_row_is_reported_not_dropped(tmp_path):
     assert recs[2].text == "ok"
 
 
+def test_csv_bad_quoting_is_an_error_row_not_text_run_together(tmp_path):
+    p = tmp_path / "q.csv"
+    p.write_text('text,n\n"quoted" then more,1\nfine,2\n"never closed,3\nlater,4\n')
+    recs = list(read_records(p))
+    assert [(r.id, r.text) for r in recs] == [("1", None), ("2", "fine"), ("3", None)]
+    assert "double the quotes" in recs[0].error
+    assert recs[2].error.startswith("row 3: a quote opened in this row is never closed")
+    p.write_text('text,n\n"a ""quoted"" word, and a\nline break",1\n')  # well-formed
+    assert [r.text for r in read_records(p)] == ['a "quoted" word, and a\nline break']
+
+
 def test_jsonl_bad_lines_become_error_records(fixtures):
     recs = list(read_records(fixtures / "mixed.jsonl"))
     assert [r.id for r in recs] == ["a", "2", "c", "d", "6"]

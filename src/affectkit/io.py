@@ -137,11 +137,21 @@ def _damaged(path: Path, where: str, exc: Exception) -> DataFormatError:
     )
 
 
+def _quoting(exc: csv.Error) -> str:
+    """What a CSV quoting error means for the person who made the file."""
+    if "unexpected end of data" in str(exc):
+        return (
+            "a quote opened in this row is never closed, so the rest of the file is inside it "
+            'and could not be read; close the quote, and double quotes inside a text ("")'
+        )
+    return f'bad quoting ({exc}); double the quotes inside a quoted text ("")'
+
+
 def _read_csv(path: Path, text_col: str, id_col: str | None) -> Iterator[Record]:
     delimiter = "\t" if path.name.lower().removesuffix(".gz").endswith(".tsv") else ","
     with open_text(path) as f:  # the header now; the rows when they are read
         try:
-            header = csv.DictReader(f, delimiter=delimiter).fieldnames or []
+            header = csv.DictReader(f, delimiter=delimiter, strict=True).fieldnames or []
             check_header(path, header)
         except (OSError, EOFError, csv.Error) as exc:
             raise DataFormatError(f"{path.name}: cannot read its header ({exc}).") from None
@@ -155,8 +165,18 @@ def _read_csv(path: Path, text_col: str, id_col: str | None) -> Iterator[Record]
     def gen() -> Iterator[Record]:
         n = 0
         with open_text(path) as f:
+            # strict: bad quoting is an error row, not text run together with the next rows
+            reader = csv.DictReader(f, delimiter=delimiter, strict=True)
             try:
-                for n, row in enumerate(csv.DictReader(f, delimiter=delimiter), start=1):
+                while True:
+                    n += 1
+                    try:
+                        row = next(reader)
+                    except StopIteration:
+                        break
+                    except csv.Error as exc:
+                        yield Record(str(n), None, f"row {n}: {_quoting(exc)}")
+                        continue
                     rid = row.get(id_col) if id_col else str(n)
                     text = row.get(text_col)
                     if text is None or None in row:
