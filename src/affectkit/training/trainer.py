@@ -845,12 +845,12 @@ def _storage_error(path: Path, exc: BaseException) -> StorageError:
     )
 
 
-def _save_or_explain(*args, **kwargs):
-    """`_save`, with a write failure (a full disk) turned into a clear error."""
+def _save_or_explain(cfg: TrainingConfig, out: Path, **parts):
+    """`_save(cfg, out, **parts)`, with a write failure (a full disk) turned into a clear error."""
     try:
-        return _save(*args, **kwargs)
+        return _save(cfg, out, **parts)
     except OSError as exc:
-        raise _storage_error(Path(args[1]), exc) from None
+        raise _storage_error(out, exc) from None
 
 
 def _save_encoder(
