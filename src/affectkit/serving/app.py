@@ -412,7 +412,10 @@ def create_app(settings: ServeSettings | None = None):
         try:
             # its format and columns now (a 422), not as a job that fails later
             read_records(src, text_col, id_col)
-            job = jobs.submit(job_id, key_id(key), file.filename or "", src, out, params)
+            # counting the rows reads the whole upload: off the event loop
+            job = await asyncio.to_thread(
+                jobs.submit, job_id, key_id(key), file.filename or "", src, out, params
+            )
         except BaseException:
             src.unlink(missing_ok=True)
             raise
