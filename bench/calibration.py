@@ -31,6 +31,7 @@ import argparse
 import itertools
 import json
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -86,7 +87,8 @@ def main() -> None:
         if list(config["labels"]) != LABELS:
             raise SystemExit(f"{folder}: labels {config['labels']}, expected {LABELS}")
         cfg = TrainingConfig.from_dict(config["training"]["config"])
-        train_ex, val, labels, _ = load_splits(cfg, log=lambda m: None)
+        # the texts as written: the model applies its own preprocessing (as recalibrate does)
+        train_ex, val, labels, _ = load_splits(replace(cfg, preprocess=None), log=lambda m: None)
         # what each file puts in validation, under the recipe's split and the other overlap rule
         other = "training" if cfg.drop_overlap_from == "validation" else "validation"
         alt = TrainingConfig.from_dict({**cfg.to_dict(), "drop_overlap_from": other})
