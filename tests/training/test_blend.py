@@ -132,6 +132,7 @@ def test_the_ngram_member_keeps_the_data_settings_but_not_the_encoder_ones(tmp_p
         backbone="e5",
         train_seed=7,
         label_smoothing=0.1,
+        focal_gamma=3.0,
         partial_labels=["b.csv"],
         max_rows={"a.csv": 10},
         labels=["negative", "positive"],
@@ -141,7 +142,7 @@ def test_the_ngram_member_keeps_the_data_settings_but_not_the_encoder_ones(tmp_p
     member = ngram_config(base, BlendConfig(output="m", name="reviews@2", ngram={"min_df": 1}),
                           tmp_path / "m" / "ngram")  # fmt: skip
     assert member.backbone == "tfidf" and member.name == "reviews-ngram@2" and member.min_df == 1
-    assert member.train_seed is None and member.label_smoothing == 0.0
+    assert member.train_seed is None and member.label_smoothing == member.focal_gamma == 0.0
     assert member.partial_labels is False and member.output == str(tmp_path / "m" / "ngram")
     assert member.data == base.data and member.max_rows == base.max_rows
     assert member.labels == base.labels and member.seed == base.seed

@@ -539,15 +539,15 @@ def test_partial_labels_can_name_the_files_it_restricts(tmp_path):
 def test_label_smoothing_spreads_over_the_labels_a_row_may_take():
     import torch
 
-    from affectkit.training.trainer import restrict_logits, smoothed_cross_entropy
+    from affectkit.training.trainer import restrict_logits, training_cross_entropy
 
     logits = torch.tensor([[0.3, 2.0, -0.4], [1.5, -0.2, 0.1], [-1.0, 0.5, 2.5]])
     y = torch.tensor([0, 1, 2])
     want = torch.nn.functional.cross_entropy(logits, y, label_smoothing=0.2)
-    assert torch.allclose(smoothed_cross_entropy(logits, y, 0.2), want)
+    assert torch.allclose(training_cross_entropy(logits, y, 0.2), want)
     # a row restricted to negative/positive: the two-way smoothed loss, finite
     allowed = np.array([[True, False, True]] * 3)
-    masked = smoothed_cross_entropy(restrict_logits(logits, allowed), torch.tensor([0, 2, 2]), 0.2)
+    masked = training_cross_entropy(restrict_logits(logits, allowed), torch.tensor([0, 2, 2]), 0.2)
     two_way = torch.nn.functional.cross_entropy(
         logits[:, [0, 2]], torch.tensor([0, 1, 1]), label_smoothing=0.2
     )
@@ -555,7 +555,19 @@ def test_label_smoothing_spreads_over_the_labels_a_row_may_take():
     # class weights weigh each row by its label's weight; smoothing 0 is plain cross-entropy
     w = torch.tensor([1.0, 3.0, 0.5])
     plain = torch.nn.functional.cross_entropy(logits, y, weight=w)
-    assert torch.allclose(smoothed_cross_entropy(logits, y, 0.0, weight=w), plain)
+    assert torch.allclose(training_cross_entropy(logits, y, 0.0, weight=w), plain)
+    # focal: each row's loss times (1 - p_y)^gamma, with class weights as above
+    p_y = torch.softmax(logits, -1)[torch.arange(3), y]
+    rows = -((1 - p_y) ** 2) * p_y.log()
+    assert torch.allclose(training_cross_entropy(logits, y, gamma=2.0), rows.mean())
+    assert torch.allclose(
+        training_cross_entropy(logits, y, gamma=2.0, weight=w), (w[y] * rows).sum() / w[y].sum()
+    )
+    assert training_cross_entropy(logits, y, gamma=2.0) < plain
+    with pytest.raises(InvalidInputError, match="focal_gamma must be >= 0"):
+        TrainingConfig(data=["a.csv"], focal_gamma=-1.0)
+    with pytest.raises(InvalidInputError, match="focal_gamma applies to single-label"):
+        TrainingConfig(data=["a.csv"], backbone="tfidf", focal_gamma=2.0)
     with pytest.raises(InvalidInputError, match=r"label_smoothing must be in \[0, 1\)"):
         TrainingConfig(data=["a.csv"], label_smoothing=1.0)
     with pytest.raises(InvalidInputError, match="label_smoothing applies to single-label"):
@@ -575,7 +587,7 @@ def test_a_partial_labels_run_trains_and_records_the_setting(tmp_path, fixtures)
     cfg = TrainingConfig(
         data=[str(fixtures / "train_reviews.csv"), str(three)], val_ratio=0.25, epochs=1,
         batch_size=8, evals_per_epoch=1, partial_labels=True, label_smoothing=0.1,
-        output=str(tmp_path / "m"), name="tiny-partial@1",
+        focal_gamma=2.0, output=str(tmp_path / "m"), name="tiny-partial@1",
     )  # fmt: skip
     res = train(cfg, progress=False, log=logged.append)
     restricted = [m for m in logged if "scored over" in m]
@@ -602,6 +614,7 @@ def test_a_partial_labels_run_trains_and_records_the_setting(tmp_path, fixtures)
     _, lines = _classifier_lines(config)
     assert f"- Partial labels: the rows of `{three}` were scored only over" in "\n".join(lines)
     assert "- Label smoothing 0.1: the training target put 0.9 on the true label" in card
+    assert "- Focal loss, gamma 2: each row's loss was weighted by (1 - p)^2" in card
     assert all(np.isfinite(h["val_loss"]) for h in res.history)  # smoothing beside -inf logits
 
 

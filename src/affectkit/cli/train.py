@@ -47,6 +47,7 @@ FLAGS = {
     "--warmup-ratio": ("warmup_ratio", float),
     "--class-weights": ("class_weights", str),
     "--label-smoothing": ("label_smoothing", float),
+    "--focal-gamma": ("focal_gamma", float),
     "--preprocess": ("preprocess", str),
     "--metric": ("metric", str),
     "--evals-per-epoch": ("evals_per_epoch", int),

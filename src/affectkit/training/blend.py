@@ -73,6 +73,7 @@ class BlendConfig:
 ENCODER_ONLY = {
     "train_seed": None,
     "label_smoothing": 0.0,
+    "focal_gamma": 0.0,
     "partial_labels": False,
     "fewshot": False,
 }

@@ -185,6 +185,12 @@ def _classifier_lines(config: dict, indent: str = "") -> tuple[list[str], list[s
             f"{1 - cfg['label_smoothing']:g} on the true label and spread the rest evenly over "
             "the labels a row may take."
         )
+    if cfg.get("focal_gamma"):
+        train.append(
+            f"{indent}- Focal loss, gamma {cfg['focal_gamma']:g}: each row's loss was weighted "
+            f"by (1 - p)^{cfg['focal_gamma']:g}, p the probability of its label, so rows "
+            "already right with confidence weighed less."
+        )
     if partial := cfg.get("partial_labels"):
         which = (
             "each training file's rows were"

@@ -128,6 +128,10 @@ class TrainingConfig:
     # single-label: the target puts 1 - label_smoothing on the true label and spreads the rest
     # evenly over the labels a row may take (Szegedy et al. 2016); validation loss stays plain
     label_smoothing: float = 0.0
+    # single-label: focal loss (Lin et al. 2017), each row's loss times (1 - p_true)^focal_gamma,
+    # so rows the model already gets right with confidence weigh less; Mukhoti et al. (2020)
+    # found gamma 3 better calibrated than cross-entropy, also on shifted data. 0 = cross-entropy
+    focal_gamma: float = 0.0
     # evaluation, early stopping, checkpoints
     metric: str = "macro_f1"  # on the validation split
     evals_per_epoch: int = 2
@@ -210,13 +214,16 @@ class TrainingConfig:
             raise InvalidInputError(
                 f"label_smoothing must be in [0, 1), got {self.label_smoothing}."
             )
-        if self.label_smoothing and (
-            self.task != "single" or self.fewshot or self.backbone == "tfidf"
-        ):
-            raise InvalidInputError(
-                "label_smoothing applies to single-label fine-tuning of an encoder (task "
-                "'single', backbone minilm or e5, not fewshot)."
-            )
+        if self.focal_gamma < 0:
+            raise InvalidInputError(f"focal_gamma must be >= 0, got {self.focal_gamma}.")
+        for key in ("label_smoothing", "focal_gamma"):
+            if getattr(self, key) and (
+                self.task != "single" or self.fewshot or self.backbone == "tfidf"
+            ):
+                raise InvalidInputError(
+                    f"{key} applies to single-label fine-tuning of an encoder (task "
+                    "'single', backbone minilm or e5, not fewshot)."
+                )
         if self.fewshot and self.backbone == "tfidf":
             raise InvalidInputError("fewshot needs an encoder backbone (minilm or e5), not tfidf.")
         if self.fewshot and self.head != "linear":

@@ -217,7 +217,7 @@ class _Task:
     y_tr: np.ndarray = None
     y_va: np.ndarray = None
     loss_fn: object = None
-    train_loss_fn: object = None  # the training loss where it differs (label smoothing)
+    train_loss_fn: object = None  # the training loss where it differs (smoothing, focal)
     head: object = None
     tr_allowed: np.ndarray = None  # (n_train, L) bool: labels a row is scored over (partial_labels)
     va_allowed: np.ndarray = None  # the same for the validation rows
@@ -266,18 +266,24 @@ def restrict_logits(logits, allowed: np.ndarray):
     return logits.masked_fill(~torch.from_numpy(np.asarray(allowed, dtype=bool)), float("-inf"))
 
 
-def smoothed_cross_entropy(logits, y, smoothing: float, weight=None):
-    """Mean cross-entropy of (B, L) logits against labels y (B,) with label smoothing: the
-    target is 1 - smoothing on y plus smoothing spread evenly over the row's labels, those
-    whose logit is finite (a `restrict_logits` row spreads it over its file's labels only).
+def training_cross_entropy(logits, y, smoothing: float = 0.0, gamma: float = 0.0, weight=None):
+    """Mean cross-entropy of (B, L) logits against labels y (B,), with label smoothing and/or
+    focal weighting. Smoothing: the target is 1 - smoothing on y plus smoothing spread evenly
+    over the row's labels, those whose logit is finite (a `restrict_logits` row spreads it over
+    its file's labels only). Focal (gamma > 0): each row's loss is multiplied by
+    (1 - p_y)^gamma, p_y its label's probability, gradient included (Lin et al. 2017).
     `weight` (L,): each row weighs weight[y], as in torch's weighted cross-entropy."""
     import torch
 
     logp = torch.log_softmax(logits, dim=-1)
-    nll = -logp.gather(1, y[:, None]).squeeze(1)
-    allowed = torch.isfinite(logits)
-    spread = -torch.where(allowed, logp, torch.zeros_like(logp)).sum(1) / allowed.sum(1)
-    loss = (1.0 - smoothing) * nll + smoothing * spread
+    logp_y = logp.gather(1, y[:, None]).squeeze(1)
+    loss = -logp_y
+    if smoothing:
+        allowed = torch.isfinite(logits)
+        spread = -torch.where(allowed, logp, torch.zeros_like(logp)).sum(1) / allowed.sum(1)
+        loss = (1.0 - smoothing) * loss + smoothing * spread
+    if gamma:
+        loss = (1.0 - logp_y.exp()).pow(gamma) * loss
     if weight is None:
         return loss.mean()
     w = weight[y]
@@ -449,9 +455,12 @@ def train(cfg: TrainingConfig, *, progress: bool = True, log: Callable[[str], No
                 counts = np.bincount(t.y_tr, minlength=len(t.labels)).clip(min=1)
                 weight = torch.tensor(len(t.y_tr) / (len(t.labels) * counts), dtype=torch.float32)
             t.loss_fn = torch.nn.CrossEntropyLoss(weight=weight)
-            if cfg.label_smoothing:
+            if cfg.label_smoothing or cfg.focal_gamma:
                 t.train_loss_fn = functools.partial(
-                    smoothed_cross_entropy, smoothing=cfg.label_smoothing, weight=weight
+                    training_cross_entropy,
+                    smoothing=cfg.label_smoothing,
+                    gamma=cfg.focal_gamma,
+                    weight=weight,
                 )
 
     pad_id = tokenizer.pad_token_id or 0
