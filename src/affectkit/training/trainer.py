@@ -314,6 +314,9 @@ def _tasks(cfg: TrainingConfig, log) -> list[_Task]:
 
 
 def train(cfg: TrainingConfig, *, progress: bool = True, log: Callable[[str], None] = _log):
+    """Fine-tune `cfg.backbone` on the recipe's data and save a loadable model folder (tfidf and
+    few-shot recipes go to their own trainers). Returns the validation report of the best
+    checkpoint; a multi-task run returns one report per head."""
     if cfg.backbone == "tfidf":  # no encoder: n-grams + logistic regression, seconds
         from affectkit.training.linear import train_ngram
 
@@ -322,32 +325,15 @@ def train(cfg: TrainingConfig, *, progress: bool = True, log: Callable[[str], No
         from affectkit.training.fewshot import train_fewshot
 
         return train_fewshot(cfg, progress=progress, log=log)
-    torch = require("torch", "models")
-    transformers = require("transformers", "models")
-    from affectkit.text import model as tm
+    run = _Run(cfg, log)
+    run.estimate()
+    run.fit(progress)
+    return run.save()
 
-    if cfg.threads:
-        torch.set_num_threads(cfg.threads)
-    torch.manual_seed(cfg.run_seed)
-    random.seed(cfg.run_seed)
-    out = Path(cfg.output).expanduser()
-    out.mkdir(parents=True, exist_ok=True)
-    t_start = time.time()
 
-    log(f"affectkit train: {cfg.name} -> {out}")
-    tasks = _tasks(cfg, log)
-    for t in tasks:
-        log(
-            f"  {t.tag}{len(t.train_ex):,} training / {len(t.val_ex):,} validation examples, "
-            f"labels {t.labels}"
-        )
-        if t.skipped:
-            log(f"  {t.tag}left out: {dict(t.skipped)}")
-
-    # -- tokenise once -------------------------------------------------------------------------
-    enc_dir = tm.resolve_encoder_source(ENCODERS[cfg.backbone], None)
-    with tm._quiet_transformers(transformers):
-        tokenizer = transformers.AutoTokenizer.from_pretrained(str(enc_dir))
+def _prepare(t: _Task, tokenizer, cfg: TrainingConfig, log) -> None:
+    """Tokenise a head's splits once, build its targets and, with `partial_labels`, the labels
+    each row is scored over."""
 
     def encode(examples):
         ids = tokenizer(
@@ -358,7 +344,7 @@ def train(cfg: TrainingConfig, *, progress: bool = True, log: Callable[[str], No
         )["input_ids"]
         return ids, np.array([len(x) for x in ids])
 
-    def targets(t: _Task, examples):
+    def targets(examples):
         index = {lab: i for i, lab in enumerate(t.labels)}
         if t.multi:
             y = np.zeros((len(examples), len(t.labels)), dtype=np.float32)
@@ -368,51 +354,55 @@ def train(cfg: TrainingConfig, *, progress: bool = True, log: Callable[[str], No
             return y
         return np.array([index[ex.labels[0]] for ex in examples])
 
-    for t in tasks:
-        t.tr_ids, t.tr_len = encode(t.train_ex)
-        t.va_ids, t.va_len = encode(t.val_ex)
-        t.y_tr, t.y_va = targets(t, t.train_ex), targets(t, t.val_ex)
-        if t.cfg.partial_labels:
-            sets = file_label_sets(t.train_ex, t.labels, t.cfg.partial_sources)
-            for source, used in sets.items():
-                if not used.all():
-                    kept = ", ".join(lab for lab, u in zip(t.labels, used, strict=True) if u)
-                    log(f"  {t.tag}{source}: scored over {kept} only (its rows use no other label)")
-                    if used.sum() == 1:
-                        log(f"  {t.tag}warning: {source} has one label, so it teaches nothing")
-            t.tr_allowed = label_masks(t.train_ex, sets)
-            t.va_allowed = label_masks(t.val_ex, sets)
-        n_trunc = int((t.tr_len >= cfg.max_length).sum())
-        if n_trunc:
-            log(f"  {t.tag}{n_trunc:,} training texts longer than {cfg.max_length} tokens keep "
-                f"their start")  # fmt: skip
+    t.tr_ids, t.tr_len = encode(t.train_ex)
+    t.va_ids, t.va_len = encode(t.val_ex)
+    t.y_tr, t.y_va = targets(t.train_ex), targets(t.val_ex)
+    if t.cfg.partial_labels:
+        sets = file_label_sets(t.train_ex, t.labels, t.cfg.partial_sources)
+        for source, used in sets.items():
+            if not used.all():
+                kept = ", ".join(lab for lab, u in zip(t.labels, used, strict=True) if u)
+                log(f"  {t.tag}{source}: scored over {kept} only (its rows use no other label)")
+                if used.sum() == 1:
+                    log(f"  {t.tag}warning: {source} has one label, so it teaches nothing")
+        t.tr_allowed = label_masks(t.train_ex, sets)
+        t.va_allowed = label_masks(t.val_ex, sets)
+    n_trunc = int((t.tr_len >= cfg.max_length).sum())
+    if n_trunc:
+        log(f"  {t.tag}{n_trunc:,} training texts longer than {cfg.max_length} tokens keep "
+            f"their start")  # fmt: skip
 
-    # -- model ---------------------------------------------------------------------------------
-    classes = tm._torch_classes()
-    if cfg.init_from:
-        encoder, tasks[0].head = _init_from(cfg, tasks[0].labels, log)
-    else:
-        with tm._quiet_transformers(transformers):
-            encoder = transformers.AutoModel.from_pretrained(str(enc_dir))
-    hidden = int(encoder.config.hidden_size)
-    for t in tasks:
-        if t.head is None:
-            t.head = classes.ClassifierHead(
-                hidden,
-                len(t.labels),
-                cfg.head,
-                cfg.head_hidden if cfg.head == "mlp" else None,
-                cfg.dropout,
-            )
-    pooler = classes.TextClassifierModule(encoder, tasks[0].head, "mean", False)
-    # one module holding every trainable part: checkpoints and best-state copies use its keys
-    module = torch.nn.ModuleDict(
-        {"encoder": encoder, "heads": torch.nn.ModuleList([t.head for t in tasks])}
-    )
-    frozen = freeze(encoder, cfg)
-    n_train = sum(p.numel() for p in module.parameters() if p.requires_grad)
-    n_all = sum(p.numel() for p in module.parameters())
-    log(f"  {cfg.backbone}: {n_all / 1e6:.1f}M parameters, {n_train / 1e6:.1f}M trained")
+
+def _set_losses(t: _Task, cfg: TrainingConfig) -> None:
+    """A head's validation loss and, where it differs (smoothing, focal), its training loss:
+    BCE for multi-label heads, cross-entropy otherwise, class-weighted on request."""
+    import torch
+
+    if t.multi:
+        pos = t.y_tr.mean(axis=0).clip(1e-3, 1)
+        pos_weight = torch.tensor((1 - pos) / pos, dtype=torch.float32).clamp(max=20.0)
+        t.loss_fn = torch.nn.BCEWithLogitsLoss(
+            pos_weight=pos_weight if cfg.class_weights == "balanced" else None
+        )
+        return
+    weight = None
+    if cfg.class_weights == "balanced":
+        counts = np.bincount(t.y_tr, minlength=len(t.labels)).clip(min=1)
+        weight = torch.tensor(len(t.y_tr) / (len(t.labels) * counts), dtype=torch.float32)
+    t.loss_fn = torch.nn.CrossEntropyLoss(weight=weight)
+    if cfg.label_smoothing or cfg.focal_gamma:
+        t.train_loss_fn = functools.partial(
+            training_cross_entropy,
+            smoothing=cfg.label_smoothing,
+            gamma=cfg.focal_gamma,
+            weight=weight,
+        )
+
+
+def _optimizer(cfg: TrainingConfig, encoder, tasks: list[_Task], n_batches: int):
+    """AdamW (no weight decay on biases and norms; the heads at `head_lr`) and its schedule:
+    linear warm-up over `warmup_ratio` of the steps, then linear decay to 0."""
+    import torch
 
     no_decay = ("bias", "LayerNorm.weight", "norm.weight")
     enc_params = [(n_, p) for n_, p in encoder.named_parameters() if p.requires_grad]
@@ -431,9 +421,7 @@ def train(cfg: TrainingConfig, *, progress: bool = True, log: Callable[[str], No
         {"params": head_params, "weight_decay": cfg.weight_decay, "lr": cfg.head_lr},
     ]
     optimizer = torch.optim.AdamW([g for g in groups if g["params"]])
-    n_batches = sum(math.ceil(len(t.train_ex) / cfg.batch_size) for t in tasks)
-    steps_per_epoch = math.ceil(n_batches / cfg.grad_accum)
-    total_steps = steps_per_epoch * cfg.epochs
+    total_steps = math.ceil(n_batches / cfg.grad_accum) * cfg.epochs
     warmup = int(total_steps * cfg.warmup_ratio)
 
     def lr_lambda(step: int) -> float:
@@ -441,53 +429,127 @@ def train(cfg: TrainingConfig, *, progress: bool = True, log: Callable[[str], No
             return (step + 1) / max(1, warmup)
         return max(0.0, (total_steps - step) / max(1, total_steps - warmup))
 
-    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lr_lambda)
-    for t in tasks:
-        if t.multi:
-            pos = t.y_tr.mean(axis=0).clip(1e-3, 1)
-            pos_weight = torch.tensor((1 - pos) / pos, dtype=torch.float32).clamp(max=20.0)
-            t.loss_fn = torch.nn.BCEWithLogitsLoss(
-                pos_weight=pos_weight if cfg.class_weights == "balanced" else None
+    return optimizer, torch.optim.lr_scheduler.LambdaLR(optimizer, lr_lambda)
+
+
+class _Run:
+    """One encoder fine-tuning run, in the order `train` calls it: set-up (data, tokens, model,
+    optimiser, resume), `estimate`, `fit` (the loop with evaluations, early stopping and
+    checkpoints), `save` (best weights restored, final report per head, model folders)."""
+
+    def __init__(self, cfg: TrainingConfig, log):
+        torch = require("torch", "models")
+        transformers = require("transformers", "models")
+        from affectkit.text import model as tm
+
+        if cfg.threads:
+            torch.set_num_threads(cfg.threads)
+        torch.manual_seed(cfg.run_seed)
+        random.seed(cfg.run_seed)
+        self.cfg, self.log, self.t_start = cfg, log, time.time()
+        self.out = Path(cfg.output).expanduser()
+        self.out.mkdir(parents=True, exist_ok=True)
+
+        log(f"affectkit train: {cfg.name} -> {self.out}")
+        self.tasks = tasks = _tasks(cfg, log)
+        for t in tasks:
+            log(
+                f"  {t.tag}{len(t.train_ex):,} training / {len(t.val_ex):,} validation examples, "
+                f"labels {t.labels}"
             )
+            if t.skipped:
+                log(f"  {t.tag}left out: {dict(t.skipped)}")
+        enc_dir = tm.resolve_encoder_source(ENCODERS[cfg.backbone], None)
+        with tm._quiet_transformers(transformers):
+            self.tokenizer = transformers.AutoTokenizer.from_pretrained(str(enc_dir))
+        self.pad_id = self.tokenizer.pad_token_id or 0
+        for t in tasks:
+            _prepare(t, self.tokenizer, cfg, log)
+
+        # -- model -----------------------------------------------------------------------------
+        classes = tm._torch_classes()
+        if cfg.init_from:
+            encoder, tasks[0].head = _init_from(cfg, tasks[0].labels, log)
         else:
-            weight = None
-            if cfg.class_weights == "balanced":
-                counts = np.bincount(t.y_tr, minlength=len(t.labels)).clip(min=1)
-                weight = torch.tensor(len(t.y_tr) / (len(t.labels) * counts), dtype=torch.float32)
-            t.loss_fn = torch.nn.CrossEntropyLoss(weight=weight)
-            if cfg.label_smoothing or cfg.focal_gamma:
-                t.train_loss_fn = functools.partial(
-                    training_cross_entropy,
-                    smoothing=cfg.label_smoothing,
-                    gamma=cfg.focal_gamma,
-                    weight=weight,
+            with tm._quiet_transformers(transformers):
+                encoder = transformers.AutoModel.from_pretrained(str(enc_dir))
+        hidden = int(encoder.config.hidden_size)
+        for t in tasks:
+            if t.head is None:
+                t.head = classes.ClassifierHead(
+                    hidden,
+                    len(t.labels),
+                    cfg.head,
+                    cfg.head_hidden if cfg.head == "mlp" else None,
+                    cfg.dropout,
                 )
+            _set_losses(t, cfg)
+        self.encoder = encoder
+        self.pooler = classes.TextClassifierModule(encoder, tasks[0].head, "mean", False)
+        # one module holding every trainable part: checkpoints and best-state copies use its keys
+        self.module = torch.nn.ModuleDict(
+            {"encoder": encoder, "heads": torch.nn.ModuleList([t.head for t in tasks])}
+        )
+        self.frozen = freeze(encoder, cfg)
+        n_train = sum(p.numel() for p in self.module.parameters() if p.requires_grad)
+        n_all = sum(p.numel() for p in self.module.parameters())
+        log(f"  {cfg.backbone}: {n_all / 1e6:.1f}M parameters, {n_train / 1e6:.1f}M trained")
+        self.trainable = [n_ for n_, p in self.module.named_parameters() if p.requires_grad]
+        self.n_batches = sum(math.ceil(len(t.train_ex) / cfg.batch_size) for t in tasks)
+        self.optimizer, self.scheduler = _optimizer(cfg, encoder, tasks, self.n_batches)
 
-    pad_id = tokenizer.pad_token_id or 0
+        # -- resume ----------------------------------------------------------------------------
+        self.ckpt_path = self.out / CHECKPOINT
+        self.state = {"epoch": 0, "batch": 0, "step": 0, "best": None, "bad_evals": 0,
+                      "history": []}  # fmt: skip
+        self.best_state = None
+        if cfg.resume and self.ckpt_path.is_file():
+            ck = torch.load(self.ckpt_path, map_location="cpu", weights_only=True)
+            if ck.get("config") == self._fingerprint():
+                self.module.load_state_dict(ck["model"], strict=False)
+                self.optimizer.load_state_dict(ck["optimizer"])
+                self.scheduler.load_state_dict(ck["scheduler"])
+                self.state = json.loads(ck["state"])
+                self.best_state = ck.get("best_model")
+                log(f"  resuming from {self.ckpt_path}: epoch {self.state['epoch'] + 1}, "
+                    f"batch {self.state['batch']}")  # fmt: skip
+            else:
+                log(f"  {self.ckpt_path} belongs to another configuration: starting afresh")
 
-    def collate(ids_list, idx):
-        return pad_batch([ids_list[i] for i in idx], pad_id)
+    # -- pieces ----------------------------------------------------------------------------------
+    def _fingerprint(self) -> str:
+        return json.dumps(self.cfg.fingerprint_dict(), sort_keys=True)
 
-    def batch_loss(t: _Task, idx):
+    def collate(self, ids_list, idx):
+        return pad_batch([ids_list[i] for i in idx], self.pad_id)
+
+    def batch_loss(self, t: _Task, idx):
+        import torch
+
         y = torch.from_numpy(t.y_tr[idx])
-        logits = t.head(pooler.pool(*collate(t.tr_ids, idx)))
+        logits = t.head(self.pooler.pool(*self.collate(t.tr_ids, idx)))
         if t.tr_allowed is not None:
             logits = restrict_logits(logits, t.tr_allowed[idx])
         return (t.train_loss_fn or t.loss_fn)(logits, y if t.multi else y.long())
 
-    @torch.no_grad()
-    def predict(t: _Task) -> np.ndarray:
-        module.eval()
+    def predict(self, t: _Task) -> np.ndarray:
+        import torch
+
+        self.module.eval()
         order = np.argsort(t.va_len, kind="stable")
         logits = np.zeros((len(t.va_ids), len(t.labels)), dtype=np.float32)
-        for j in range(0, len(order), 128):
-            idx = order[j : j + 128]
-            logits[idx] = t.head(pooler.pool(*collate(t.va_ids, idx))).float().numpy()
-        module.train()
+        with torch.no_grad():
+            for j in range(0, len(order), 128):
+                idx = order[j : j + 128]
+                batch = self.collate(t.va_ids, idx)
+                logits[idx] = t.head(self.pooler.pool(*batch)).float().numpy()
+        self.module.train()
         return logits
 
-    def evaluate_val(t: _Task):
-        logits = restrict_scores(predict(t), t.va_allowed)
+    def evaluate_val(self, t: _Task):
+        import torch
+
+        logits = restrict_scores(self.predict(t), t.va_allowed)
         yt = torch.from_numpy(t.y_va)
         loss = float(t.loss_fn(torch.from_numpy(logits), yt if t.multi else yt.long()))
         if t.multi:
@@ -497,289 +559,292 @@ def train(cfg: TrainingConfig, *, progress: bool = True, log: Callable[[str], No
         rep["loss"] = loss
         return rep, logits
 
-    def epoch_batches(epoch: int) -> list[tuple[int, np.ndarray]]:
+    def epoch_batches(self, epoch: int) -> list[tuple[int, np.ndarray]]:
         """Every head's length-bucketed batches, interleaved in a seeded random order."""
+        cfg = self.cfg
         out = [
             (k, idx)
-            for k, t in enumerate(tasks)
+            for k, t in enumerate(self.tasks)
             for idx in _batches(t.tr_len, cfg.batch_size, cfg.run_seed + epoch + 1000 * k)
         ]
-        if len(tasks) > 1:
+        if len(self.tasks) > 1:
             random.Random(cfg.run_seed + epoch).shuffle(out)
         return out
 
-    # -- resume --------------------------------------------------------------------------------
-    ckpt_path = out / CHECKPOINT
-    state = {"epoch": 0, "batch": 0, "step": 0, "best": None, "bad_evals": 0, "history": []}
-    best_state = None
-    if cfg.resume and ckpt_path.is_file():
-        ck = torch.load(ckpt_path, map_location="cpu", weights_only=True)
-        if ck.get("config") == json.dumps(cfg.fingerprint_dict(), sort_keys=True):
-            module.load_state_dict(ck["model"], strict=False)
-            optimizer.load_state_dict(ck["optimizer"])
-            scheduler.load_state_dict(ck["scheduler"])
-            state = json.loads(ck["state"])
-            best_state = ck.get("best_model")
-            log(f"  resuming from {ckpt_path}: epoch {state['epoch'] + 1}, batch {state['batch']}")
-        else:
-            log(f"  {ckpt_path} belongs to another configuration: starting afresh")
+    def trainable_state(self):
+        sd = self.module.state_dict()
+        return {k: sd[k].detach().clone() for k in self.trainable}
 
-    trainable = [n_ for n_, p in module.named_parameters() if p.requires_grad]
+    def save_checkpoint(self) -> None:
+        import torch
 
-    def trainable_state():
-        sd = module.state_dict()
-        return {k: sd[k].detach().clone() for k in trainable}
-
-    def save_checkpoint() -> None:
-        tmp = ckpt_path.with_suffix(".tmp")
+        tmp = self.ckpt_path.with_suffix(".tmp")
         try:
             torch.save(
                 {
-                    "config": json.dumps(cfg.fingerprint_dict(), sort_keys=True),
-                    "model": trainable_state(),
-                    "optimizer": optimizer.state_dict(),
-                    "scheduler": scheduler.state_dict(),
-                    "state": json.dumps(state),
-                    "best_model": best_state,
+                    "config": self._fingerprint(),
+                    "model": self.trainable_state(),
+                    "optimizer": self.optimizer.state_dict(),
+                    "scheduler": self.scheduler.state_dict(),
+                    "state": json.dumps(self.state),
+                    "best_model": self.best_state,
                 },
                 tmp,
             )
-            tmp.replace(ckpt_path)  # atomic: a crash mid-write leaves the previous checkpoint
+            tmp.replace(self.ckpt_path)  # atomic: a crash mid-write leaves the previous one
         except (OSError, RuntimeError) as exc:  # torch wraps some write errors in RuntimeError
             tmp.unlink(missing_ok=True)
-            raise _storage_error(ckpt_path, exc) from None
+            raise _storage_error(self.ckpt_path, exc) from None
 
-    writer = _tensorboard(out / "runs", log)
+    # -- time estimate ---------------------------------------------------------------------------
+    def estimate(self) -> float:
+        """Log (and return, in seconds) how long the run will take, before it starts: a few real
+        steps on batches of the 25th, 50th and 75th percentile of padded length (one more
+        first, untimed: the first backward pass allocates), extrapolated to every batch by a
+        line through (length, seconds), plus the evaluations. Backward passes only write
+        gradients (cleared after) and the random state is put back: the run is unchanged."""
+        import torch
 
-    # -- time estimate -------------------------------------------------------------------------
-    # a few real steps on batches of the 25th, 50th and 75th percentile of padded length (one
-    # more first, untimed: the first backward pass allocates), extrapolated to every batch by
-    # a line through (length, seconds); backward passes only write gradients (cleared after)
-    # and the random state is put back, so the estimate does not change the run
-    module.train()
-    batches = epoch_batches(0)
-    padded = np.array([tasks[k].tr_len[idx].max() for k, idx in batches], dtype=np.float64)
-    order = np.argsort(padded, kind="stable")
-    picks = [int(order[int(q * (len(order) - 1))]) for q in (0.5, 0.25, 0.5, 0.75)]
-    rng = torch.get_rng_state()
-    seconds = []
-    for i in picks:
-        t0 = time.time()
-        k, idx = batches[i]
-        batch_loss(tasks[k], idx).backward()
-        seconds.append(time.time() - t0)
-    module.zero_grad(set_to_none=True)
-    torch.set_rng_state(rng)
-    probe_len, probe_s = padded[picks[1:]], np.array(seconds[1:])
-    if np.ptp(probe_len) > 0:
-        slope, intercept = np.polyfit(probe_len, probe_s, 1)
-        each = np.clip(intercept + slope * padded, 0.25 * probe_s.min(), None)
-    else:
-        each = probe_s.mean() * padded / probe_len.mean()
-    per_batch = float(each.mean())
-    # each evaluation reads the whole validation split: time 128 rows of median length
-    eval_s = 0.0
-    with torch.no_grad():
-        module.eval()
-        for t in tasks:
-            if len(t.va_ids):
-                order = np.argsort(t.va_len, kind="stable")
-                mid = order[max(0, len(order) // 2 - 64) :][:128]
-                t0 = time.time()
-                t.head(pooler.pool(*collate(t.va_ids, mid)))
-                eval_s += (time.time() - t0) * len(order) / len(mid)
+        cfg, module, tasks = self.cfg, self.module, self.tasks
         module.train()
-    evals = cfg.evals_per_epoch * cfg.epochs
-    est = float(each.sum()) * cfg.epochs + eval_s * evals
-    remaining_epochs = cfg.epochs - state["epoch"]
-    log(
-        f"  {n_batches:,} batches/epoch x {cfg.epochs} epochs; estimated "
-        f"{est / 60:.0f} min in all ({est * remaining_epochs / cfg.epochs / 60:.0f} min left) "
-        f"at {per_batch:.2f} s/batch on {torch.get_num_threads()} thread(s), "
-        f"{evals} evaluation{'s' if evals != 1 else ''} at {eval_s / 60:.1f} min each included"
-    )
+        batches = self.epoch_batches(0)
+        padded = np.array([tasks[k].tr_len[idx].max() for k, idx in batches], dtype=np.float64)
+        order = np.argsort(padded, kind="stable")
+        picks = [int(order[int(q * (len(order) - 1))]) for q in (0.5, 0.25, 0.5, 0.75)]
+        rng = torch.get_rng_state()
+        seconds = []
+        for i in picks:
+            t0 = time.time()
+            k, idx = batches[i]
+            self.batch_loss(tasks[k], idx).backward()
+            seconds.append(time.time() - t0)
+        module.zero_grad(set_to_none=True)
+        torch.set_rng_state(rng)
+        probe_len, probe_s = padded[picks[1:]], np.array(seconds[1:])
+        if np.ptp(probe_len) > 0:
+            slope, intercept = np.polyfit(probe_len, probe_s, 1)
+            each = np.clip(intercept + slope * padded, 0.25 * probe_s.min(), None)
+        else:
+            each = probe_s.mean() * padded / probe_len.mean()
+        # each evaluation reads the whole validation split: time 128 rows of median length
+        eval_s = 0.0
+        with torch.no_grad():
+            module.eval()
+            for t in tasks:
+                if len(t.va_ids):
+                    by_len = np.argsort(t.va_len, kind="stable")
+                    mid = by_len[max(0, len(by_len) // 2 - 64) :][:128]
+                    t0 = time.time()
+                    t.head(self.pooler.pool(*self.collate(t.va_ids, mid)))
+                    eval_s += (time.time() - t0) * len(by_len) / len(mid)
+            module.train()
+        evals = cfg.evals_per_epoch * cfg.epochs
+        est = float(each.sum()) * cfg.epochs + eval_s * evals
+        left = est * (cfg.epochs - self.state["epoch"]) / cfg.epochs
+        self.log(
+            f"  {self.n_batches:,} batches/epoch x {cfg.epochs} epochs; estimated "
+            f"{est / 60:.0f} min in all ({left / 60:.0f} min left) at {float(each.mean()):.2f} "
+            f"s/batch on {torch.get_num_threads()} thread(s), {evals} evaluation"
+            f"{'s' if evals != 1 else ''} at {eval_s / 60:.1f} min each included"
+        )
+        return est
 
-    eval_every = max(1, n_batches // cfg.evals_per_epoch)
-    stop = False
-    tqdm = bar = None
-    if progress:
-        from tqdm import tqdm
-    try:
-        for epoch in range(state["epoch"], cfg.epochs):
-            state["epoch"] = epoch
-            batches = epoch_batches(epoch)
-            bar = (
-                tqdm(
-                    total=n_batches,
-                    initial=state["batch"],
-                    desc=f"epoch {epoch + 1}/{cfg.epochs}",
-                    unit="batch",
-                    file=sys.stderr,
-                    dynamic_ncols=True,
-                )
-                if tqdm
-                else None
-            )
-            running = None
-            for b in range(state["batch"], n_batches):
-                k, idx = batches[b]
-                loss = batch_loss(tasks[k], idx) * tasks[k].weight / cfg.grad_accum
-                loss.backward()
-                if (b + 1) % cfg.grad_accum == 0 or b + 1 == n_batches:
-                    torch.nn.utils.clip_grad_norm_(module.parameters(), cfg.max_grad_norm)
-                    optimizer.step()
-                    scheduler.step()
-                    optimizer.zero_grad(set_to_none=True)
-                    state["step"] += 1
-                lv = loss.item() * cfg.grad_accum
-                running = lv if running is None else 0.98 * running + 0.02 * lv
-                state["batch"] = b + 1
+    # -- the loop --------------------------------------------------------------------------------
+    def fit(self, progress: bool = True) -> None:
+        """Train from where the state says (resumed or fresh) until the last epoch or an early
+        stop; a checkpoint after every evaluation and epoch, and on Ctrl-C."""
+        import torch
+
+        cfg, state, n_batches = self.cfg, self.state, self.n_batches
+        writer = self.writer = _tensorboard(self.out / "runs", self.log)
+        eval_every = max(1, n_batches // cfg.evals_per_epoch)
+        tqdm = bar = None
+        if progress:
+            from tqdm import tqdm
+        try:
+            for epoch in range(state["epoch"], cfg.epochs):
+                state["epoch"] = epoch
+                batches = self.epoch_batches(epoch)
+                if tqdm:
+                    bar = tqdm(total=n_batches, initial=state["batch"], unit="batch",
+                               desc=f"epoch {epoch + 1}/{cfg.epochs}", file=sys.stderr,
+                               dynamic_ncols=True)  # fmt: skip
+                running = None
+                for b in range(state["batch"], n_batches):
+                    k, idx = batches[b]
+                    loss = self.batch_loss(self.tasks[k], idx) * self.tasks[k].weight
+                    (loss / cfg.grad_accum).backward()
+                    if (b + 1) % cfg.grad_accum == 0 or b + 1 == n_batches:
+                        torch.nn.utils.clip_grad_norm_(self.module.parameters(), cfg.max_grad_norm)
+                        self.optimizer.step()
+                        self.scheduler.step()
+                        self.optimizer.zero_grad(set_to_none=True)
+                        state["step"] += 1
+                    lv = loss.item()
+                    running = lv if running is None else 0.98 * running + 0.02 * lv
+                    state["batch"] = b + 1
+                    lr = self.scheduler.get_last_lr()[0]
+                    if bar:
+                        bar.update(1)
+                        bar.set_postfix(loss=f"{running:.4f}", lr=f"{lr:.2e}")
+                    if writer and state["step"] % 20 == 0:
+                        writer.add_scalar("train/loss", running, state["step"])
+                        writer.add_scalar("train/lr", lr, state["step"])
+                    at_end = b + 1 == n_batches
+                    due = (b + 1) % eval_every == 0 and n_batches - (b + 1) >= eval_every // 2
+                    if (due or at_end) and self._evaluate(
+                        epoch + (b + 1) / n_batches, running, bar
+                    ):
+                        return
                 if bar:
-                    bar.update(1)
-                    bar.set_postfix(loss=f"{running:.4f}", lr=f"{scheduler.get_last_lr()[0]:.2e}")
-                if writer and state["step"] % 20 == 0:
-                    writer.add_scalar("train/loss", running, state["step"])
-                    writer.add_scalar("train/lr", scheduler.get_last_lr()[0], state["step"])
-                at_end = b + 1 == n_batches
-                due = (b + 1) % eval_every == 0 and n_batches - (b + 1) >= eval_every // 2
-                if due or at_end:
-                    reps = [evaluate_val(t)[0] for t in tasks]
-                    # several heads: their validation figures are averaged
-                    mean = {
-                        key: float(np.mean([r[key] for r in reps]))
-                        for key in ("loss", "accuracy", "macro_f1")
-                    }
-                    value = -mean["loss"] if cfg.metric == "loss" else mean[cfg.metric]
-                    entry = {
-                        "epoch": epoch + (b + 1) / n_batches,
-                        "step": state["step"],
-                        "train_loss": running,
-                        "val_loss": mean["loss"],
-                        "val_accuracy": mean["accuracy"],
-                        "val_macro_f1": mean["macro_f1"],
-                        "elapsed_s": round(time.time() - t_start, 1),
-                    }
-                    if len(tasks) > 1:
-                        entry["heads"] = {
-                            t.name: {"val_loss": r["loss"], "val_accuracy": r["accuracy"],
-                                     "val_macro_f1": r["macro_f1"]}
-                            for t, r in zip(tasks, reps, strict=True)
-                        }  # fmt: skip
-                    state["history"].append(entry)
-                    if writer:
-                        for key in ("val_loss", "val_accuracy", "val_macro_f1"):
-                            writer.add_scalar(key.replace("_", "/", 1), entry[key], state["step"])
-                    improved = state["best"] is None or value > state["best"]
-                    if improved:
-                        state["best"], state["bad_evals"] = value, 0
-                        best_state = trainable_state()
-                    else:
-                        state["bad_evals"] += 1
-                    msg = (
-                        f"  eval @ epoch {entry['epoch']:.2f}: val loss {mean['loss']:.4f}, "
-                        f"accuracy {mean['accuracy']:.4f}, macro-F1 {mean['macro_f1']:.4f}"
-                        + (
-                            " (" + ", ".join(f"{t.name} {r['macro_f1']:.4f}"
-                                             for t, r in zip(tasks, reps, strict=True)) + ")"
-                            if len(tasks) > 1 else ""
-                        )
-                        + f"{'  (best)' if improved else ''}"
-                    )  # fmt: skip
-                    (bar.write(msg, file=sys.stderr) if bar else log(msg))
-                    save_checkpoint()
-                    if state["bad_evals"] >= cfg.patience:
-                        log(f"  early stop: no improvement in {cfg.patience} evaluations")
-                        stop = True
-                        break
+                    bar.close()
+                state["batch"] = 0
+                state["epoch"] = epoch + 1
+                self.save_checkpoint()
+        except KeyboardInterrupt:
+            self.save_checkpoint()
+            raise InvalidInputError(
+                f"Interrupted. Progress is saved in {self.ckpt_path}; run the same command again "
+                "to resume."
+            ) from None
+        finally:  # also on an interrupt or a full disk: the event log is flushed, the bar ended
             if bar:
                 bar.close()
-            if stop:
-                break
-            state["batch"] = 0
-            state["epoch"] = epoch + 1
-            save_checkpoint()
-    except KeyboardInterrupt:
-        save_checkpoint()
-        raise InvalidInputError(
-            f"Interrupted. Progress is saved in {ckpt_path}; run the same command again to resume."
-        ) from None
-    finally:  # also on an interrupt or a full disk: the event log is flushed, the bar ended
-        if bar:
-            bar.close()
-        if writer:
-            writer.close()
+            if writer:
+                writer.close()
+
+    def _evaluate(self, epoch: float, running: float, bar) -> bool:
+        """Measure every head on validation, keep the best weights, log, checkpoint; True when
+        `patience` evaluations in a row brought no improvement (early stop)."""
+        cfg, state, tasks = self.cfg, self.state, self.tasks
+        reps = [self.evaluate_val(t)[0] for t in tasks]
+        # several heads: their validation figures are averaged
+        mean = {key: float(np.mean([r[key] for r in reps]))
+                for key in ("loss", "accuracy", "macro_f1")}  # fmt: skip
+        value = -mean["loss"] if cfg.metric == "loss" else mean[cfg.metric]
+        entry = {
+            "epoch": epoch,
+            "step": state["step"],
+            "train_loss": running,
+            "val_loss": mean["loss"],
+            "val_accuracy": mean["accuracy"],
+            "val_macro_f1": mean["macro_f1"],
+            "elapsed_s": round(time.time() - self.t_start, 1),
+        }
+        if len(tasks) > 1:
+            entry["heads"] = {
+                t.name: {"val_loss": r["loss"], "val_accuracy": r["accuracy"],
+                         "val_macro_f1": r["macro_f1"]}
+                for t, r in zip(tasks, reps, strict=True)
+            }  # fmt: skip
+        state["history"].append(entry)
+        if self.writer:
+            for key in ("val_loss", "val_accuracy", "val_macro_f1"):
+                self.writer.add_scalar(key.replace("_", "/", 1), entry[key], state["step"])
+        improved = state["best"] is None or value > state["best"]
+        if improved:
+            state["best"], state["bad_evals"] = value, 0
+            self.best_state = self.trainable_state()
+        else:
+            state["bad_evals"] += 1
+        heads = ""
+        if len(tasks) > 1:
+            heads = " (" + ", ".join(
+                f"{t.name} {r['macro_f1']:.4f}" for t, r in zip(tasks, reps, strict=True)
+            ) + ")"  # fmt: skip
+        msg = (
+            f"  eval @ epoch {epoch:.2f}: val loss {mean['loss']:.4f}, accuracy "
+            f"{mean['accuracy']:.4f}, macro-F1 {mean['macro_f1']:.4f}{heads}"
+            f"{'  (best)' if improved else ''}"
+        )
+        (bar.write(msg, file=sys.stderr) if bar else self.log(msg))
+        self.save_checkpoint()
+        if state["bad_evals"] >= cfg.patience:
+            self.log(f"  early stop: no improvement in {cfg.patience} evaluations")
+            return True
+        return False
 
     # -- restore best, final report per head, save ---------------------------------------------
-    if best_state is not None:
-        module.load_state_dict(best_state, strict=False)
-    base = None  # delta4: what the stored differences are taken from
-    if cfg.weights_dtype != "float16":  # round now: the figures below describe stored weights
-        from affectkit.text.packing import pack, unpack
+    def save(self):
+        import torch
 
-        trained = {k: v for k, v in encoder.state_dict().items() if k not in frozen}
-        if cfg.weights_dtype == "delta4":  # the source tensors of the trained ones, kept to save
-            source = tm.source_encoder_state(ENCODERS[cfg.backbone])
-            base = {k: source[k] for k in trained if k in source}
-            del source
-        rounded = unpack(pack(trained, cfg.weights_dtype, base), base)
-        encoder.load_state_dict(rounded, strict=False)
-    shared = None
-    if len(tasks) > 1:  # one encoder file for every head folder
-        shared = "../encoder.safetensors"
-        try:
-            _save_encoder(
-                encoder, frozen, out / "encoder.safetensors", cfg.weights_dtype,
-                ENCODERS[cfg.backbone], base,
+        from affectkit.text import model as tm
+
+        cfg, tasks, out, encoder, state = self.cfg, self.tasks, self.out, self.encoder, self.state
+        if self.best_state is not None:
+            self.module.load_state_dict(self.best_state, strict=False)
+        base = None  # delta4: what the stored differences are taken from
+        if cfg.weights_dtype != "float16":  # round now: the figures below describe stored weights
+            from affectkit.text.packing import pack, unpack
+
+            trained = {k: v for k, v in encoder.state_dict().items() if k not in self.frozen}
+            if cfg.weights_dtype == "delta4":  # the source tensors of the trained ones
+                source = tm.source_encoder_state(ENCODERS[cfg.backbone])
+                base = {k: source[k] for k in trained if k in source}
+                del source
+            rounded = unpack(pack(trained, cfg.weights_dtype, base), base)
+            encoder.load_state_dict(rounded, strict=False)
+        shared = None
+        if len(tasks) > 1:  # one encoder file for every head folder
+            shared = "../encoder.safetensors"
+            try:
+                _save_encoder(
+                    encoder, self.frozen, out / "encoder.safetensors", cfg.weights_dtype,
+                    ENCODERS[cfg.backbone], base,
+                )  # fmt: skip
+            except OSError as exc:
+                raise _storage_error(out / "encoder.safetensors", exc) from None
+        results = []
+        for t in tasks:
+            rep, logits = self.evaluate_val(t)
+            thresholds = None
+            temperature = 1.0
+            if t.multi:
+                thresholds = _tune_thresholds(logits, t.y_va)
+                rep = multilabel_report(
+                    t.y_va, logits > np.log(thresholds / (1 - thresholds)), t.labels
+                )
+                rep["loss"] = float(t.loss_fn(torch.from_numpy(logits), torch.from_numpy(t.y_va)))
+            else:
+                from affectkit.training.calibration import fit_and_measure
+
+                rep.update(fit_and_measure(logits, t.y_va))
+                temperature = rep["temperature"]
+                self.log(
+                    f"  {t.tag}temperature {temperature:.3f}: validation ECE "
+                    f"{rep['ece_before']:.4f} -> {rep['ece']:.4f}"
+                )
+            self.log(f"{t.tag}validation report (best checkpoint):\n" + format_report(rep))
+            summary = {
+                "config": t.cfg.to_dict(),
+                "train_examples": len(t.train_ex),
+                "validation_examples": len(t.val_ex),
+                "left_out": dict(t.skipped),
+                "steps": state["step"],
+                "seconds": round(time.time() - self.t_start, 1),
+            }
+            if t.name:
+                summary["multitask"] = {"run": cfg.name, "heads": list(cfg.heads), "head": t.name}
+            folder = out if t.name is None else out / t.name
+            path = _save_or_explain(t.cfg, folder, encoder=encoder, head=t.head,
+                         tokenizer=self.tokenizer, labels=t.labels, rep=rep,
+                         history=state["history"], summary=summary, frozen=self.frozen,
+                         thresholds=thresholds, temperature=temperature, encoder_file=shared,
+                         base=base)  # fmt: skip
+            results.append(TrainResult(path, rep, state["history"]))
+        if len(tasks) > 1:
+            (out / "multitask.json").write_text(
+                json.dumps({"name": cfg.name, "heads": {t.name: t.cfg.name for t in tasks},
+                            "config": cfg.to_dict()}, indent=2) + "\n"
             )  # fmt: skip
-        except OSError as exc:
-            raise _storage_error(out / "encoder.safetensors", exc) from None
-    results = []
-    for t in tasks:
-        rep, logits = evaluate_val(t)
-        thresholds = None
-        temperature = 1.0
-        if t.multi:
-            thresholds = _tune_thresholds(logits, t.y_va)
-            rep = multilabel_report(
-                t.y_va, logits > np.log(thresholds / (1 - thresholds)), t.labels
-            )
-            rep["loss"] = float(t.loss_fn(torch.from_numpy(logits), torch.from_numpy(t.y_va)))
-        else:
-            from affectkit.training.calibration import fit_and_measure
-
-            rep.update(fit_and_measure(logits, t.y_va))
-            temperature = rep["temperature"]
-            log(
-                f"  {t.tag}temperature {temperature:.3f}: validation ECE "
-                f"{rep['ece_before']:.4f} -> {rep['ece']:.4f}"
-            )
-        log(f"{t.tag}validation report (best checkpoint):\n" + format_report(rep))
-        summary = {
-            "config": t.cfg.to_dict(),
-            "train_examples": len(t.train_ex),
-            "validation_examples": len(t.val_ex),
-            "left_out": dict(t.skipped),
-            "steps": state["step"],
-            "seconds": round(time.time() - t_start, 1),
-        }
-        if t.name:
-            summary["multitask"] = {"run": cfg.name, "heads": list(cfg.heads), "head": t.name}
-        folder = out if t.name is None else out / t.name
-        path = _save_or_explain(t.cfg, folder, encoder=encoder, head=t.head, tokenizer=tokenizer,
-                     labels=t.labels, rep=rep, history=state["history"], summary=summary,
-                     frozen=frozen, thresholds=thresholds, temperature=temperature,
-                     encoder_file=shared, base=base)  # fmt: skip
-        results.append(TrainResult(path, rep, state["history"]))
-    if len(tasks) > 1:
-        (out / "multitask.json").write_text(
-            json.dumps({"name": cfg.name, "heads": {t.name: t.cfg.name for t in tasks},
-                        "config": cfg.to_dict()}, indent=2) + "\n"
+        self.ckpt_path.unlink(missing_ok=True)  # the model folder now holds the result
+        self.log(f"saved {out} in {(time.time() - self.t_start) / 60:.1f} min")
+        if len(tasks) == 1:
+            return results[0]
+        return TrainResult(
+            out, {t.name: r.metrics for t, r in zip(tasks, results, strict=True)},
+            state["history"],
         )  # fmt: skip
-    ckpt_path.unlink(missing_ok=True)  # the model folder now holds the result
-    log(f"saved {out} in {(time.time() - t_start) / 60:.1f} min")
-    if len(tasks) == 1:
-        return results[0]
-    return TrainResult(out, {t.name: r.metrics for t, r in zip(tasks, results)}, state["history"])
 
 
 def _init_from(cfg: TrainingConfig, labels: list[str], log):
