@@ -1,5 +1,6 @@
 """TrainingConfig and data loading: clear errors, nothing dropped silently."""
 
+import json
 from dataclasses import replace
 
 import pytest
@@ -277,6 +278,13 @@ def test_train_seed_repeats_a_run_on_the_same_split(tmp_path):
         [e.text for e in part] for part in splits[1]
     ]
     assert base.fingerprint_dict() != again.fingerprint_dict()  # no resuming across seeds
+    assert base.resumes(base.fingerprint()) and not base.resumes(again.fingerprint())
+    assert not base.resumes(None) and not base.resumes("{not json")
+    # a checkpoint written before a setting existed resumes while the run leaves it at default
+    older = json.loads(base.fingerprint())
+    del older["focal_gamma"]
+    assert base.resumes(json.dumps(older))
+    assert not replace(base, focal_gamma=2.0).resumes(json.dumps(older))
     with pytest.raises(InvalidInputError, match="train_seed"):
         TrainingConfig(data=["a.csv"], train_seed="4")
     with pytest.raises(InvalidInputError, match="no effect on the tfidf"):

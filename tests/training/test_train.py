@@ -564,6 +564,13 @@ def test_label_smoothing_spreads_over_the_labels_a_row_may_take():
         training_cross_entropy(logits, y, gamma=2.0, weight=w), (w[y] * rows).sum() / w[y].sum()
     )
     assert training_cross_entropy(logits, y, gamma=2.0) < plain
+    # a row sure of its label (a one-label file under partial labels: p == 1 exactly) keeps
+    # finite gradients for every gamma, below 1 too
+    for gamma in (0.5, 1.0, 3.0):
+        z = logits.clone().requires_grad_()
+        sure = restrict_logits(z, np.array([[True, False, False]] * 3))
+        training_cross_entropy(sure, torch.tensor([0, 0, 0]), 0.1, gamma).backward()
+        assert torch.isfinite(z.grad).all()
     with pytest.raises(InvalidInputError, match="focal_gamma must be >= 0"):
         TrainingConfig(data=["a.csv"], focal_gamma=-1.0)
     with pytest.raises(InvalidInputError, match="focal_gamma applies to single-label"):

@@ -7,6 +7,7 @@ Python (`train(TrainingConfig(...))`). Unknown keys and wrong types are errors t
 from __future__ import annotations
 
 import dataclasses
+import json
 import types
 import typing
 from dataclasses import asdict, dataclass, field, fields
@@ -303,6 +304,26 @@ class TrainingConfig:
         for k in ("resume", "threads", "output", "patience"):
             d.pop(k)
         return d
+
+    def fingerprint(self) -> str:
+        """`fingerprint_dict` as the JSON a checkpoint stores."""
+        return json.dumps(self.fingerprint_dict(), sort_keys=True)
+
+    def resumes(self, stored: str | None) -> bool:
+        """Whether a checkpoint with fingerprint `stored` belongs to this run. A setting the
+        checkpoint does not name (added to affectkit after it was written) counts as at its
+        default, so an upgrade does not restart an interrupted run that does not use it."""
+        try:
+            old = json.loads(stored or "")
+        except ValueError:
+            return False
+        mine = json.loads(self.fingerprint())
+        defaults = {f.name: f.default for f in fields(self) if f.default is not dataclasses.MISSING}
+        for key in mine.keys() - old.keys():
+            if key not in defaults or json.loads(json.dumps(defaults[key])) != mine[key]:
+                return False
+            old[key] = mine[key]
+        return old == mine
 
 
 def _choice(key: str, value: Any, allowed: tuple[str, ...]) -> None:

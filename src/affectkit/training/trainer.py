@@ -282,8 +282,8 @@ def training_cross_entropy(logits, y, smoothing: float = 0.0, gamma: float = 0.0
         allowed = torch.isfinite(logits)
         spread = -torch.where(allowed, logp, torch.zeros_like(logp)).sum(1) / allowed.sum(1)
         loss = (1.0 - smoothing) * loss + smoothing * spread
-    if gamma:
-        loss = (1.0 - logp_y.exp()).pow(gamma) * loss
+    if gamma:  # 1 - p floored: at p == 1 a gamma below 1 would give the power an infinite slope
+        loss = (-torch.expm1(logp_y)).clamp(min=1e-12).pow(gamma) * loss
     if weight is None:
         return loss.mean()
     w = weight[y]
@@ -505,7 +505,7 @@ class _Run:
         self.best_state = None
         if cfg.resume and self.ckpt_path.is_file():
             ck = torch.load(self.ckpt_path, map_location="cpu", weights_only=True)
-            if ck.get("config") == self._fingerprint():
+            if cfg.resumes(ck.get("config")):
                 self.module.load_state_dict(ck["model"], strict=False)
                 self.optimizer.load_state_dict(ck["optimizer"])
                 self.scheduler.load_state_dict(ck["scheduler"])
@@ -517,9 +517,6 @@ class _Run:
                 log(f"  {self.ckpt_path} belongs to another configuration: starting afresh")
 
     # -- pieces ----------------------------------------------------------------------------------
-    def _fingerprint(self) -> str:
-        return json.dumps(self.cfg.fingerprint_dict(), sort_keys=True)
-
     def collate(self, ids_list, idx):
         return pad_batch([ids_list[i] for i in idx], self.pad_id)
 
@@ -582,7 +579,7 @@ class _Run:
         try:
             torch.save(
                 {
-                    "config": self._fingerprint(),
+                    "config": self.cfg.fingerprint(),
                     "model": self.trainable_state(),
                     "optimizer": self.optimizer.state_dict(),
                     "scheduler": self.scheduler.state_dict(),
