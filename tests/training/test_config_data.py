@@ -279,7 +279,7 @@ def test_train_seed_repeats_a_run_on_the_same_split(tmp_path):
     ]
     assert base.fingerprint_dict() != again.fingerprint_dict()  # no resuming across seeds
     assert base.resumes(base.fingerprint()) and not base.resumes(again.fingerprint())
-    assert not base.resumes(None) and not base.resumes("{not json")
+    assert not base.resumes(None) and not base.resumes("{not json") and not base.resumes("[]")
     # a checkpoint written before a setting existed resumes while the run leaves it at default
     older = json.loads(base.fingerprint())
     del older["focal_gamma"]

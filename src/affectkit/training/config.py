@@ -317,6 +317,8 @@ class TrainingConfig:
             old = json.loads(stored or "")
         except ValueError:
             return False
+        if not isinstance(old, dict):
+            return False
         mine = json.loads(self.fingerprint())
         defaults = {f.name: f.default for f in fields(self) if f.default is not dataclasses.MISSING}
         for key in mine.keys() - old.keys():
