@@ -17,7 +17,7 @@ import pytest
 from affectkit import registry
 from affectkit.errors import InvalidInputError, ModelLoadError
 from affectkit.text import model as tm
-from affectkit.text.preprocess import mask_social
+from affectkit.text.preprocess import clean_text, decode_escapes, mask_social
 from affectkit.types import FLAG_CHUNKED, FLAG_EMPTY, FLAG_UNSUPPORTED, AffectResult, Analyzer
 
 pytest.importorskip("torch")
@@ -427,6 +427,35 @@ def test_mask_social_blanks_markup_and_keeps_offsets(text, masked):
     out = mask_social(text)
     assert out == masked and len(out) == len(text)
     assert mask_social(out) == out  # idempotent: training and inference may both apply it
+
+
+@pytest.mark.parametrize(
+    ("text", "decoded"),
+    [
+        (r"don\u2019t stop\u002c ok", "don\u2019t      stop,      ok"),
+        (
+            r"caf\u00E9s \ud83d\ude02!",
+            "caf\u00e9s      \U0001f602           !",
+        ),  # a UTF-16 pair: one
+        (r"half \ud83d pair, \U0001F602, \u12 and C:\users", None),  # no character: left as is
+        ("plain text, an emoji \U0001f602", None),
+    ],
+)
+def test_decode_escapes_keeps_length_and_offsets(text, decoded):
+    out = decode_escapes(text)
+    assert out == (text if decoded is None else decoded) and len(out) == len(text)
+    assert clean_text(text) == out  # every analyzer reads text this way
+
+
+def test_escaped_text_reads_as_its_characters_with_user_offsets(analyzer):
+    raw = r"a wonderful\u002c lovely evening\u2019s end"
+    plain = "a wonderful, lovely evening\u2019s end"
+    assert analyzer.predict_proba([raw])[0] == pytest.approx(
+        analyzer.predict_proba([plain])[0], abs=1e-5
+    )
+    (r,) = analyzer.analyze([raw], explain=True)
+    top = max(r.evidence, key=lambda e: e.weight)  # offsets into the text as the user sent it
+    assert top.text in {"wonderful", "lovely"} and raw[top.start : top.end] == top.text
 
 
 def test_a_social_preprocess_model_ignores_mentions_and_keeps_user_offsets(model_dir, tmp_path):

@@ -72,6 +72,13 @@ def test_read_file_counts_what_it_leaves_out(tmp_path):
     assert ds.skipped == {"empty text": 1, "missing label": 1, "label 'skip' left out": 1}
 
 
+def test_read_file_decodes_escapes_as_inference_does(tmp_path):
+    p = tmp_path / "tweets.csv"  # a tweet dump encoded twice
+    p.write_text("text,label\nI don\\u2019t like it,neg\n")
+    (e,) = D.read_file(p, "text", "label", multi_label=False, label_map={}).examples
+    assert e.text == "I don\u2019t      like it"
+
+
 def test_read_file_takes_excel_csv_and_counts_undecodable_rows(tmp_path):
     p = tmp_path / "excel.csv"  # "CSV UTF-8" from a spreadsheet: a byte-order mark, CRLF
     p.write_bytes(b"\xef\xbb\xbftext,label\r\ngood,pos\r\ncaf\xe9 bad,neg\r\n")

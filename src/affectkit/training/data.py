@@ -17,6 +17,7 @@ from pathlib import Path
 
 from affectkit.errors import DataFormatError, InvalidInputError
 from affectkit.io import bad_text, check_header, open_text
+from affectkit.text.preprocess import decode_escapes
 
 csv.field_size_limit(2**31 - 1)
 
@@ -115,7 +116,8 @@ def read_file(
                 out.skipped[f"label {s!r} left out"] += 1
             if not kept or not multi_label:
                 continue
-        out.examples.append(Example(text, kept, source_name(path)))
+        # as `clean_text` reads it at inference (tweet dumps: "don\u2019t")
+        out.examples.append(Example(decode_escapes(text), kept, source_name(path)))
     if not out.examples:
         raise DataFormatError(
             f"{path.name}: no usable rows ({dict(out.skipped) or 'file is empty'})."
