@@ -36,6 +36,14 @@ def test_basic_polarity(an):
     assert an.analyze_one("太差了，非常失望").label == "negative"
 
 
+def test_escaped_text_reads_as_its_characters(an):
+    text = "这部电影太差劲了，不喜欢"
+    escaped = "".join(f"\\u{ord(ch):04x}" for ch in text)  # a dump encoded twice
+    (plain,), (r,) = an.analyze([text]), an.analyze([escaped])
+    assert r.score == pytest.approx(plain.score) and r.score < 0
+    assert [(e.text, e.start) for e in r.evidence] == [(e.text, e.start) for e in plain.evidence]
+
+
 def test_degree_adverb_strengthens(an):
     assert score(an, "非常好") > score(an, "好") > 0
     assert score(an, "非常差") < score(an, "差") < 0

@@ -434,10 +434,18 @@ def test_mask_social_blanks_markup_and_keeps_offsets(text, masked):
     [
         (r"don\u2019t stop\u002c ok", "don\u2019t      stop,      ok"),
         (
+            r"\u00e9t\u00e9 d\u00e9j\u00e0!",
+            "\u00e9t\u00e9" + " " * 10 + " d\u00e9j\u00e0" + " " * 10 + "!",
+        ),
+        (r"\u5f00\u5fc3\uff0c\u597d", "\u5f00\u5fc3\uff0c\u597d" + " " * 20),  # every char escaped
+        (
             r"caf\u00E9s \ud83d\ude02!",
             "caf\u00e9s      \U0001f602           !",
         ),  # a UTF-16 pair: one
-        (r"half \ud83d pair, \U0001F602, \u12 and C:\users", None),  # no character: left as is
+        # left as written: half a pair, not \uXXXX, an escaped backslash, an escaped backslash
+        # (a second pass would decode what follows it), marks and characters NFC rewrites
+        (r"half \ud83d pair, \U0001F602, \u12 and C:\users", None),
+        (r"\\u2019 and it\u005cu0021 and cafe\u0301 and \u0958", None),
         ("plain text, an emoji \U0001f602", None),
     ],
 )
@@ -445,6 +453,7 @@ def test_decode_escapes_keeps_length_and_offsets(text, decoded):
     out = decode_escapes(text)
     assert out == (text if decoded is None else decoded) and len(out) == len(text)
     assert clean_text(text) == out  # every analyzer reads text this way
+    assert decode_escapes(out) == out and clean_text(out) == out  # cleaning twice changes nothing
 
 
 def test_escaped_text_reads_as_its_characters_with_user_offsets(analyzer):

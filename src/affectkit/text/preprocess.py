@@ -17,35 +17,62 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b\u200e\u200f\u202a-\u202e\ufeff]")
 
 
-# A character written as a JSON / Python escape, ``\u2019``, in text that was encoded twice (tweet
-# dumps do this: 10% of the TweetEval-sentiment tweets carry ``\u2019`` or ``\u002c``). A model
-# reads the six characters as noise words; a pair of UTF-16 halves is one character.
-_HEX = "[0-9a-fA-F]"
-_ESCAPE = re.compile(
-    rf"\\u([dD][89abAB]{_HEX}{{2}})\\u([dD][c-fC-F]{_HEX}{{2}})|\\u({_HEX}{{4}})(\w*)"
-)
+# A character written as a JSON ``\uXXXX`` escape in text that was encoded twice (tweet dumps do
+# this: 10% of the TweetEval-sentiment tweets carry ``\u2019`` or ``\u002c``). A model reads the
+# six characters as noise words. A run is an escape with the rest of its word (more escapes and
+# word characters); ``\\`` is an escaped backslash, so what follows it is text, not an escape.
+_HEX4 = r"\\u[0-9a-fA-F]{4}"
+_ESCAPE_RUN = re.compile(rf"\\\\|{_HEX4}(?:{_HEX4}|\w)*")
+_RUN_PART = re.compile(r"\\u([0-9a-fA-F]{4})|.", re.DOTALL)
 
 
-def _unescape(m: re.Match[str]) -> str:
-    if m.group(1):  # a surrogate pair: one character (an emoji), padded where the pair was
-        pair = (int(m.group(1), 16) - 0xD800) * 0x400 + int(m.group(2), 16) - 0xDC00
-        return chr(0x10000 + pair).ljust(len(m.group()))
-    code = int(m.group(3), 16)
-    if 0xD800 <= code <= 0xDFFF:  # half a pair on its own is no character: leave it
-        return m.group()
-    # the character, the rest of its word, then the padding ("don\u2019t" -> "don’t     "), so
-    # the word is whole and keeps its start and end offsets
-    return (chr(code) + m.group(4)).ljust(len(m.group()))
+def _decodable(char: str) -> bool:
+    # not a backslash (a second pass would find a new escape), not a mark that combines with the
+    # character before, nothing NFC would rewrite: each would move the offsets after it
+    return (
+        char != "\\"
+        and not unicodedata.combining(char)
+        and unicodedata.category(char) not in ("Mn", "Mc", "Me")
+        and unicodedata.is_normalized("NFC", char)
+    )
+
+
+def _decode_run(m: re.Match[str]) -> str:
+    run = m.group()
+    if run == "\\\\":
+        return run
+    parts = [
+        (p.group(), int(p.group(1), 16) if p.group(1) else None) for p in _RUN_PART.finditer(run)
+    ]
+    out, i = [], 0
+    while i < len(parts):
+        text, code = parts[i]
+        low = parts[i + 1][1] if i + 1 < len(parts) else None
+        if code is not None and 0xD800 <= code < 0xDC00 and low and 0xDC00 <= low < 0xE000:
+            out.append(chr(0x10000 + (code - 0xD800) * 0x400 + low - 0xDC00))  # a UTF-16 pair
+            i += 2
+            continue
+        if code is not None and not 0xD800 <= code < 0xE000 and _decodable(chr(code)):
+            out.append(chr(code))
+        else:  # a word character, or an escape left as written (half a pair, a backslash, ...)
+            out.append(text)
+        i += 1
+    return "".join(out).ljust(len(run))  # the word whole, then the padding
 
 
 def decode_escapes(text: str) -> str:
-    r"""`text` with each ``\uXXXX`` escape (a surrogate pair as one) turned into its character,
-    keeping the text's length and its words' offsets: the padding goes to the end of the word.
+    r"""`text` with its ``\uXXXX`` escapes turned into characters (a UTF-16 pair into one), keeping
+    the text's length and its words' offsets: a word's padding goes after it. Idempotent.
+
+    Left as written: an escaped backslash and what follows it (``\\u2019`` is text), half a
+    UTF-16 pair, and escapes of a backslash, a combining mark or a character NFC would rewrite.
+    A result span over a word that held an escape starts where the word starts and is as long
+    as the decoded word.
 
     >>> decode_escapes(r"don\u2019t stop\u002c ok")
     'don’t      stop,      ok'
     """
-    return _ESCAPE.sub(_unescape, text) if "\\u" in text else text
+    return _ESCAPE_RUN.sub(_decode_run, text) if "\\u" in text else text
 
 
 def clean_text(value: object, index: int | None = None) -> str:
