@@ -48,7 +48,7 @@ def _decode_run(m: re.Match[str]) -> str:
     while i < len(parts):
         text, code = parts[i]
         low = parts[i + 1][1] if i + 1 < len(parts) else None
-        if code is not None and 0xD800 <= code < 0xDC00 and low and 0xDC00 <= low < 0xE000:
+        if code is not None and low is not None and 0xD800 <= code < 0xDC00 <= low < 0xE000:
             out.append(chr(0x10000 + (code - 0xD800) * 0x400 + low - 0xDC00))  # a UTF-16 pair
             i += 2
             continue
