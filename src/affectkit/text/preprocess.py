@@ -28,10 +28,10 @@ _RUN_PART = re.compile(r"\\u([0-9a-fA-F]{4})|.", re.DOTALL)
 
 def _decodable(char: str) -> bool:
     # not a backslash (a second pass would find a new escape), not a mark that combines with the
-    # character before, nothing NFC would rewrite: each would move the offsets after it
+    # character before (every character of non-zero combining class is one), nothing NFC would
+    # rewrite: each would move the offsets after it
     return (
         char != "\\"
-        and not unicodedata.combining(char)
         and unicodedata.category(char) not in ("Mn", "Mc", "Me")
         and unicodedata.is_normalized("NFC", char)
     )
