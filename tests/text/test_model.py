@@ -446,6 +446,7 @@ def test_mask_social_blanks_markup_and_keeps_offsets(text, masked):
         # (a second pass would decode what follows it), marks and characters NFC rewrites
         (r"half \ud83d pair, \U0001F602, \u12 and C:\users", None),
         (r"\\u2019 and it\u005cu0021 and cafe\u0301 and \u0958", None),
+        (r"\ud834\udd5e is a pair NFC would rewrite", None),
         ("plain text, an emoji \U0001f602", None),
     ],
 )

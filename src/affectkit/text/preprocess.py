@@ -46,17 +46,16 @@ def _decode_run(m: re.Match[str]) -> str:
     ]
     out, i = [], 0
     while i < len(parts):
-        text, code = parts[i]
+        code = parts[i][1]
         low = parts[i + 1][1] if i + 1 < len(parts) else None
+        width = 1
         if code is not None and low is not None and 0xD800 <= code < 0xDC00 <= low < 0xE000:
-            out.append(chr(0x10000 + (code - 0xD800) * 0x400 + low - 0xDC00))  # a UTF-16 pair
-            i += 2
-            continue
+            code, width = 0x10000 + (code - 0xD800) * 0x400 + low - 0xDC00, 2  # a UTF-16 pair
         if code is not None and not 0xD800 <= code < 0xE000 and _decodable(chr(code)):
             out.append(chr(code))
-        else:  # a word character, or an escape left as written (half a pair, a backslash, ...)
-            out.append(text)
-        i += 1
+        else:  # a word character, or escapes left as written (half a pair, a backslash, ...)
+            out.extend(p[0] for p in parts[i : i + width])
+        i += width
     return "".join(out).ljust(len(run))  # the word whole, then the padding
 
 
