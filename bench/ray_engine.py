@@ -32,7 +32,7 @@ def main(argv=None) -> int:
     import ray
 
     from affectkit.batch import BatchJob, run_batch
-    from affectkit.batch_ray import run_batch_ray
+    from affectkit.batch.ray_engine import run_batch_ray
 
     tmp = Path(tempfile.mkdtemp(prefix="affectkit-ray-"))
     with (args.data / "text/sst5/train.csv").open(encoding="utf-8", newline="") as f:

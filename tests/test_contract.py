@@ -8,7 +8,7 @@ import pytest
 
 from affectkit import labels, registry
 from affectkit.errors import InvalidInputError
-from affectkit.types import AffectResult, Analyzer
+from affectkit.results import AffectResult, Analyzer
 
 SAMPLES = {
     "en": ["I love this!", "This is awful.", "The meeting is at noon.", "🎉🎉", "ok 👍 but slow"],

@@ -16,7 +16,7 @@ from affectkit.errors import (
     ModelLoadError,
     ModelNotFoundError,
 )
-from affectkit.types import SCHEMA_VERSION, AffectResult, Analyzer, Evidence
+from affectkit.results import SCHEMA_VERSION, AffectResult, Analyzer, Evidence
 
 __version__ = "0.1.0"
 

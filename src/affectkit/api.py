@@ -13,9 +13,9 @@ from typing import Literal
 from affectkit import registry
 from affectkit.errors import AffectError, InvalidInputError, ModelNotFoundError
 from affectkit.registry import ModelSpec
+from affectkit.results import FLAG_ERROR, FLAG_UNSUPPORTED, AffectResult, Analyzer
 from affectkit.text.language import SUPPORTED, detect_language
 from affectkit.text.preprocess import clean_text
-from affectkit.types import FLAG_ERROR, FLAG_UNSUPPORTED, AffectResult, Analyzer
 
 # Which analyzer serves each language when no model is named: the first one registered wins,
 # so trained models (added by later releases) take over and the lexicon stays the fallback.

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from affectkit.errors import AffectError, require
-from affectkit.types import AffectResult
+from affectkit.results import AffectResult
 
 
 class ServiceError(AffectError):

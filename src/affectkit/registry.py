@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from affectkit.errors import ModelLoadError, ModelNotFoundError
-from affectkit.types import Analyzer
+from affectkit.results import Analyzer
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,7 @@ def quiet(_):
 
 
 def test_ray_engine_writes_the_same_bytes_as_the_local_engine(ray_local, tmp_path):
-    from affectkit.batch_ray import run_batch_ray
+    from affectkit.batch.ray_engine import run_batch_ray
 
     texts = [f"{w} number {i}" for i, w in enumerate(["great", "awful", "", "meh"] * 75)]
     src = write(tmp_path / "in.csv", texts)
@@ -52,7 +52,7 @@ def test_ray_engine_writes_the_same_bytes_as_the_local_engine(ray_local, tmp_pat
 
 def test_ray_engine_matches_the_local_engine_on_the_shipped_model(ray_local, tmp_path, shared_data):
     pytest.importorskip("torch")
-    from affectkit.batch_ray import run_batch_ray
+    from affectkit.batch.ray_engine import run_batch_ray
 
     with (shared_data / "text/sst2/dev.csv").open(encoding="utf-8", newline="") as f:
         texts = [r["text"] for r in csv.DictReader(f)][:60]

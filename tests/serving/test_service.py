@@ -12,7 +12,7 @@ httpx = pytest.importorskip("httpx")
 pytest.importorskip("fastapi")
 
 from affectkit.client import Client, ServiceError  # noqa: E402
-from affectkit.serving.store import Store  # noqa: E402
+from affectkit.storage import Store  # noqa: E402
 
 
 def test_analyze_models_health_docs_and_playground(make_server):

@@ -10,8 +10,8 @@ import pytest
 
 from affectkit import labels
 from affectkit.errors import InvalidInputError
+from affectkit.results import FLAG_EMPTY, AffectResult
 from affectkit.text import lexicon_zh as lz
-from affectkit.types import FLAG_EMPTY, AffectResult
 
 
 @pytest.fixture(scope="module")

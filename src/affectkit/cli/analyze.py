@@ -19,7 +19,7 @@ import sys
 
 from affectkit.config import Settings
 from affectkit.errors import InvalidInputError
-from affectkit.io import Record, RecordWriter, evidence_summary, json_row, read_records
+from affectkit.records import Record, RecordWriter, evidence_summary, json_row, read_records
 
 HELP = "analyse text from arguments or a file"
 CHUNK = 512  # rows analysed per call: bounded memory for files of any size

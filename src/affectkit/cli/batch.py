@@ -56,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
         model_options=_model_options(args),
     )
     if args.engine == "ray":
-        from affectkit.batch_ray import run_batch_ray
+        from affectkit.batch.ray_engine import run_batch_ray
 
         run_batch_ray(job, progress=not args.quiet, restart=args.restart)
     else:

@@ -23,7 +23,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from affectkit.errors import InvalidInputError
-    from affectkit.io import read_records
+    from affectkit.records import read_records
     from affectkit.training.drift import drift
 
     texts = [r.text for r in read_records(args.data, args.text_col) if r.text]

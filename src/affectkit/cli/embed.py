@@ -31,7 +31,7 @@ def run(args: argparse.Namespace) -> int:
 
     from affectkit import api
     from affectkit.errors import InvalidInputError
-    from affectkit.io import read_records
+    from affectkit.records import read_records
 
     if args.file:
         recs = list(read_records(args.file, args.text_col))

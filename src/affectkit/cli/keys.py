@@ -34,7 +34,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from affectkit.errors import InvalidInputError
     from affectkit.serving.settings import DB_FILE
-    from affectkit.serving.store import Store
+    from affectkit.storage import Store
 
     store = Store(Path(args.data_dir) / DB_FILE)
     try:

@@ -66,7 +66,7 @@ def run(args: argparse.Namespace) -> int:
 
     settings = settings_from_args(args)
     if settings.keys_required:
-        from affectkit.serving.store import Store
+        from affectkit.storage import Store
 
         store = Store(settings.db_path)
         try:

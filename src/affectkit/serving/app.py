@@ -39,12 +39,12 @@ from affectkit.errors import (
     ModelNotFoundError,
     StorageError,
 )
-from affectkit.io import read_records
+from affectkit.records import read_records
 from affectkit.serving.batcher import MicroBatcher
 from affectkit.serving.jobs import JobRunner
 from affectkit.serving.metrics import Metrics
 from affectkit.serving.settings import ServeSettings
-from affectkit.serving.store import ApiKey, Store
+from affectkit.storage import ApiKey, Store
 from affectkit.text.language import SUPPORTED
 from affectkit.text.preprocess import clean_text
 

@@ -19,7 +19,7 @@ from typing import Any
 
 from affectkit.batch import BatchJob, count_rows, run_batch
 from affectkit.errors import AffectError, DataFormatError
-from affectkit.serving.store import Store
+from affectkit.storage import Store
 
 ALLOWED = (".csv", ".jsonl", ".json", ".ndjson", ".txt", ".parquet")
 

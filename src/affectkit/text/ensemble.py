@@ -34,6 +34,7 @@ from typing import Any
 import numpy as np
 
 from affectkit.errors import InvalidInputError, ModelLoadError
+from affectkit.results import FLAG_UNCERTAIN, AffectResult, Evidence
 from affectkit.text.model import (
     EXPLAIN_MAX_WORDS,
     EXPLAIN_TOP_K,
@@ -43,7 +44,6 @@ from affectkit.text.model import (
 )
 from affectkit.text.scoring import triage
 from affectkit.text.segment import word_spans
-from affectkit.types import FLAG_UNCERTAIN, AffectResult, Evidence
 
 KIND = "text-ensemble"
 CONFIG_FILE = "config.json"

@@ -34,9 +34,9 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
+from affectkit.results import AffectResult, Evidence
 from affectkit.text.preprocess import clean_text, is_blank
 from affectkit.text.scoring import PolarityCalibration, empty_result, sentiment_result, squash
-from affectkit.types import AffectResult, Evidence
 
 NAME = "lexicon-en@1"
 

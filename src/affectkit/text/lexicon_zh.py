@@ -89,9 +89,9 @@ from pathlib import Path
 
 from affectkit import labels
 from affectkit.errors import BackendMissingError, InvalidInputError, ModelLoadError
+from affectkit.results import AffectResult, Evidence
 from affectkit.text import scoring
 from affectkit.text.preprocess import clean_text, is_blank
-from affectkit.types import AffectResult, Evidence
 
 NAME = "lexicon-zh@1"
 NEG_KEY = "<NEG>"  # pseudo-word: a negator that reached no sentiment word

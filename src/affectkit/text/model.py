@@ -69,15 +69,15 @@ import numpy as np
 
 from affectkit import labels as canon
 from affectkit.errors import InvalidInputError, ModelLoadError, require
-from affectkit.text.preprocess import check_preprocess, clean_text, encoder_text
-from affectkit.text.scoring import triage
-from affectkit.text.segment import plan_chunks, split_sentences, word_spans
-from affectkit.types import (
+from affectkit.results import (
     FLAG_CHUNKED,
     FLAG_UNCERTAIN,
     AffectResult,
     Evidence,
 )
+from affectkit.text.preprocess import check_preprocess, clean_text, encoder_text
+from affectkit.text.scoring import triage
+from affectkit.text.segment import plan_chunks, split_sentences, word_spans
 
 KIND = "text-classifier"  # `affectkit_kind` of the folders this module reads
 CONFIG_FILE = "config.json"

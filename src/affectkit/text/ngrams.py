@@ -34,10 +34,10 @@ from typing import Any
 import numpy as np
 
 from affectkit.errors import InvalidInputError, ModelLoadError, require
+from affectkit.results import FLAG_UNCERTAIN, AffectResult, Evidence
 from affectkit.text.model import LabelPlan, activate, summarise
 from affectkit.text.preprocess import PREPROCESSORS, check_preprocess, clean_text
 from affectkit.text.scoring import triage
-from affectkit.types import FLAG_UNCERTAIN, AffectResult, Evidence
 
 KIND = "text-ngram-linear"
 VOCAB_FILE = "vocab.json"

@@ -15,9 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from affectkit.errors import InvalidInputError
-from affectkit.text.language import SUPPORTED, detect_language
-from affectkit.text.preprocess import clean_text, is_blank
-from affectkit.types import (
+from affectkit.results import (
     FLAG_EMPTY,
     FLAG_NO_EVIDENCE,
     FLAG_UNCERTAIN,
@@ -25,6 +23,8 @@ from affectkit.types import (
     AffectResult,
     Evidence,
 )
+from affectkit.text.language import SUPPORTED, detect_language
+from affectkit.text.preprocess import clean_text, is_blank
 
 
 def squash(total: float, alpha: float = 15.0) -> float:

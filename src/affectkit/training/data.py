@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from affectkit.errors import DataFormatError, InvalidInputError
-from affectkit.io import bad_text, check_header, open_text
+from affectkit.records import bad_text, check_header, open_text
 from affectkit.text.preprocess import decode_escapes
 
 csv.field_size_limit(2**31 - 1)

@@ -22,10 +22,10 @@ import numpy as np
 
 from affectkit import api, labels
 from affectkit.errors import DataFormatError
-from affectkit.io import bad_text, check_header, open_text
+from affectkit.records import bad_text, check_header, open_text
+from affectkit.results import AffectResult
 from affectkit.training.calibration import ece
 from affectkit.training.metrics import multilabel_report, report
-from affectkit.types import AffectResult
 
 SPACES = ("own", "polarity", "emotions")
 

@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from affectkit.types import SCHEMA_VERSION, AffectResult, Analyzer, Evidence
+from affectkit.results import SCHEMA_VERSION, AffectResult, Analyzer, Evidence
 
 
 def make():

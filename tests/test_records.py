@@ -7,8 +7,8 @@ import json
 import pytest
 
 from affectkit.errors import DataFormatError
-from affectkit.io import RecordWriter, detect_format, read_records
-from affectkit.types import AffectResult
+from affectkit.records import RecordWriter, detect_format, read_records
+from affectkit.results import AffectResult
 
 
 def test_csv_reads_every_row_with_its_id(fixtures):

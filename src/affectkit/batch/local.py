@@ -13,7 +13,7 @@ uninterrupted run. Parquet cannot be appended to, so its chunks go to numbered p
 ``<output>.parts/`` that are joined into the output at the end.
 
 A row that cannot be read or analysed gets an ``error`` value in its output row; the run goes
-on. Engines: ``local`` (this process) and ``ray`` (`affectkit.batch_ray`, Ray Data).
+on. Engines: ``local`` (this process) and ``ray`` (`affectkit.batch.ray_engine`, Ray Data).
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from typing import Any
 
 from affectkit import api
 from affectkit.errors import InvalidInputError, StorageError
-from affectkit.io import (
+from affectkit.records import (
     Record,
     csv_header,
     detect_format,
@@ -41,7 +41,7 @@ from affectkit.io import (
     parquet_schema,
     read_records,
 )
-from affectkit.types import AffectResult
+from affectkit.results import AffectResult
 
 STATE_VERSION = 1
 

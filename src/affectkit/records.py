@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from affectkit.errors import DataFormatError, require
-from affectkit.types import AffectResult
+from affectkit.results import AffectResult
 
 FORMATS = ("csv", "jsonl", "txt", "parquet")
 csv.field_size_limit(min(sys.maxsize, 2**31 - 1))  # texts of several MB in one cell are allowed

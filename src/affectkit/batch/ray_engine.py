@@ -19,10 +19,10 @@ from typing import Any
 
 import numpy as np
 
-from affectkit.batch import BatchJob, BatchSummary, run_batch
+from affectkit.batch.local import BatchJob, BatchSummary, run_batch
 from affectkit.errors import require
-from affectkit.io import Record
-from affectkit.types import AffectResult
+from affectkit.records import Record
+from affectkit.results import AffectResult
 
 RAY_CHUNK = 20_000
 
@@ -39,7 +39,7 @@ class ModelWorker:
             api.get_analyzer(model, **model_options)  # load once, here
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, Any]:
-        from affectkit.batch import analyze_records
+        from affectkit.batch.local import analyze_records
 
         records = [
             Record(str(i), None if e else str(t), str(e) if e else None)
