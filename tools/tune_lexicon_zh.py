@@ -1,6 +1,6 @@
 """Tune `lexicon-zh@1` on training files only, and write its learned word weights.
 
-    .venv/bin/python bench/tune_lexicon_zh.py [--data-root ../shared/data] [--quick] [--no-write]
+    .venv/bin/python tools/tune_lexicon_zh.py [--data-root ../shared/data] [--quick] [--no-write]
 
 Data (all from ``text/`` under the data root; no ``dev`` file is ever read):
 - binary negative/positive: ``chnsenticorp/train.csv``, ``chnsenticorp_htl_all/all.csv``,
@@ -416,7 +416,7 @@ def main(argv=None) -> int:
 
     if not args.no_write:
         write_table(learned, rules)
-    print("# Chosen by bench/tune_lexicon_zh.py (validation accuracy "
+    print("# Chosen by tools/tune_lexicon_zh.py (validation accuracy "
           f"{best.score:.4f}: {_fmt(best.acc)}; calibration NLL {nll:.4f})")  # fmt: skip
     fields = asdict(rules)
     body = ",\n".join(f"    {k}={v!r}" for k, v in fields.items())
@@ -432,7 +432,7 @@ def _fmt(acc: dict[str, float]) -> str:
 
 def write_table(learned: dict[str, float], rules: lz.Rules) -> None:
     lines = [
-        "# lexicon-zh@1 learned word weights, written by bench/tune_lexicon_zh.py.",
+        "# lexicon-zh@1 learned word weights, written by tools/tune_lexicon_zh.py.",
         "# word<TAB>weight: replaces boson_scale*BosonNLP + hownet_weight*HowNet for the word.",
         f"# Fitted on training files only; rules: boson_scale={rules.boson_scale} "
         f"hownet_weight={rules.hownet_weight}.",
