@@ -8,7 +8,8 @@ import pytest
 
 from affectkit import labels, registry
 from affectkit.errors import InvalidInputError
-from affectkit.results import AffectResult, Analyzer
+from affectkit.protocols import Analyzer
+from affectkit.results import AffectResult
 
 SAMPLES = {
     "en": ["I love this!", "This is awful.", "The meeting is at noon.", "🎉🎉", "ok 👍 but slow"],

@@ -6,7 +6,8 @@ import math
 
 import pytest
 
-from affectkit.results import SCHEMA_VERSION, AffectResult, Analyzer, Evidence
+from affectkit.protocols import Analyzer
+from affectkit.results import SCHEMA_VERSION, AffectResult, Box, Evidence, Span
 
 
 def make():
@@ -30,8 +31,9 @@ def test_to_dict_is_json_safe_and_versioned():
     assert back["schema_version"] == SCHEMA_VERSION
     assert back["evidence"][0] == {
         "text": "good", "weight": 1.2346, "start": 0, "end": 4,
-        "kind": "lexicon", "label": None, "note": None,
+        "kind": "lexicon", "label": None, "note": None, "unit": "chars", "box": None,
     }  # fmt: skip
+    assert back["span"] is None and back["span_unit"] is None and back["box"] is None
     assert back["raw"]["nan"] is None
 
 
@@ -65,3 +67,52 @@ def test_third_party_analyzer_fits_the_protocol_without_subclassing():
             return [AffectResult(label="neutral", confidence=1.0, model=self.name) for _ in batch]
 
     assert isinstance(Mine(), Analyzer)
+
+
+def test_spans_and_boxes_of_every_modality_round_trip():
+    audio = AffectResult(
+        label="anger",
+        confidence=0.7,
+        model="speech-emotion@1",
+        modality="speech",
+        span=Span(1.5, 3.25, "seconds"),
+        evidence=(Evidence("segment", 0.7, 1.5, 3.25, kind="segment", unit="seconds"),),
+    )
+    face = AffectResult(
+        label="joy",
+        confidence=0.9,
+        model="face-expression@1",
+        modality="face",
+        span=Span(12, 13, "frames"),
+        box=Box(10, 20, 48, 48),
+        evidence=(Evidence("face 1", 0.9, kind="face", box=Box(10, 20, 48, 48)),),
+    )
+    for r in (audio, face):
+        d = json.loads(json.dumps(r.to_dict(), allow_nan=False))
+        back = AffectResult.from_dict(d)
+        assert back == r
+    d = face.to_dict()
+    assert d["span"] == [12, 13] and d["span_unit"] == "frames"
+    assert d["box"] == {"x": 10, "y": 20, "width": 48, "height": 48}
+    assert audio.evidence[0].span == Span(1.5, 3.25, "seconds")
+
+
+def test_a_plain_pair_is_a_character_span_and_version_1_json_still_reads():
+    r = AffectResult(label="joy", confidence=1.0, model="m@1", span=(0, 5))
+    assert r.span == Span(0, 5, "chars")
+    v1 = {
+        "schema_version": "1", "label": "joy", "confidence": 1.0, "model": "m@1",
+        "span": [0, 5], "evidence": [{"text": "good", "weight": 1.0, "start": 0, "end": 4,
+                                      "kind": "lexicon", "label": None, "note": None}],
+    }  # fmt: skip
+    back = AffectResult.from_dict(v1)
+    assert back.span == Span(0, 5, "chars") and back.evidence[0].unit == "chars"
+
+
+def test_bad_spans_and_boxes_say_what_was_expected():
+    with pytest.raises(ValueError, match="unit must be one of"):
+        Span(0, 1, "minutes")
+    with pytest.raises(ValueError, match="ends at or after"):
+        Span(2, 1, "seconds")
+    with pytest.raises(ValueError, match="non-negative size"):
+        Box(0, 0, -1, 5)

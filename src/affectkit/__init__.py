@@ -16,7 +16,9 @@ from affectkit.errors import (
     ModelLoadError,
     ModelNotFoundError,
 )
-from affectkit.results import SCHEMA_VERSION, AffectResult, Analyzer, Evidence
+from affectkit.inputs import Input
+from affectkit.protocols import Analyzer, ProbabilisticModel
+from affectkit.results import SCHEMA_VERSION, AffectResult, Box, Evidence, Span
 
 __version__ = "0.1.0"
 
@@ -26,11 +28,15 @@ __all__ = [
     "AffectResult",
     "Analyzer",
     "BackendMissingError",
+    "Box",
     "DataFormatError",
     "Evidence",
+    "Input",
     "InvalidInputError",
     "ModelLoadError",
     "ModelNotFoundError",
+    "ProbabilisticModel",
+    "Span",
     "__version__",
     "analyze",
     "analyze_one",

@@ -1,30 +1,30 @@
-"""The public façade: analyse text with the right analyzer for each input's language.
+"""The public façade: send each input to the right analyzer, nothing more.
 
-Kept thin on purpose: routing and model choice live here, the analysis lives in the modality
-packages. Analyzers are loaded once per process and reused.
+Kept thin on purpose. Each input's kind (text, audio, image, video) picks its modality; the
+modality's router says what the analyzer is given and in which language (for text,
+`affectkit.text.route` cleans the text and detects its script); the registry says which model
+serves that kind and language by default. Analyzers are loaded once per process and reused.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
-from typing import Literal
+from collections.abc import Callable, Sequence
+from typing import Any, Literal
 
 from affectkit import registry
 from affectkit.errors import AffectError, InvalidInputError, ModelNotFoundError
-from affectkit.registry import ModelSpec
-from affectkit.results import FLAG_ERROR, FLAG_UNSUPPORTED, AffectResult, Analyzer
-from affectkit.text.language import SUPPORTED, detect_language
-from affectkit.text.preprocess import clean_text
-
-# Which analyzer serves each language when no model is named: the first one registered wins,
-# so trained models (added by later releases) take over and the lexicon stays the fallback.
-DEFAULT_MODELS: dict[str, tuple[str, ...]] = {
-    "en": ("text-sentiment-en", "lexicon-en"),
-    "zh": ("text-sentiment-zh", "lexicon-zh"),
-}
+from affectkit.inputs import Input
+from affectkit.protocols import Analyzer
+from affectkit.registry import MODALITY_INPUTS, ModelSpec
+from affectkit.results import AffectResult, error_result, unsupported_result
 
 Errors = Literal["raise", "flag"]
+
+# What each input kind's router turns one input into: (what the analyzer is given, language).
+# Text is cleaned and routed by script; media inputs go as they are, language-independent.
+Router = Callable[[Any, int, str], tuple[Any, str]]
+ROUTERS: dict[str, str] = {"text": "affectkit.text.route:route"}
 
 _loaded: dict[str, Analyzer] = {}
 _lock = threading.Lock()
@@ -35,12 +35,12 @@ def list_models() -> list[ModelSpec]:
     return registry.list_models()
 
 
-def get_analyzer(model: str, **model_options) -> Analyzer:
+def get_analyzer(model: str, **model_options: Any) -> Analyzer:
     """Load (once per process) the analyzer for a registry name or model-folder path.
 
     `model_options` (``backend="onnx"``, ``quantize``, ``cache_dir``, ``threads``) reach the
-    loader of transformer models (model folders and registered models with a neural backend);
-    rule-based analyzers take none and ignore them.
+    loader of models with a neural backend (model folders, registered models whose backend is
+    not ``"python"``); rule-based analyzers take none and ignore them.
     """
     is_folder = registry.is_model_folder(model)
     key = model if is_folder else registry.get_spec(model).full_name
@@ -54,18 +54,21 @@ def get_analyzer(model: str, **model_options) -> Analyzer:
         return _loaded[key]
 
 
-def default_model(language: str) -> str:
-    """Registry name of the analyzer that serves `language` by default."""
-    for name in DEFAULT_MODELS[language]:
-        try:
-            return registry.get_spec(name).full_name
-        except ModelNotFoundError:
-            continue
-    raise ModelNotFoundError(f"No analyzer is registered for language {language!r}.")
+def default_model(language: str, kind: str = "text") -> str:
+    """Registry name of the analyzer that serves `kind` inputs in `language` by default."""
+    name = registry.default_model(kind, language)
+    if name is None:
+        raise ModelNotFoundError(f"No analyzer is registered for {kind} in language {language!r}.")
+    return name
+
+
+def languages() -> tuple[str, ...]:
+    """Every language some registered model covers (what ``language=`` accepts)."""
+    return tuple(sorted({lang for s in list_models() for lang in s.languages if lang != "*"}))
 
 
 def analyze(
-    texts: Sequence[str | bytes],
+    inputs: Sequence[str | bytes | Input],
     *,
     model: str = "auto",
     language: str = "auto",
@@ -73,106 +76,117 @@ def analyze(
     model_options: dict | None = None,
     explain: bool = False,
 ) -> list[AffectResult]:
-    """Analyse a batch of texts; one result per input, in order.
+    """Analyse a batch of inputs; one result per input, in order.
 
-    - `model`: ``"auto"`` routes each text by language to the default analyzer; a registry name
-      (``"lexicon-en"``, ``"lexicon-en@1"``) or a model-folder path sends every text to it.
+    - `inputs`: texts (str, or UTF-8 bytes), or `affectkit.Input`s for audio, images and video.
+    - `model`: ``"auto"`` sends each input to the default analyzer of its kind and language; a
+      registry name (``"lexicon-en"``, ``"lexicon-en@1"``) or a model-folder path sends every
+      input to it.
     - `language`: ``"auto"`` detects each text's dominant script; ``"en"``/``"zh"`` forces it.
     - `errors`: ``"raise"`` raises `InvalidInputError` naming the first bad item; ``"flag"``
       returns a result with label ``"error"`` and ``raw["error"]`` for it and goes on.
-    - `model_options`: loader options for transformer models (``backend``, ``cache_dir``...).
-    - `explain`: ask transformer models for token evidence (occlusion; slower). Lexicon
+    - `model_options`: loader options for neural models (``backend``, ``cache_dir``...).
+    - `explain`: ask for evidence that costs extra (token occlusion; slower). Lexicon
       analyzers always return their word evidence.
 
-    Text in a language no analyzer covers gets a result flagged ``unsupported``, never a guess.
+    An input no analyzer covers (a language, or a kind with no model yet) gets a result flagged
+    ``unsupported``, never a guess.
     """
-    if isinstance(texts, (str, bytes)):
+    if isinstance(inputs, (str, bytes, Input)):
         raise InvalidInputError(
-            "Expected a sequence of texts, got a single "
-            f"{type(texts).__name__}. Use analyze_one(text) or analyze([text])."
+            "Expected a sequence of inputs, got a single "
+            f"{type(inputs).__name__}. Use analyze_one(x) or analyze([x])."
         )
-    if language != "auto" and language not in SUPPORTED:
+    if language != "auto" and language not in languages():
         raise InvalidInputError(
-            f"language must be 'auto' or one of {list(SUPPORTED)}, got {language!r}."
+            f"language must be 'auto' or one of {list(languages())}, got {language!r}."
         )
     if errors not in ("raise", "flag"):
         raise InvalidInputError(f"errors must be 'raise' or 'flag', got {errors!r}.")
 
-    results: list[AffectResult | None] = [None] * len(texts)
-    groups: dict[str, list[int]] = {}  # model name -> indices
-    cleaned: list[str] = [""] * len(texts)
     options = model_options or {}
     fixed = None if model == "auto" else get_analyzer(model, **options)
-    for i, raw_text in enumerate(texts):
+    results: list[AffectResult | None] = [None] * len(inputs)
+    given: list[Any] = [None] * len(inputs)  # what each analyzer is given
+    groups: dict[str, list[int]] = {}  # model name -> indices
+    for i, value in enumerate(inputs):
         try:
-            text = clean_text(raw_text, i)
+            kind, given[i], lang = _route(value, i, language)
         except InvalidInputError as exc:
             if errors == "raise":
                 raise
-            results[i] = _error_result(str(exc), model)
+            results[i] = error_result(str(exc), model)
             continue
-        cleaned[i] = text
-        lang = language if language != "auto" else detect_language(text)
         if fixed is not None:
-            langs = fixed.languages
-            if "*" in langs or lang in langs or language != "auto":
-                groups.setdefault(fixed.name, []).append(i)
-            else:
-                results[i] = _unsupported_result(fixed.name, lang, f"{fixed.name} covers {langs}")
-        elif lang in SUPPORTED:
-            groups.setdefault(default_model(lang), []).append(i)
+            name, why = _fits(fixed, kind, lang, forced=language != "auto")
         else:
-            results[i] = _unsupported_result("auto", lang, "no analyzer for this script")
+            name = registry.default_model(kind, lang)
+            why = "no analyzer for this script" if kind == "text" else f"no {kind} analyzer"
+        if name is None:
+            if fixed is not None and kind != "text" and errors == "raise":
+                raise InvalidInputError(f"Item {i}: {why}.")
+            results[i] = unsupported_result(fixed.name if fixed else model, lang, why)
+        else:
+            groups.setdefault(name, []).append(i)
 
     for name, idx in groups.items():
         analyzer = fixed if fixed is not None else get_analyzer(name, **options)
+        batch = [given[i] for i in idx]
         try:
-            batch = [cleaned[i] for i in idx]
-            if explain and _accepts_explain(analyzer):
-                out = analyzer.analyze(batch, explain=True)
-            else:
-                out = analyzer.analyze(batch)
+            out = analyzer.analyze(batch, explain=True) if explain else analyzer.analyze(batch)
         except AffectError as exc:
             if errors == "raise":
                 raise
-            out = [_error_result(str(exc), name)] * len(idx)
-        for i, r in zip(idx, out):
+            out = [error_result(str(exc), name)] * len(idx)
+        for i, r in zip(idx, out, strict=True):
             results[i] = r
     return results  # type: ignore[return-value]
 
 
-def _accepts_explain(analyzer: Analyzer) -> bool:
-    import inspect
-
-    try:
-        return "explain" in inspect.signature(analyzer.analyze).parameters
-    except (TypeError, ValueError):
-        return False
+def analyze_one(value: str | bytes | Input, **kwargs: Any) -> AffectResult:
+    """Analyse a single input (same keywords as `analyze`)."""
+    return analyze([value], **kwargs)[0]
 
 
-def analyze_one(text: str | bytes, **kwargs) -> AffectResult:
-    """Analyse a single text (same keywords as `analyze`)."""
-    return analyze([text], **kwargs)[0]
+def check_inputs(inputs: Sequence[str | bytes | Input], language: str = "auto") -> None:
+    """Raise `InvalidInputError` naming the first input no analyzer could read (as `analyze`
+    with ``errors="raise"`` would), without analysing anything."""
+    for i, value in enumerate(inputs):
+        _route(value, i, language)
 
 
-def _unsupported_result(model: str, language: str, why: str) -> AffectResult:
-    return AffectResult(
-        label="unsupported",
-        confidence=0.0,
-        model=model,
-        uncertain=True,
-        language=language,
-        raw={"reason": why},
-        flags=(FLAG_UNSUPPORTED,),
-    )
+def warm_up(model: str, **model_options: Any) -> Analyzer:
+    """Load a model and run it once on a tiny input of its kind, so the first request is fast."""
+    analyzer = get_analyzer(model, **model_options)
+    if hasattr(analyzer, "load"):
+        analyzer.load()
+    takes = getattr(analyzer, "inputs", None) or MODALITY_INPUTS.get(analyzer.modality, ())
+    if "text" in takes:
+        from affectkit.text.route import sample_text
+
+        analyzer.analyze([sample_text(analyzer.languages)])
+    return analyzer
 
 
-def _error_result(message: str, model: str) -> AffectResult:
-    return AffectResult(
-        label="error",
-        confidence=0.0,
-        model=model,
-        uncertain=True,
-        raw={"error": message},
-        flags=(FLAG_ERROR,),
-    )
+def _route(value: Any, index: int, language: str) -> tuple[str, Any, str]:
+    """(kind, what the analyzer is given, language) of one input."""
+    if isinstance(value, Input):
+        kind, payload = value.kind, value.text if value.kind == "text" else value
+    else:
+        kind, payload = "text", value  # the text router says what is wrong with a non-text
+    if kind in ROUTERS:
+        router: Router = registry.resolve(ROUTERS[kind])
+        payload, lang = router(payload, index, language)
+        return kind, payload, lang
+    return kind, payload, language if language != "auto" else "*"
+
+
+def _fits(analyzer: Analyzer, kind: str, lang: str, forced: bool) -> tuple[str | None, str]:
+    """The analyzer's name if it takes this input, else None and why not."""
+    takes = getattr(analyzer, "inputs", None) or MODALITY_INPUTS.get(analyzer.modality, ())
+    if kind not in takes:
+        return None, f"{analyzer.name} takes {'/'.join(takes) or 'no'} inputs, not {kind}"
+    langs = analyzer.languages
+    if "*" in langs or lang in langs or forced or lang == "*":
+        return analyzer.name, ""
+    return None, f"{analyzer.name} covers {langs}"

@@ -1,27 +1,59 @@
-"""A registry of named, versioned analyzers.
+"""A registry of named, versioned analyzers: the plug-in point of every modality.
 
 Names follow ``<modality>-<task>-<lang>@<version>`` (``lexicon-en@1``, ``text-sentiment-en@1``).
 A name without ``@version`` resolves to the newest version; a path to a model folder (one with a
-``config.json`` written by affectkit) works wherever a name does. Loaders are referenced as
-``"module:function"`` strings so that listing the registry, or using the lexicon path, never
-imports torch.
+``config.json`` written by affectkit) works wherever a name does.
+
+Three ways in, one line each:
+- a `ModelSpec` passed to `register` (a loader as ``"module:callable"``, a callable, or the
+  ``folder`` of a shipped model);
+- a modality's catalog module, listed in `CATALOGS`, which registers its models when imported
+  (``affectkit.text.catalog``; speech and vision add theirs);
+- a third-party package's entry point in the ``affectkit.analyzers`` group, whose object is a
+  `ModelSpec`, a list of them, or a function returning either (called with no arguments).
+
+Catalogs and entry points are read on the first look-up, not at import. Loaders are referenced,
+not imported, so listing the registry or using a lexicon never imports torch. A plug-in that
+fails to load is left out and its error kept (`plugin_errors`), never a crash of affectkit.
 """
 
 from __future__ import annotations
 
 import importlib
 import json
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 from affectkit.errors import ModelLoadError, ModelNotFoundError
-from affectkit.results import Analyzer
+from affectkit.protocols import Analyzer
+
+ENTRY_POINT_GROUP = "affectkit.analyzers"
+
+# Modules that register the built-in models of each modality when imported.
+CATALOGS: list[str] = ["affectkit.text.catalog"]
+
+# The input kinds (`affectkit.inputs.KINDS`) each modality's analyzers take by default.
+MODALITY_INPUTS: dict[str, tuple[str, ...]] = {
+    "text": ("text",),
+    "speech": ("audio",),
+    "face": ("image", "video"),
+    "vision": ("image", "video"),
+}
 
 
 @dataclass(frozen=True)
 class ModelSpec:
-    """What the registry knows about one analyzer without loading it."""
+    """What the registry knows about one analyzer without loading it.
+
+    `loader` is ``"package.module:callable"`` (dots after the colon reach attributes, e.g.
+    ``"pkg.mod:Class.from_pretrained"``) or a callable; either is called with the load options
+    and returns an `Analyzer`. A spec with `folder` and no loader loads that model folder.
+    `inputs` defaults to what the modality takes (`MODALITY_INPUTS`).
+    """
 
     name: str  # without version, e.g. "lexicon-en"
     version: int
@@ -29,28 +61,59 @@ class ModelSpec:
     task: str  # "sentiment", "emotion", "sentiment+emotion"
     languages: tuple[str, ...]
     labels: tuple[str, ...]
-    loader: str  # "package.module:callable" returning an Analyzer
+    loader: str | Callable[..., Analyzer] | None = None
     description: str = ""
     size: Callable[[], int] | None = field(default=None, compare=False)  # bytes on disk
-    backend: str = "python"
+    backend: str = "python"  # "python": takes no load options; else torch, onnx...
+    folder: Path | None = None  # a model folder this spec loads (shipped models)
+    inputs: tuple[str, ...] = ()
+    source: str = "affectkit"  # the distribution that registered it
+
+    def __post_init__(self) -> None:
+        if "@" in self.name or not self.name:
+            raise ValueError(f"A spec's name has no version suffix. Got {self.name!r} instead.")
+        if self.loader is None and self.folder is None:
+            raise ValueError(f"{self.name}: a spec needs a loader or a folder.")
+        if not self.inputs:
+            object.__setattr__(self, "inputs", MODALITY_INPUTS.get(self.modality, ()))
 
     @property
     def full_name(self) -> str:
         return f"{self.name}@{self.version}"
 
-    def load(self, **kwargs) -> Analyzer:
-        module, _, attr = self.loader.partition(":")
-        return getattr(importlib.import_module(module), attr)(**kwargs)
+    def load(self, **options: Any) -> Analyzer:
+        if self.loader is None:
+            return load_folder(Path(self.folder), **options)  # type: ignore[arg-type]
+        fn = resolve(self.loader) if isinstance(self.loader, str) else self.loader
+        return fn(**options)
 
     def size_bytes(self) -> int | None:
-        return None if self.size is None else self.size()
+        if self.size is not None:
+            return self.size()
+        if self.folder is not None:
+            return sum(p.stat().st_size for p in Path(self.folder).rglob("*") if p.is_file())
+        return None
+
+
+def resolve(ref: str) -> Any:
+    """The object ``"package.module:attr.attr"`` names (imported on call)."""
+    module, _, attr = ref.partition(":")
+    obj: Any = importlib.import_module(module)
+    for part in attr.split(".") if attr else ():
+        obj = getattr(obj, part)
+    return obj
 
 
 _REGISTRY: dict[str, dict[int, ModelSpec]] = {}
+_DEFAULTS: dict[tuple[str, str], tuple[str, ...]] = {}
+_FOLDER_KINDS: dict[str, str | Callable[..., Analyzer]] = {}
+_PLUGIN_ERRORS: dict[str, str] = {}
+_discovered = False
+_discovery_lock = threading.RLock()
 
 
 def register(spec: ModelSpec) -> ModelSpec:
-    """Add a spec; registering the same name and version twice is an error."""
+    """Add a spec; registering the same name and version twice with another spec is an error."""
     versions = _REGISTRY.setdefault(spec.name, {})
     if spec.version in versions and versions[spec.version] != spec:
         raise ValueError(f"{spec.full_name} is already registered with a different spec.")
@@ -58,15 +121,60 @@ def register(spec: ModelSpec) -> ModelSpec:
     return spec
 
 
+def register_folder_kind(kind: str, loader: str | Callable[..., Analyzer]) -> None:
+    """Say which loader reads model folders whose config.json has ``affectkit_kind == kind``.
+
+    The loader is called as ``loader(path, **options)``.
+    """
+    _FOLDER_KINDS[kind] = loader
+
+
+def set_defaults(kind: str, language: str, names: Iterable[str]) -> None:
+    """Which models serve inputs of `kind` in `language` (``"*"``: any) when none is named.
+
+    The first of `names` that is registered wins, so a trained model can take over from a
+    lexicon that stays the fallback.
+    """
+    _DEFAULTS[(kind, language)] = tuple(names)
+
+
+def default_model(kind: str, language: str) -> str | None:
+    """Registry name (with version) of the default model for `kind`/`language`, or None."""
+    _discover()
+    for key in ((kind, language), (kind, "*")):
+        for name in _DEFAULTS.get(key, ()):
+            versions = _REGISTRY.get(name.partition("@")[0])
+            if versions:
+                return get_spec(name).full_name
+    return None
+
+
+def defaults() -> dict[str, dict[str, str]]:
+    """Every default in force: input kind -> language -> registry name (with version)."""
+    _discover()
+    out: dict[str, dict[str, str]] = {}
+    for kind, language in _DEFAULTS:
+        name = default_model(kind, language)
+        if name is not None:
+            out.setdefault(kind, {})[language] = name
+    return out
+
+
 def list_models() -> list[ModelSpec]:
     """Every registered spec, sorted by name then version."""
-    _ensure_builtins()
+    _discover()
     return [s for name in sorted(_REGISTRY) for _, s in sorted(_REGISTRY[name].items())]
+
+
+def plugin_errors() -> dict[str, str]:
+    """Entry points or catalogs that failed to load: their name -> the error, one line."""
+    _discover()
+    return dict(_PLUGIN_ERRORS)
 
 
 def get_spec(name: str) -> ModelSpec:
     """Resolve ``name`` or ``name@version`` to a spec."""
-    _ensure_builtins()
+    _discover()
     base, _, ver = name.partition("@")
     versions = _REGISTRY.get(base)
     if not versions:
@@ -89,7 +197,7 @@ def is_model_folder(name: str) -> bool:
     return (Path(name).expanduser() / "config.json").is_file()
 
 
-def load(name: str, **kwargs) -> Analyzer:
+def load(name: str, **kwargs: Any) -> Analyzer:
     """Load an analyzer by registry name or model-folder path."""
     if is_model_folder(name):
         return load_folder(Path(name).expanduser(), **kwargs)
@@ -101,37 +209,62 @@ def load(name: str, **kwargs) -> Analyzer:
     return get_spec(name).load(**kwargs)
 
 
-# Model folders say what kind of analyzer they hold; each kind has one loader.
-FOLDER_KINDS: dict[str, str] = {
-    "text-classifier": "affectkit.text.model:TextModelAnalyzer.from_pretrained",
-    "text-ngram-linear": "affectkit.text.ngrams:NgramAnalyzer.from_pretrained",
-    "text-ensemble": "affectkit.text.ensemble:EnsembleAnalyzer.from_pretrained",
-}
-
-
-def load_folder(path: Path, **kwargs) -> Analyzer:
+def load_folder(path: Path, **kwargs: Any) -> Analyzer:
+    """Load a model folder with the loader of its ``affectkit_kind``."""
+    _discover()
     try:
         config = json.loads((path / "config.json").read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as exc:
         raise ModelLoadError(f"Cannot read {path / 'config.json'}: {exc}") from None
-    kind = config.get("affectkit_kind")
-    if kind not in FOLDER_KINDS:
+    kind = config.get("affectkit_kind") if isinstance(config, dict) else None
+    if kind not in _FOLDER_KINDS:
         raise ModelLoadError(
             f"{path} is not an affectkit model folder: config.json has affectkit_kind={kind!r}, "
-            f"expected one of {sorted(FOLDER_KINDS)}."
+            f"expected one of {sorted(_FOLDER_KINDS)}."
         )
-    module, _, attr = FOLDER_KINDS[kind].partition(":")
-    obj = importlib.import_module(module)
-    for part in attr.split("."):
-        obj = getattr(obj, part)
-    return obj(path, **kwargs)
+    loader = _FOLDER_KINDS[kind]
+    fn = resolve(loader) if isinstance(loader, str) else loader
+    return fn(path, **kwargs)
 
 
-_builtins_loaded = False
+def folder_kinds() -> list[str]:
+    _discover()
+    return sorted(_FOLDER_KINDS)
 
 
-def _ensure_builtins() -> None:
-    global _builtins_loaded
-    if not _builtins_loaded:
-        _builtins_loaded = True
-        importlib.import_module("affectkit.models")
+def _discover() -> None:
+    """Import the catalogs and read the entry points, once per process."""
+    global _discovered
+    if _discovered:
+        return
+    with _discovery_lock:
+        if _discovered:
+            return
+        _discovered = True
+        for module in CATALOGS:
+            importlib.import_module(module)
+        for ep in metadata.entry_points(group=ENTRY_POINT_GROUP):
+            try:
+                _register_entry_point(ep)
+            except Exception as exc:  # a broken plug-in must not break affectkit
+                _PLUGIN_ERRORS[f"{ep.name} ({ep.value})"] = f"{type(exc).__name__}: {exc}"
+
+
+def _register_entry_point(ep: metadata.EntryPoint) -> None:
+    obj = ep.load()
+    if callable(obj) and not isinstance(obj, ModelSpec):
+        obj = obj()
+    specs = [obj] if isinstance(obj, ModelSpec) else list(obj or ())
+    dist = getattr(getattr(ep, "dist", None), "name", None) or ep.name
+    for spec in specs:
+        if not isinstance(spec, ModelSpec):
+            raise TypeError(
+                f"entry point {ep.name!r} gave {type(spec).__name__}; expected ModelSpec(s)."
+            )
+        if spec.source == "affectkit":
+            spec = ModelSpec(**{**_fields(spec), "source": dist})
+        register(spec)
+
+
+def _fields(spec: ModelSpec) -> dict[str, Any]:
+    return {f: getattr(spec, f) for f in spec.__dataclass_fields__}

@@ -1,17 +1,27 @@
-"""The result contract every analyzer returns, and the analyzer protocol.
+"""The result contract every analyzer returns, whatever the modality.
 
 An `AffectResult` is the only thing fusion, storage, the CLI and the HTTP API ever see, so they
 never care which model produced it. Its JSON form (`to_dict`) carries `schema_version`.
+
+Where a result or a piece of evidence sits in its input is a `Span` with a unit: character
+offsets into a text, seconds into an audio or video, or frame numbers; on an image or a video
+frame it may also have a `Box`. Schema version 2 added `span_unit` and `box` to the JSON of
+results and `unit` and `box` to evidence; every version-1 field is still there with the same
+meaning, and `from_dict` reads both versions.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol, runtime_checkable
+from typing import Any
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
+
+# Units of a `Span`: character offsets into a text, seconds into an audio or video, frame
+# numbers of a video.
+SPAN_UNITS: tuple[str, ...] = ("chars", "seconds", "frames")
 
 # Flags a result may carry (in `AffectResult.flags`).
 FLAG_EMPTY = "empty"  # nothing to analyse (empty, whitespace, punctuation only)
@@ -23,21 +33,76 @@ FLAG_ERROR = "error"  # the input was invalid; `raw["error"]` says why (label "e
 
 
 @dataclass(frozen=True, slots=True)
+class Span:
+    """Where in its input something lies: ``[start, end)`` in `unit` (one of `SPAN_UNITS`)."""
+
+    start: float
+    end: float
+    unit: str = "chars"
+
+    def __post_init__(self) -> None:
+        if self.unit not in SPAN_UNITS:
+            raise ValueError(f"Span unit must be one of {SPAN_UNITS}. Got {self.unit!r} instead.")
+        if not self.end >= self.start:
+            raise ValueError(f"A span ends at or after its start. Got {self.start}..{self.end}.")
+
+    @property
+    def duration(self) -> float:
+        return self.end - self.start
+
+
+@dataclass(frozen=True, slots=True)
+class Box:
+    """A rectangle on an image or video frame, in pixels from its top-left corner."""
+
+    x: float
+    y: float
+    width: float
+    height: float
+
+    def __post_init__(self) -> None:
+        if self.width < 0 or self.height < 0:
+            raise ValueError(f"A box has a non-negative size. Got {self.width}x{self.height}.")
+
+    def to_dict(self) -> dict[str, float]:
+        return {
+            "x": _r(self.x),
+            "y": _r(self.y),
+            "width": _r(self.width),
+            "height": _r(self.height),
+        }
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Box:
+        return cls(d["x"], d["y"], d["width"], d["height"])
+
+
+@dataclass(frozen=True, slots=True)
 class Evidence:
     """One thing that drove a decision: a word and its weight, a token attribution, a box.
 
-    `start`/`end` are character offsets into the analysed text (or seconds, for audio).
+    `start`/`end` are offsets into the input in `unit`: character offsets into the analysed text
+    (the default), seconds into an audio, frame numbers of a video. `box` places it on an image.
     `weight` is signed: > 0 pushes towards positive/the label, < 0 away from it.
     `note` says which rules changed the weight (e.g. ``"negated"``, ``"boosted x1.3"``).
+    `text` names the thing: the word for text, a description (``"face 1"``) otherwise.
     """
 
     text: str
     weight: float
-    start: int | None = None
-    end: int | None = None
+    start: float | None = None
+    end: float | None = None
     kind: str = "lexicon"
     label: str | None = None
     note: str | None = None
+    unit: str = "chars"
+    box: Box | None = None
+
+    @property
+    def span(self) -> Span | None:
+        if self.start is None or self.end is None:
+            return None
+        return Span(self.start, self.end, self.unit)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -48,7 +113,17 @@ class Evidence:
             "kind": self.kind,
             "label": self.label,
             "note": self.note,
+            "unit": self.unit,
+            "box": None if self.box is None else self.box.to_dict(),
         }
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Evidence:
+        box = d.get("box")
+        fields = {k: d[k] for k in ("start", "end", "kind", "label", "note", "unit") if k in d}
+        return cls(
+            d["text"], d["weight"], **fields, box=None if box is None else Box.from_dict(box)
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,7 +136,10 @@ class AffectResult:
     - `polarity`: probabilities over `labels.POLARITIES` (sum to 1) or None; `score` in [-1, 1].
     - `valence`, `arousal` in [-1, 1] or None.
     - `raw`: the model's own labels and scores; `evidence`: what drove the decision.
-    - `modality`, `model` (registry name with version), `language`, `span`.
+    - `modality`, `model` (registry name with version), `language`.
+    - `span`: where in the input the result applies (a segment of an audio, a chunk), or None
+      for the whole input; a plain ``(start, end)`` pair is read as character offsets.
+      `box`: where on an image or frame (a face), or None.
     - `flags`: see the FLAG_* constants.
     """
 
@@ -76,10 +154,16 @@ class AffectResult:
     valence: float | None = None
     arousal: float | None = None
     language: str | None = None
-    span: tuple[float, float] | None = None
+    span: Span | None = None
     raw: Mapping[str, Any] = field(default_factory=dict)
     evidence: tuple[Evidence, ...] = ()
     flags: tuple[str, ...] = ()
+    box: Box | None = None
+
+    def __post_init__(self) -> None:
+        if self.span is not None and not isinstance(self.span, Span):
+            start, end = self.span
+            object.__setattr__(self, "span", Span(start, end))
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-safe dict (floats rounded to 4 places, NaN never appears)."""
@@ -94,7 +178,9 @@ class AffectResult:
             "valence": _r(self.valence),
             "arousal": _r(self.arousal),
             "language": self.language,
-            "span": list(self.span) if self.span is not None else None,
+            "span": [self.span.start, self.span.end] if self.span is not None else None,
+            "span_unit": self.span.unit if self.span is not None else None,
+            "box": None if self.box is None else self.box.to_dict(),
             "modality": self.modality,
             "model": self.model,
             "raw": _json_safe(self.raw),
@@ -104,8 +190,8 @@ class AffectResult:
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> AffectResult:
-        """Inverse of `to_dict` (up to rounding)."""
-        span = d.get("span")
+        """Inverse of `to_dict` (up to rounding); reads schema versions 1 and 2."""
+        span, box = d.get("span"), d.get("box")
         return cls(
             label=d["label"],
             confidence=d["confidence"],
@@ -118,11 +204,37 @@ class AffectResult:
             valence=d.get("valence"),
             arousal=d.get("arousal"),
             language=d.get("language"),
-            span=tuple(span) if span is not None else None,
+            span=None if span is None else Span(span[0], span[1], d.get("span_unit") or "chars"),
             raw=d.get("raw") or {},
-            evidence=tuple(Evidence(**e) for e in d.get("evidence", ())),
+            evidence=tuple(Evidence.from_dict(e) for e in d.get("evidence", ())),
             flags=tuple(d.get("flags", ())),
+            box=None if box is None else Box.from_dict(box),
         )
+
+
+def unsupported_result(model: str, language: str, why: str) -> AffectResult:
+    """The result of an input no analyzer covers (a language, or a kind with no model)."""
+    return AffectResult(
+        label="unsupported",
+        confidence=0.0,
+        model=model,
+        uncertain=True,
+        language=language,
+        raw={"reason": why},
+        flags=(FLAG_UNSUPPORTED,),
+    )
+
+
+def error_result(message: str, model: str) -> AffectResult:
+    """The result of an invalid input: label ``error``, ``raw["error"]`` says why."""
+    return AffectResult(
+        label="error",
+        confidence=0.0,
+        model=model,
+        uncertain=True,
+        raw={"error": message},
+        flags=(FLAG_ERROR,),
+    )
 
 
 def _r(x: float | None) -> float | None:
@@ -146,20 +258,3 @@ def _json_safe(obj: Any) -> Any:
     if hasattr(obj, "item"):  # numpy scalar
         return _json_safe(obj.item())
     return obj
-
-
-@runtime_checkable
-class Analyzer(Protocol):
-    """What every analyzer is: a name, what it covers, and `analyze(batch)`.
-
-    Third-party analyzers fit by having these attributes; no subclassing needed.
-    `analyze` takes a sequence and returns one result per input, in order; an empty sequence
-    gives an empty list. Inputs that cannot be analysed give a flagged result, not an exception,
-    unless the input is of the wrong type altogether.
-    """
-
-    name: str  # registry name with version, e.g. "lexicon-en@1"
-    modality: str  # "text", "speech", "face"
-    languages: tuple[str, ...]  # ISO codes, or ("*",) for language-independent models
-
-    def analyze(self, batch: Sequence[Any]) -> list[AffectResult]: ...

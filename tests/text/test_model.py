@@ -16,7 +16,8 @@ import pytest
 
 from affectkit import registry
 from affectkit.errors import InvalidInputError, ModelLoadError
-from affectkit.results import FLAG_CHUNKED, FLAG_EMPTY, FLAG_UNSUPPORTED, AffectResult, Analyzer
+from affectkit.protocols import Analyzer
+from affectkit.results import FLAG_CHUNKED, FLAG_EMPTY, FLAG_UNSUPPORTED, AffectResult
 from affectkit.text import model as tm
 from affectkit.text.preprocess import clean_text, decode_escapes, mask_social
 

@@ -41,7 +41,7 @@ from affectkit.records import (
     parquet_schema,
     read_records,
 )
-from affectkit.results import AffectResult
+from affectkit.results import AffectResult, error_result
 
 STATE_VERSION = 1
 
@@ -114,7 +114,7 @@ def analyze_records(
         explain=explain,
     )
     results: list[AffectResult | None] = [
-        api._error_result(r.error, model) if r.error else None for r in records
+        error_result(r.error, model) if r.error else None for r in records
     ]
     for i, res in zip(ok, out, strict=True):
         results[i] = res

@@ -1,10 +1,16 @@
-"""List the registered models: name@version, modality, task, languages, labels and size."""
+"""List the registered models: name@version, modality, task, languages, labels and size.
+
+Models registered by other installed packages (the ``affectkit.analyzers`` entry point group)
+are listed with the package they came from; a plug-in that failed to load is named on stderr.
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
+import sys
 
+from affectkit import registry
 from affectkit.api import list_models
 
 HELP = "list registered models"
@@ -32,8 +38,11 @@ def run(args: argparse.Namespace) -> int:
                 "labels": list(s.labels),
                 "size_bytes": s.size_bytes(),
                 "description": s.description,
+                "source": s.source,
             }
         )
+    for plugin, error in registry.plugin_errors().items():
+        print(f"affectkit: plug-in {plugin} was not loaded: {error}", file=sys.stderr)
     if args.json:
         print(json.dumps({"models": rows}, ensure_ascii=False, indent=2))
         return 0
@@ -45,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
             r["task"],
             ",".join(r["languages"]),
             _size(r["size_bytes"]),
-            ",".join(r["labels"]),
+            ",".join(r["labels"]) + ("" if r["source"] == "affectkit" else f"  [{r['source']}]"),
         )
         for r in rows
     ]

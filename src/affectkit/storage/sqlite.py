@@ -1,7 +1,10 @@
 """The service's embedded store: SQLite in the data folder (keys, stored items, batch jobs).
 
 API keys are stored as SHA-256 hashes of high-entropy random tokens (the token itself is shown
-once, at creation). Analysed texts are stored only when a request says ``store: true``.
+once, at creation). Analysed inputs are stored only when a request says ``store: true``, as
+their kind and reference (`affectkit.inputs.Input.reference`: a text's text, a media file's path
+or ``sha256:`` digest) beside the result. The schema's version is SQLite's ``user_version``;
+`MIGRATIONS` bring an older file up to date when it is opened, in one transaction each.
 """
 
 from __future__ import annotations
@@ -16,6 +19,8 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from affectkit.inputs import Input
 
 KEY_PREFIX = "ak_"
 
@@ -32,7 +37,8 @@ CREATE TABLE IF NOT EXISTS items (
     id TEXT PRIMARY KEY,
     created REAL NOT NULL,
     key_id TEXT,
-    text TEXT NOT NULL,
+    kind TEXT NOT NULL DEFAULT 'text',  -- text | audio | image | video
+    ref TEXT NOT NULL,             -- the text, or the media's path or sha256: digest
     result TEXT NOT NULL           -- the AffectResult as JSON
 );
 CREATE INDEX IF NOT EXISTS items_created ON items (created);
@@ -52,6 +58,24 @@ CREATE TABLE IF NOT EXISTS jobs (
     finished REAL
 );
 """
+
+
+SCHEMA_VERSION = 2
+
+# Version n -> n + 1. Version 1 (no user_version set) stored only texts: items.text NOT NULL.
+MIGRATIONS: dict[int, str] = {
+    1: """
+    CREATE TABLE items_v2 (
+        id TEXT PRIMARY KEY, created REAL NOT NULL, key_id TEXT,
+        kind TEXT NOT NULL DEFAULT 'text', ref TEXT NOT NULL, result TEXT NOT NULL
+    );
+    INSERT INTO items_v2 (id, created, key_id, kind, ref, result)
+        SELECT id, created, key_id, 'text', text, result FROM items ORDER BY rowid;
+    DROP TABLE items;
+    ALTER TABLE items_v2 RENAME TO items;
+    CREATE INDEX IF NOT EXISTS items_created ON items (created);
+    """,
+}
 
 
 def hash_key(token: str) -> str:
@@ -76,7 +100,21 @@ class Store:
         self._lock = threading.Lock()
         with self._lock:
             self._db.execute("PRAGMA journal_mode=WAL")
+            self._migrate()
             self._db.executescript(SCHEMA)
+            self._db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            self._db.commit()
+
+    def _migrate(self) -> None:
+        (version,) = self._db.execute("PRAGMA user_version").fetchone()
+        tables = {r[0] for r in self._db.execute("SELECT name FROM sqlite_master")}
+        if "items" not in tables:
+            return  # a new file: SCHEMA creates the current tables
+        version = version or 1
+        while version < SCHEMA_VERSION:
+            self._db.executescript(f"BEGIN; {MIGRATIONS[version]} COMMIT;")
+            version += 1
+            self._db.execute(f"PRAGMA user_version = {version}")
             self._db.commit()
 
     def _q(self, sql: str, args: tuple = ()) -> list[sqlite3.Row]:
@@ -125,23 +163,27 @@ class Store:
             return cur.rowcount > 0
 
     # -- stored items ----------------------------------------------------------------------
-    def add_items(self, key_id: str | None, pairs: list[tuple[str, dict]]) -> list[str]:
+    def add_items(self, key_id: str | None, items: list[tuple[str | Input, dict]]) -> list[str]:
+        """Store (input, result JSON) pairs; a str is a text input. Returns the new ids."""
         now = time.time()
-        ids = ["itm_" + uuid.uuid4().hex[:16] for _ in pairs]
+        ids = ["itm_" + uuid.uuid4().hex[:16] for _ in items]
+        rows = []
+        for i, (value, result) in zip(ids, items, strict=True):
+            inp = Input.of(value)
+            rows.append(
+                (i, now, key_id, inp.kind, inp.reference, json.dumps(result, ensure_ascii=False))
+            )
         with self._lock:
             self._db.executemany(
-                "INSERT INTO items (id, created, key_id, text, result) VALUES (?,?,?,?,?)",
-                [
-                    (i, now, key_id, text, json.dumps(result, ensure_ascii=False))
-                    for i, (text, result) in zip(ids, pairs, strict=True)
-                ],
+                "INSERT INTO items (id, created, key_id, kind, ref, result) VALUES (?,?,?,?,?,?)",
+                rows,
             )
             self._db.commit()
         return ids
 
     def list_items(self, key_id: str | None, limit: int, offset: int) -> list[dict[str, Any]]:
         rows = self._q(
-            "SELECT id, created, text, result FROM items WHERE key_id IS ? "
+            "SELECT id, created, kind, ref, result FROM items WHERE key_id IS ? "
             "ORDER BY rowid LIMIT ? OFFSET ?",
             (key_id, limit, offset),
         )
@@ -149,7 +191,9 @@ class Store:
             {
                 "id": r["id"],
                 "created": r["created"],
-                "text": r["text"],
+                "kind": r["kind"],
+                "text": r["ref"] if r["kind"] == "text" else None,
+                "ref": r["ref"],
                 "result": json.loads(r["result"]),
             }
             for r in rows

