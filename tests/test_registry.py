@@ -13,7 +13,8 @@ def test_builtins_are_registered():
     assert {"lexicon-en@1", "lexicon-zh@1"} <= names
     for spec in registry.list_models():
         assert spec.labels and spec.languages and spec.modality == "text"
-        assert spec.size_bytes() > 0
+        if spec.source == "affectkit":  # built-ins say their size; plug-ins need not
+            assert spec.size_bytes() > 0
 
 
 def test_name_without_version_is_newest():
@@ -46,3 +47,65 @@ def test_reregistering_a_different_spec_is_an_error():
 
     with pytest.raises(ValueError, match="already registered"):
         registry.register(dataclasses.replace(spec, description="other"))
+
+
+def _plugin_installed() -> bool:
+    from importlib import metadata
+
+    return any(ep.name == "demo" for ep in metadata.entry_points(group="affectkit.analyzers"))
+
+
+def test_a_third_party_analyzer_registers_by_entry_point_alone():
+    # tests/plugins/affectkit-demo-plugin, installed by `make install`
+    assert _plugin_installed(), "run `make install`: it installs the test plug-in package"
+    spec = registry.get_spec("demo-exclaim")
+    assert spec.source == "affectkit-demo-plugin" and spec.inputs == ("text",)
+    (r,) = registry.load("demo-exclaim").analyze(["Wow!!"])
+    assert r.label == "surprise" and len(r.evidence) == 2
+
+
+def test_the_cli_lists_and_runs_the_plugin():
+    import subprocess
+    import sys
+
+    cli = [sys.executable, "-m", "affectkit.cli.main"]
+    out = subprocess.run([*cli, "models"], capture_output=True, text=True, check=True).stdout
+    assert "demo-exclaim@1" in out and "[affectkit-demo-plugin]" in out
+    out = subprocess.run(
+        [*cli, "analyze", "--json", "--model", "demo-exclaim", "Help!!!"],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    assert json.loads(out.splitlines()[0])["label"] == "surprise"
+
+
+def test_a_broken_plugin_is_left_out_with_its_error(monkeypatch):
+    from importlib import metadata
+
+    broken = metadata.EntryPoint("broken", "no_such_module_xyz:catalog", registry.ENTRY_POINT_GROUP)
+    monkeypatch.setattr(registry, "_discovered", False)
+    monkeypatch.setattr(registry, "_PLUGIN_ERRORS", {})
+    real = metadata.entry_points
+    monkeypatch.setattr(
+        registry.metadata,
+        "entry_points",
+        lambda group: [*real(group=group), broken],
+    )
+    names = {s.full_name for s in registry.list_models()}
+    assert "lexicon-en@1" in names
+    errors = registry.plugin_errors()
+    assert list(errors) == ["broken (no_such_module_xyz:catalog)"]
+    assert "ModuleNotFoundError" in errors["broken (no_such_module_xyz:catalog)"]
+
+
+def test_one_line_registers_a_model_and_defaults_pick_the_first_registered(monkeypatch):
+    monkeypatch.setattr(registry, "_DEFAULTS", dict(registry._DEFAULTS))
+    spec = registry.ModelSpec(
+        "speech-test", 1, "speech", "emotion", ("*",), ("neutral",), loader=lambda **_: None
+    )
+    monkeypatch.setitem(registry._REGISTRY, "speech-test", {1: spec})
+    assert spec.inputs == ("audio",)
+    registry.set_defaults("audio", "*", ("speech-missing", "speech-test"))
+    assert registry.default_model("audio", "en") == "speech-test@1"
+    assert registry.defaults()["audio"] == {"*": "speech-test@1"}
+    with pytest.raises(ValueError, match="no version suffix"):
+        registry.ModelSpec("x@1", 1, "text", "t", ("en",), (), loader="a:b")

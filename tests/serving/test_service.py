@@ -330,3 +330,33 @@ def test_the_client_reports_an_error_page_from_a_proxy_the_same_on_every_call():
                 call()
             assert e.value.status == 502 and e.value.code == "http_error"
             assert "Bad Gateway" in e.value.message
+
+
+def test_inputs_of_any_kind_and_a_plugin_model_over_http(make_server):
+    import base64
+
+    url, _ = make_server()
+    body = {
+        "inputs": [
+            {"kind": "text", "text": "I love it"},
+            {"kind": "audio", "data": base64.b64encode(b"RIFF....WAVE").decode()},
+        ],
+        "model": "auto",
+        "store": True,
+    }
+    r = httpx.post(url + "/v1/analyze", json={**body, "model": "lexicon-en"})
+    assert r.status_code == 200, r.text
+    text, audio = r.json()["results"]
+    assert text["label"] == "positive" and audio["label"] == "unsupported"
+    items = httpx.get(url + "/v1/items").json()["results"]
+    assert [i["kind"] for i in items] == ["text", "audio"]
+    assert items[1]["ref"].startswith("sha256:") and items[1]["text"] is None
+    bad = httpx.post(url + "/v1/analyze", json={"inputs": [{"kind": "image", "data": "%%%"}]})
+    assert bad.status_code == 422 and "base64" in bad.json()["error"]["message"]
+    mixed = httpx.post(url + "/v1/analyze", json={"inputs": [{"kind": "text", "data": "aGk="}]})
+    assert mixed.status_code == 422
+    # a third-party analyzer registered by entry point (tests/plugins) answers by name
+    r = httpx.post(url + "/v1/analyze", json={"text": "Help!!", "model": "demo-exclaim"})
+    assert r.status_code == 200 and r.json()["results"][0]["model"] == "demo-exclaim@1"
+    models = httpx.get(url + "/v1/models").json()
+    assert any(m["source"] == "affectkit-demo-plugin" for m in models["results"])

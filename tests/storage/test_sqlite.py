@@ -1,0 +1,53 @@
+"""The embedded store: items of every kind, and a version-1 file brought up to date."""
+
+import json
+import sqlite3
+
+from affectkit.inputs import Input
+from affectkit.storage import Store
+from affectkit.storage.sqlite import SCHEMA_VERSION
+
+
+def test_items_keep_their_kind_and_reference(tmp_path):
+    store = Store(tmp_path / "s.db")
+    ids = store.add_items(
+        "k1",
+        [("a text", {"label": "joy"}), (Input.from_bytes("image", b"\x89PNG"), {"label": "x"})],
+    )
+    items = store.list_items("k1", 10, 0)
+    assert [i["id"] for i in items] == ids
+    assert items[0]["kind"] == "text" and items[0]["text"] == "a text"
+    assert items[1]["kind"] == "image" and items[1]["text"] is None
+    assert items[1]["ref"].startswith("sha256:")
+    assert store.list_items("other", 10, 0) == []
+    assert store.delete_item("k1", ids[0]) and not store.delete_item("k1", ids[0])
+    store.close()
+
+
+def test_a_version_1_file_is_migrated_without_losing_an_item(tmp_path):
+    path = tmp_path / "old.db"
+    db = sqlite3.connect(path)
+    db.executescript(
+        """
+        CREATE TABLE items (id TEXT PRIMARY KEY, created REAL NOT NULL, key_id TEXT,
+                            text TEXT NOT NULL, result TEXT NOT NULL);
+        INSERT INTO items VALUES ('itm_1', 1.0, NULL, 'old text', '{"label": "joy"}');
+        INSERT INTO items VALUES ('itm_2', 2.0, 'k', '第二', '{"label": "anger"}');
+        """
+    )
+    db.commit()
+    db.close()
+    store = Store(path)
+    assert store.list_items(None, 10, 0) == [
+        {"id": "itm_1", "created": 1.0, "kind": "text", "text": "old text", "ref": "old text",
+         "result": {"label": "joy"}},
+    ]  # fmt: skip
+    assert store.list_items("k", 10, 0)[0]["text"] == "第二"
+    store.add_items(None, [("new", {"label": "neutral"})])
+    store.close()
+    db = sqlite3.connect(path)
+    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    assert db.execute("SELECT count(*) FROM items").fetchone()[0] == 3
+    json.loads(db.execute("SELECT result FROM items WHERE id='itm_2'").fetchone()[0])
+    db.close()
+    Store(path).close()  # opening a current file again changes nothing
