@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from affectkit.errors import DataFormatError, require
+from affectkit.inputs import KINDS, Input
 from affectkit.results import AffectResult
 
 FORMATS = ("csv", "jsonl", "txt", "parquet")
@@ -30,10 +31,31 @@ csv.field_size_limit(min(sys.maxsize, 2**31 - 1))  # texts of several MB in one 
 
 @dataclass
 class Record:
+    """One input row: its id and its value, a text or an `Input` (audio, image, video).
+
+    `value` is None when the row could not be read; `error` says why.
+    """
+
     id: str
-    text: str | None  # None when the row could not be read; `error` says why
+    value: str | Input | None
     error: str | None = None
     extra: dict[str, Any] | None = None
+
+    @property
+    def kind(self) -> str:
+        return self.value.kind if isinstance(self.value, Input) else "text"
+
+    @property
+    def text(self) -> str | None:
+        """The text of a text row (None for media rows and unreadable ones)."""
+        if isinstance(self.value, Input):
+            return self.value.text if isinstance(self.value.text, str) else None
+        return self.value
+
+    @property
+    def reference(self) -> str | None:
+        """What outputs keep of the input: the text, or the media file's path."""
+        return self.value.reference if isinstance(self.value, Input) else self.value
 
 
 def detect_format(path: str | Path, fmt: str | None = None) -> str:
@@ -61,20 +83,41 @@ def read_records(
     text_col: str = "text",
     id_col: str | None = None,
     fmt: str | None = None,
+    kind: str = "text",
 ) -> Iterator[Record]:
     """Yield one `Record` per input row. Raises `DataFormatError` for file-level problems
-    (missing file, missing column) before the first record."""
+    (missing file, missing column) before the first record.
+
+    With `kind` ``"audio"``, ``"image"`` or ``"video"``, the column holds paths to media files,
+    relative to the input file's folder; each record's value is then an `Input` of that kind
+    (a missing file is that row's error, not the file's).
+    """
     path = Path(path)
     if not path.is_file():
         raise DataFormatError(f"Input file {str(path)!r} does not exist.")
+    if kind not in KINDS:
+        raise DataFormatError(f"kind must be one of {list(KINDS)}. Got {kind!r} instead.")
     fmt = detect_format(path, fmt)
     if fmt == "csv":
-        return _read_csv(path, text_col, id_col)
-    if fmt == "jsonl":
-        return _read_jsonl(path, text_col, id_col)
-    if fmt == "txt":
-        return _read_txt(path)
-    return _read_parquet(path, text_col, id_col)
+        rows = _read_csv(path, text_col, id_col)
+    elif fmt == "jsonl":
+        rows = _read_jsonl(path, text_col, id_col)
+    elif fmt == "txt":
+        rows = _read_txt(path)
+    else:
+        rows = _read_parquet(path, text_col, id_col)
+    return rows if kind == "text" else _media(rows, path.parent, kind)
+
+
+def _media(rows: Iterator[Record], base: Path, kind: str) -> Iterator[Record]:
+    for rec in rows:
+        if rec.error is None and isinstance(rec.value, str):
+            media = (base / rec.value.strip()).resolve()
+            if not media.is_file():
+                rec = Record(rec.id, None, f"{kind} file {rec.value!r} not found", rec.extra)
+            else:
+                rec = Record(rec.id, Input.from_path(media, kind), None, rec.extra)
+        yield rec
 
 
 def _escape_bytes(exc: UnicodeError) -> tuple[str, int]:
@@ -298,7 +341,7 @@ def flat_row(rec: Record, result: AffectResult) -> dict[str, Any]:
     emo = result.emotions
     return {
         "id": rec.id,
-        "text": rec.text,
+        "text": rec.reference,
         "language": result.language,
         "label": result.label,
         "confidence": round(result.confidence, 4),
@@ -316,7 +359,12 @@ def flat_row(rec: Record, result: AffectResult) -> dict[str, Any]:
 
 
 def json_row(rec: Record, result: AffectResult) -> dict[str, Any]:
-    return {"id": rec.id, "text": rec.text, **result.to_dict(), "error": row_error(rec, result)}
+    return {
+        "id": rec.id,
+        "text": rec.reference,
+        **result.to_dict(),
+        "error": row_error(rec, result),
+    }
 
 
 def _r(x: float | None) -> float | None:

@@ -166,3 +166,24 @@ def test_bad_jobs_are_clear_errors(tmp_path):
             progress=False,
             log=quiet,
         )
+
+
+def test_a_column_of_media_paths_becomes_inputs_of_that_kind(tmp_path):
+    from affectkit.records import read_records
+
+    (tmp_path / "clips").mkdir()
+    (tmp_path / "clips" / "a.wav").write_bytes(b"RIFF")
+    src = tmp_path / "calls.csv"
+    src.write_text("id,path\n1,clips/a.wav\n2,clips/missing.wav\n", encoding="utf-8")
+    a, b = read_records(src, "path", "id", kind="audio")
+    assert a.kind == "audio" and a.value.path == str((tmp_path / "clips" / "a.wav").resolve())
+    assert b.value is None and "not found" in b.error
+    out = tmp_path / "out.jsonl"
+    summary = run_batch(
+        BatchJob(str(src), str(out), text_col="path", id_col="id", input_kind="audio"),
+        progress=False,
+    )
+    rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert summary.rows == 2 and [r["id"] for r in rows] == ["1", "2"]
+    assert rows[0]["label"] == "unsupported" and rows[0]["text"].endswith("a.wav")
+    assert rows[1]["label"] == "error" and "not found" in rows[1]["error"]

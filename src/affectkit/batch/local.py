@@ -52,12 +52,13 @@ class BatchJob:
     output: str
     model: str = "auto"
     language: str = "auto"
-    text_col: str = "text"
+    text_col: str = "text"  # the input column: texts, or media paths for another input_kind
     id_col: str | None = None
     input_format: str | None = None
     chunk_size: int = 1000
     explain: bool = False
     model_options: dict[str, Any] = field(default_factory=dict)  # not part of the fingerprint
+    input_kind: str = "text"  # text, or audio/image/video: the column holds file paths
 
     def __post_init__(self) -> None:
         if not isinstance(self.chunk_size, int) or self.chunk_size < 1:
@@ -81,6 +82,8 @@ class BatchJob:
         d = asdict(self)
         d.pop("model_options")
         d.pop("chunk_size")  # a different chunk size continues the same job
+        if d["input_kind"] == "text":
+            d.pop("input_kind")  # as jobs written before media inputs existed
         d["input"] = str(src.resolve())
         d["output"] = str(Path(self.output).resolve())
         return {**d, "input_size": st.st_size, "input_mtime_ns": st.st_mtime_ns}
@@ -106,7 +109,7 @@ def analyze_records(
     """One result per record; unreadable records and failed analyses give error results."""
     ok = [i for i, r in enumerate(records) if r.error is None]
     out = api.analyze(
-        [records[i].text for i in ok],
+        [records[i].value for i in ok],
         model=model,
         language=language,
         errors="flag",
@@ -180,7 +183,7 @@ def run_batch(
     state = _State(out)
     fp = job.fingerprint()
     prev = state.load()
-    records = read_records(job.input, job.text_col, job.id_col, job.input_format)
+    records = read_records(job.input, job.text_col, job.id_col, job.input_format, job.input_kind)
     parts = out.with_name(out.name + ".parts")
     if restart and prev:
         log(f"--restart: discarding the progress of {out}")

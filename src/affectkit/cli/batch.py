@@ -21,6 +21,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--output", "-o", required=True, help="output: .jsonl, .csv or .parquet")
     p.add_argument("--text-col", default="text", help="column/field with the text")
     p.add_argument(
+        "--input-kind",
+        choices=("text", "audio", "image", "video"),
+        default="text",
+        help="what the column holds: text (default), or paths to media files relative to the "
+        "input file's folder",
+    )
+    p.add_argument(
         "--id-col", default=None, help="column/field with a row id (default: row number)"
     )
     p.add_argument("--format", choices=("csv", "jsonl", "txt", "parquet"), help="input format")
@@ -54,6 +61,7 @@ def run(args: argparse.Namespace) -> int:
         chunk_size=args.chunk_size,
         explain=args.explain,
         model_options=_model_options(args),
+        input_kind=args.input_kind,
     )
     if args.engine == "ray":
         from affectkit.batch.ray_engine import run_batch_ray
