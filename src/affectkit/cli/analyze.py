@@ -99,11 +99,16 @@ def run(args: argparse.Namespace) -> int:
 def _analyze_chunk(chunk: list[Record], args: argparse.Namespace):
     from affectkit.batch import analyze_records
 
-    return analyze_records(chunk, model=args.model, language=args.language,
-                           model_options=_model_options(args), explain=args.explain)  # fmt: skip
+    return analyze_records(
+        chunk,
+        model=args.model,
+        language=args.language,
+        model_options=model_options_from(args),
+        explain=args.explain,
+    )
 
 
-def _model_options(args: argparse.Namespace) -> dict:
+def model_options_from(args: argparse.Namespace) -> dict:
     """Loader options for transformer models, from the environment (AFFECTKIT_HOME, _THREADS)
     and --backend; rule-based analyzers ignore them."""
     settings = Settings.from_env()

@@ -48,7 +48,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from affectkit.batch import BatchJob, run_batch
-    from affectkit.cli.analyze import _model_options
+    from affectkit.cli.analyze import model_options_from
 
     job = BatchJob(
         input=args.input,
@@ -60,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
         input_format=args.format,
         chunk_size=args.chunk_size,
         explain=args.explain,
-        model_options=_model_options(args),
+        model_options=model_options_from(args),
         input_kind=args.input_kind,
     )
     if args.engine == "ray":

@@ -41,7 +41,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def settings_from_args(args: argparse.Namespace):
-    from affectkit.cli.analyze import _model_options
+    from affectkit.cli.analyze import model_options_from
     from affectkit.serving.settings import ServeSettings
 
     return ServeSettings(
@@ -54,7 +54,7 @@ def settings_from_args(args: argparse.Namespace):
         batch_window_ms=args.batch_window_ms,
         max_batch=args.max_batch,
         preload=tuple(args.preload) if args.preload else ("auto",),
-        model_options=_model_options(args),
+        model_options=model_options_from(args),
     )
 
 
