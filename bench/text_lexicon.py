@@ -62,7 +62,7 @@ def timed(fn: Callable[[list[str]], list[str]], texts: list[str], repeat: int):
 
 
 def ours_en(binary: bool):
-    from affectkit.text.lexicon_en import EnglishLexiconAnalyzer
+    from affectkit.text.lexicon.en import EnglishLexiconAnalyzer
 
     a = EnglishLexiconAnalyzer().load()
 
@@ -117,7 +117,7 @@ def textblob(binary: bool):
 
 
 def ours_zh(texts):
-    from affectkit.text.lexicon_zh import ChineseLexiconAnalyzer
+    from affectkit.text.lexicon.zh import ChineseLexiconAnalyzer
 
     if not hasattr(ours_zh, "a"):
         ours_zh.a = ChineseLexiconAnalyzer().load()

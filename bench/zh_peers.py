@@ -95,7 +95,7 @@ def pysenti_bayes(texts: Sequence[str]) -> list[str]:
 
 def ours(texts: Sequence[str]) -> list[str]:
     """`lexicon-zh@1` restricted to the binary labels: positive iff p_positive >= p_negative."""
-    from affectkit.text.lexicon_zh import ChineseLexiconAnalyzer
+    from affectkit.text.lexicon.zh import ChineseLexiconAnalyzer
 
     results = ChineseLexiconAnalyzer().analyze(texts)
     return [

@@ -4,7 +4,7 @@
 
 What it fits (all on training files; 10% of each is held out as validation for model choice):
 1. per-word valences: a logistic regression over the rule-modified word contributions of
-   `lexicon_en.scan` (features = sum of rule multipliers per word), L2-regularised towards the
+   `en_rules.scan` (features = sum of rule multipliers per word), L2-regularised towards the
    VADER valence of each word (0 for words VADER lacks), on negative-vs-positive examples;
 2. the rule constants (negation factor, contrast weights) by grid search on validation;
 3. the squashing constant and the polarity calibration (a, b, c) by maximum likelihood on the
@@ -36,7 +36,8 @@ from scipy import sparse
 from scipy.optimize import minimize
 
 from affectkit.labels import EMOTION_POLARITY, GOEMOTIONS_TO_EKMAN, SST5_TO_POLARITY
-from affectkit.text import lexicon_en as L
+from affectkit.text.lexicon import en_rules as L
+from affectkit.text.lexicon.en_lexicon import load_vader_lexicon, token_regex
 from affectkit.text.scoring import PolarityCalibration, polarity_probs, squash
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -164,8 +165,8 @@ def main(argv=None):
         train[name], val[name] = split(rows)
         print(f"{name}: {len(train[name])} train, {len(val[name])} validation", file=sys.stderr)
 
-    vader_words, symbols = L.load_vader_lexicon()
-    regex = L._token_regex(symbols)
+    vader_words, symbols = load_vader_lexicon()
+    regex = token_regex(symbols)
     function_words = L.NEGATORS | L.BOOSTERS.keys() | L.CONTRAST | L.CONCESSIVE
     # vocabulary: VADER entries + training words seen at least min_count times
     counts: dict[str, int] = {}

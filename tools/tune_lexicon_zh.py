@@ -11,7 +11,7 @@ Data (all from ``text/`` under the data root; no ``dev`` file is ever read):
 Texts are de-duplicated across files, then split by a hash of the text: 15% validation (for
 choosing settings and fitting the calibration), 85% fitting. Steps:
 
-1. Segment every text once (`lexicon_zh.tokenize`).
+1. Segment every text once (`zh_tokens.tokenize`).
 2. For a setting of the rules, `apply_rules` gives each text a vector of rule multipliers per
    word, ``x[word] = sum of multipliers``, so that ``total = x . w``.
 3. Fit the dictionary combination by logistic regression without intercept on three features
@@ -45,12 +45,21 @@ import numpy as np
 from scipy import optimize, sparse
 
 from affectkit import labels
-from affectkit.text import lexicon_zh as lz
 from affectkit.text import scoring
+from affectkit.text.lexicon.zh_lexicon import (
+    WEIGHTS_FILE,
+    Lexicon,
+    Resources,
+    build_lexicon,
+    load_resources,
+)
+from affectkit.text.lexicon.zh_rules import apply_rules, emotions
+from affectkit.text.lexicon.zh_tables import EMOJI, NEG_KEY, RULES, Rules
+from affectkit.text.lexicon.zh_tokens import TAG_RE, tokenize
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DATA = ROOT.parent / "shared" / "data"
-OUT_TSV = ROOT / "src" / "affectkit" / "data" / lz.WEIGHTS_FILE
+OUT_TSV = ROOT / "src" / "affectkit" / "data" / WEIGHTS_FILE
 BINARY = {
     "chnsenticorp": "text/chnsenticorp/train.csv",
     "htl": "text/chnsenticorp_htl_all/all.csv",
@@ -121,33 +130,33 @@ class Data:
 class Features:
     """Rule multipliers per word for every text, as a sparse matrix over a fixed vocabulary."""
 
-    def __init__(self, data: Data, res: lz.Resources):
+    def __init__(self, data: Data, res: Resources):
         self.data = data
         self.res = res
-        base = lz.build_lexicon(res, lz.RULES)
+        base = build_lexicon(res, RULES)
         t0 = time.time()
         # tags are discovered with every bracket tag allowed, then frozen into the lexicon
         tag_df: Counter[str] = Counter()
         for t, v in zip(data.text, data.val, strict=True):
             if not v:
-                tag_df.update({m.group() for m in lz._TAG_RE.finditer(t) if m.group()[0] == "["})
-        self.tags = sorted(k for k, c in tag_df.items() if c >= TAG_MIN_DF and k not in lz.EMOJI)
-        self.base_lex = lz.build_lexicon(res, lz.RULES, extra_tags=self.tags)
+                tag_df.update({m.group() for m in TAG_RE.finditer(t) if m.group()[0] == "["})
+        self.tags = sorted(k for k, c in tag_df.items() if c >= TAG_MIN_DF and k not in EMOJI)
+        self.base_lex = build_lexicon(res, RULES, extra_tags=self.tags)
         del base
-        self.tokens = [lz.tokenize(t, self.base_lex) for t in data.text]
+        self.tokens = [tokenize(t, self.base_lex) for t in data.text]
         log(f"tokenized in {time.time() - t0:.0f}s; {len(self.tags)} extra Weibo tags")
-        self.vocab: dict[str, int] = {lz.NEG_KEY: 0}
+        self.vocab: dict[str, int] = {NEG_KEY: 0}
 
-    def lexicon(self, rules: lz.Rules) -> lz.Lexicon:
-        return lz.build_lexicon(self.res, rules, extra_tags=self.tags)
+    def lexicon(self, rules: Rules) -> Lexicon:
+        return build_lexicon(self.res, rules, extra_tags=self.tags)
 
-    def matrix(self, rules: lz.Rules) -> sparse.csr_matrix:
+    def matrix(self, rules: Rules) -> sparse.csr_matrix:
         lex = self.lexicon(rules)
         rows, cols, vals = [], [], []
         vocab = self.vocab
         for d, (toks, text) in enumerate(zip(self.tokens, self.data.text, strict=True)):
             acc: dict[int, float] = {}
-            for h in lz.apply_rules(toks, text, lex):
+            for h in apply_rules(toks, text, lex):
                 j = vocab.setdefault(h.key, len(vocab))
                 acc[j] = acc.get(j, 0.0) + h.mult
             rows.extend([d] * len(acc))
@@ -162,10 +171,10 @@ class Features:
         for key, j in self.vocab.items():
             if j >= n_cols:
                 continue
-            if key == lz.NEG_KEY:
+            if key == NEG_KEY:
                 g[j] = 1.0
-            elif key in lz.EMOJI:
-                b[j] = lz.EMOJI[key][0]
+            elif key in EMOJI:
+                b[j] = EMOJI[key][0]
             else:
                 b[j] = self.res.boson.get(key, 0.0)
                 h[j] = self.res.hownet.get(key, 0)
@@ -227,7 +236,7 @@ def fit_delta(
 class Fit:
     """One fitted setting: rules, base weights, corrections and validation accuracy."""
 
-    def __init__(self, feats: Features, rules: lz.Rules, lam: float, min_df: int):
+    def __init__(self, feats: Features, rules: Rules, lam: float, min_df: int):
         data = feats.data
         X = feats.matrix(rules)
         b, h, g = feats.base_vectors(X.shape[1])
@@ -307,12 +316,12 @@ def fit_calibration(
 # --------------------------------------------------------------------------------- emotions
 
 
-def tune_emotions(feats: Features, rules: lz.Rules, weights: dict[str, float]) -> lz.Rules:
+def tune_emotions(feats: Features, rules: Rules, weights: dict[str, float]) -> Rules:
     """neutral_pseudo and the 好/恶 weights by SMP2020 validation macro-F1 (5 emotions)."""
     data = feats.data
     idx = [i for i in range(len(data.text)) if data.src[i] == "smp" and data.val[i]]
-    lex = lz.build_lexicon(feats.res, rules, weights, extra_tags=feats.tags)
-    hits = [lz.apply_rules(feats.tokens[i], data.text[i], lex) for i in idx]
+    lex = build_lexicon(feats.res, rules, weights, extra_tags=feats.tags)
+    hits = [apply_rules(feats.tokens[i], data.text[i], lex) for i in idx]
     gold = [data.emotion[i] for i in idx]
     best = (-1.0, rules)
     for pseudo in (0.25, 0.5, 1.0, 2.0):
@@ -321,7 +330,7 @@ def tune_emotions(feats: Features, rules: lz.Rules, weights: dict[str, float]) -
                 dw = dict(rules.dutir_weights) | {"好": w_good, "恶": w_bad}
                 r = replace(rules, neutral_pseudo=pseudo, dutir_weights=dw)
                 lex_r = replace(lex, rules=r)
-                pred = [max(lz._emotions(h, lex_r)[0].items(), key=lambda kv: kv[1])[0]
+                pred = [max(emotions(h, lex_r)[0].items(), key=lambda kv: kv[1])[0]
                         for h in hits]  # fmt: skip
                 f1 = macro_f1(gold, pred)
                 if f1 > best[0]:
@@ -368,14 +377,14 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
 
     data = Data(args.data_root, quick=args.quick)
-    res = lz.load_resources()
+    res = load_resources()
     feats = Features(data, res)
     lam, min_df = 3e-4, 5
 
     t0 = time.time()
     # The search starts from the class defaults (the linguistic priors), not from the shipped
     # RULES, so reruns give the same answer; --no-search refits the shipped RULES.
-    best = Fit(feats, lz.RULES if args.no_search else lz.Rules(), lam, min_df)
+    best = Fit(feats, RULES if args.no_search else Rules(), lam, min_df)
     log(f"start: {best.score:.4f} {best.acc} ({time.time() - t0:.0f}s per fit)")
     if not args.no_search:
         for _ in range(args.passes):
@@ -406,7 +415,7 @@ def main(argv=None) -> int:
     learned = {
         inv[j]: float(best.weights[j])
         for j in best.cols
-        if abs(best.weights[j] - best.w0[j]) >= 0.01 and inv[j] != lz.NEG_KEY
+        if abs(best.weights[j] - best.w0[j]) >= 0.01 and inv[j] != NEG_KEY
     }
     rules = replace(best.rules, unattached_negation=round(float(best.weights[0]), 4))
 
@@ -430,7 +439,7 @@ def _fmt(acc: dict[str, float]) -> str:
     return ", ".join(f"{k} {v:.4f}" for k, v in acc.items())
 
 
-def write_table(learned: dict[str, float], rules: lz.Rules) -> None:
+def write_table(learned: dict[str, float], rules: Rules) -> None:
     lines = [
         "# lexicon-zh@1 learned word weights, written by tools/tune_lexicon_zh.py.",
         "# word<TAB>weight: replaces boson_scale*BosonNLP + hownet_weight*HowNet for the word.",

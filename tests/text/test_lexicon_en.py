@@ -1,11 +1,13 @@
-"""The English lexicon analyzer: rules, evidence, calibration, edge cases."""
+"""lexicon-en@1, the analyzer (`affectkit.text.lexicon.en`): rules, evidence, calibration,
+edge cases."""
 
 import json
 
 import pytest
 
 from affectkit.errors import InvalidInputError
-from affectkit.text.lexicon_en import EnglishLexiconAnalyzer
+from affectkit.results import SCHEMA_VERSION
+from affectkit.text.lexicon.en import EnglishLexiconAnalyzer
 
 
 @pytest.fixture(scope="module")
@@ -117,12 +119,6 @@ def test_order_invariance_and_empty_batch(en):
 def test_json_round_trip(en):
     r = en.analyze_one("Not bad at all! 😊")
     d = json.loads(json.dumps(r.to_dict(), ensure_ascii=False))
-    assert d["schema_version"] == "1"
+    assert d["schema_version"] == SCHEMA_VERSION
     assert d["model"] == "lexicon-en@1"
     assert d["evidence"][0]["text"] in ("bad", "😊")
-
-
-def test_untuned_lexicon_is_vader_valences():
-    plain = EnglishLexiconAnalyzer(tuned=False).load()
-    r = plain.analyze_one("good")
-    assert r.evidence[0].weight == pytest.approx(1.9)  # VADER's valence for "good"

@@ -1,6 +1,6 @@
-"""lexicon-zh@1: rules on tiny real sentences, evidence, emotions and the analyzer contract."""
+"""lexicon-zh@1, the analyzer (`affectkit.text.lexicon.zh`): rules on tiny real sentences,
+evidence, emotions and the analyzer contract."""
 
-import dataclasses
 import json
 import math
 import subprocess
@@ -11,7 +11,11 @@ import pytest
 from affectkit import labels
 from affectkit.errors import InvalidInputError
 from affectkit.results import FLAG_EMPTY, AffectResult
-from affectkit.text import lexicon_zh as lz
+from affectkit.text import scoring
+from affectkit.text.lexicon import zh as lz
+from affectkit.text.lexicon.zh_rules import apply_rules
+from affectkit.text.lexicon.zh_tables import RULES
+from affectkit.text.lexicon.zh_tokens import tokenize
 
 
 @pytest.fixture(scope="module")
@@ -21,12 +25,6 @@ def an():
 
 def score(an, text):
     return an.analyze_one(text).score
-
-
-def with_rules(**changes):
-    """A lexicon under changed rules (shares the loaded word lists)."""
-    rules = dataclasses.replace(lz.RULES, **changes)
-    return lz.build_lexicon(lz.load_resources(), rules, lz.read_word_weights())
 
 
 def test_basic_polarity(an):
@@ -92,25 +90,6 @@ def test_contrast_follows_the_second_clause(an):
     assert "before 但是" in before.note and "after 但是" in after.note
 
 
-def test_concessive_alone_discounts_its_clause():
-    lex = with_rules(contrast_before=0.5, contrast_after=1.5)
-    text = "虽然价格贵，服务满意"
-    hits = lz.apply_rules(lz.tokenize(text, lex), text, lex)
-    (gui,) = [h for h in hits if h.key == "贵"]
-    (ok,) = [h for h in hits if h.key == "满意"]
-    assert gui.mult == pytest.approx(0.5) and "before 虽然" in gui.notes[-1]
-    assert ok.mult == pytest.approx(1.5)
-
-
-def test_exclamation_and_question_factors():
-    lex = with_rules(exclaim=1.5, question=0.5)
-    for text, factor, mark in (("服务很好！", 1.5, "！"), ("服务很好?", 0.5, "?")):
-        plain = lz.apply_rules(lz.tokenize("服务很好", lex), "服务很好", lex)
-        marked = lz.apply_rules(lz.tokenize(text, lex), text, lex)
-        assert [h.mult for h in marked] == pytest.approx([h.mult * factor for h in plain])
-        assert all(h.notes[-1] == f"{mark} x{factor:g}" for h in marked)
-
-
 def test_evidence_offsets_point_at_the_text(an):
     texts = [
         "這間酒店環境不錯，但是早餐太差了！！",
@@ -128,13 +107,13 @@ def test_evidence_offsets_point_at_the_text(an):
 def test_evidence_adds_up_to_the_sum(an):
     text = "酒店位置很好，房间干净，就是早餐一般，服务员态度不太好"
     r = an.analyze_one(text)
-    hits = lz.apply_rules(lz.tokenize(text, an.lexicon_), text, an.lexicon_)
+    hits = apply_rules(tokenize(text, an.lexicon_), text, an.lexicon_)
     total = sum(e.weight for e in r.evidence)  # only contributions under EVIDENCE_MIN are left out
     assert total == pytest.approx(r.raw["sum"], abs=lz.EVIDENCE_MIN * len(hits))
     assert len(r.evidence) >= 4
     assert r.raw["sum"] == pytest.approx(r.raw["positive"] + r.raw["negative"])
     assert r.raw["positive"] >= 0 >= r.raw["negative"]
-    assert r.score == pytest.approx(r.raw["sum"] / math.sqrt(r.raw["sum"] ** 2 + lz.RULES.alpha))
+    assert r.score == pytest.approx(r.raw["sum"] / math.sqrt(r.raw["sum"] ** 2 + RULES.alpha))
 
 
 def test_emotions_distribution(an):
@@ -173,7 +152,6 @@ def test_emoji_and_weibo_tags(an):
 
 
 def test_traditional_chinese(an):
-    assert lz.to_simplified("這間酒店環境不錯") == "这间酒店环境不错"
     assert an.analyze_one("這間酒店很好").label == "positive"
     assert an.analyze_one("這間酒店很差，服務態度也不好").label == "negative"
     assert score(an, "環境不錯") == pytest.approx(score(an, "环境不错"))
@@ -224,33 +202,18 @@ def test_instances_share_the_lexicon():
 
 
 def test_calibration_argument_is_used(an):
-    sharp = lz.ChineseLexiconAnalyzer(calibration=lz.scoring.PolarityCalibration(a=50, b=0, c=0))
+    sharp = lz.ChineseLexiconAnalyzer(calibration=scoring.PolarityCalibration(a=50, b=0, c=0))
     r = sharp.analyze_one("很好")
     assert r.polarity["positive"] > an.analyze_one("很好").polarity["positive"]
     assert r.polarity["positive"] > 0.99
 
 
-def test_learned_table_is_small_and_parses():
-    path = lz.resources.files("affectkit").joinpath("data", lz.WEIGHTS_FILE)
-    assert path.is_file()
-    assert len(path.read_bytes()) < 1_000_000
-    table = lz.read_word_weights()
-    assert len(table) > 100 and all(math.isfinite(v) for v in table.values())
-
-
-def test_traditional_map_agrees_with_snownlp():
-    normal = pytest.importorskip("snownlp.normal.zh")
-    ref = normal.zh2hans
-    wrong = {t: (s, ref[t]) for t, s in lz._T2S.items() if t in ref and ref[t] != s}
-    # snownlp follows the 1986 simplification list here; ours, the 2013 standard list
-    assert wrong == {"餘": ("余", "馀"), "託": ("托", "讬"), "諮": ("咨", "谘")}
-
-
 def test_import_is_silent_and_lazy():
     code = (
-        "import sys; import affectkit.text.lexicon_zh as z; "
+        "import sys; import affectkit.text.lexicon.zh as z; "
+        "from affectkit.text.lexicon import zh_lexicon; "
         "a = z.ChineseLexiconAnalyzer(); "
-        "print(z._RESOURCES is None, 'jieba' in sys.modules, 'pysenti' in sys.modules)"
+        "print(zh_lexicon._RESOURCES is None, 'jieba' in sys.modules, 'pysenti' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["True", "False", "False"]
@@ -258,6 +221,6 @@ def test_import_is_silent_and_lazy():
 
 
 def test_analyze_prints_nothing():
-    code = "import affectkit.text.lexicon_zh as z; z.ChineseLexiconAnalyzer().analyze(['很好'])"
+    code = "import affectkit.text.lexicon.zh as z; z.ChineseLexiconAnalyzer().analyze(['很好'])"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout == "" and out.stderr == ""
