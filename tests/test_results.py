@@ -63,7 +63,7 @@ def test_third_party_analyzer_fits_the_protocol_without_subclassing():
         modality = "text"
         languages = ("en",)
 
-        def analyze(self, batch):
+        def analyze(self, batch, *, explain=False):
             return [AffectResult(label="neutral", confidence=1.0, model=self.name) for _ in batch]
 
     assert isinstance(Mine(), Analyzer)

