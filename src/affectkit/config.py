@@ -32,8 +32,8 @@ class Settings:
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if env is None else env
         home = Path(env.get("AFFECTKIT_HOME") or DEFAULT_HOME).expanduser()
-        threads = env.get("AFFECTKIT_THREADS")
-        if threads is not None and not threads.isdigit():
+        threads = env.get("AFFECTKIT_THREADS") or None  # set but empty: unset
+        if threads is not None and not (threads.isascii() and threads.isdigit() and int(threads)):
             raise InvalidInputError(
                 f"AFFECTKIT_THREADS must be a positive integer, got {threads!r}: set it to a "
                 "number of threads (e.g. 2) or unset it for the library default."
