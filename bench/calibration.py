@@ -48,7 +48,7 @@ def log(msg: str) -> None:
 def main() -> None:
     import pandas as pd
 
-    from affectkit.text.model import TextModelAnalyzer
+    from affectkit.text.classifier import TextModelAnalyzer
     from affectkit.training.calibration import (
         CALIBRATIONS,
         calibrated,

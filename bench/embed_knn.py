@@ -37,7 +37,7 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
     from affectkit import api
     from affectkit.labels import GOEMOTIONS_TO_EKMAN
-    from affectkit.text.model import TextModelAnalyzer, TextModelConfig, _torch_classes
+    from affectkit.text.classifier import TextModelAnalyzer, TextModelConfig, torch_classes
 
     with (args.data / "text/goemotions/dev.csv").open(encoding="utf-8", newline="") as f:
         rows = list(csv.DictReader(f))
@@ -50,7 +50,7 @@ def main(argv=None) -> int:
     y = np.array(labels)
     raw = TextModelAnalyzer(
         TextModelConfig(name="raw-minilm@0", labels=("a", "b")),
-        head=_torch_classes().ClassifierHead(384, 2),
+        head=torch_classes().ClassifierHead(384, 2),
     )
     tuned = api.get_analyzer("text-emotion-en")
     chance = Counter(labels).most_common(1)[0][1] / len(labels)

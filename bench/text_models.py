@@ -97,11 +97,11 @@ def frozen_baseline(data: Path, rows: int, threads: int, sets, recipe: Path = RE
     on a stratified sample of the recipe's own training mix; dev reports."""
     from sklearn.linear_model import LogisticRegression
 
-    from affectkit.text.model import (
+    from affectkit.text.classifier import (
         EncoderConfig,
         TextModelAnalyzer,
         TextModelConfig,
-        _torch_classes,
+        torch_classes,
     )
     from affectkit.training.config import BACKBONES
     from affectkit.training.data import subsample
@@ -111,7 +111,7 @@ def frozen_baseline(data: Path, rows: int, threads: int, sets, recipe: Path = RE
     cfg = recipe_config(recipe, data)
     train, _, labels, _ = load_splits(cfg, log=lambda m: None)
     train = subsample(train, rows, cfg.seed)
-    head = _torch_classes().ClassifierHead(384, len(labels))
+    head = torch_classes().ClassifierHead(384, len(labels))
     config = TextModelConfig(
         name="frozen@0",
         labels=tuple(labels),
@@ -141,7 +141,7 @@ def speed(threads: int, texts: list[str]) -> list[dict]:
     import torch
     import transformers
 
-    from affectkit.text.model import TextModelAnalyzer
+    from affectkit.text.classifier import TextModelAnalyzer
 
     torch.set_num_threads(threads)
     rows = []
@@ -163,7 +163,7 @@ def speed(threads: int, texts: list[str]) -> list[dict]:
             log(f"  {name} batch {bs}: {rows[-1]['per_second']:.0f}/s")
 
     # the HF pipeline on the same encoder weights (a classification head of the same size)
-    from affectkit.text.model import resolve_encoder_source
+    from affectkit.text.classifier import resolve_encoder_source
 
     source = TextModelAnalyzer.from_pretrained(MODEL).config.encoder.source
     enc_dir = str(resolve_encoder_source(source, MODEL))
@@ -185,7 +185,7 @@ def emotion_figures(data: Path, threads: int) -> tuple[list[str], dict]:
     """GoEmotions dev: macro-F1 over the 28 labels (tuned thresholds) and over the Ekman map;
     TweetEval-emotion dev through the canonical map (optimism -> joy)."""
     from affectkit.labels import GOEMOTIONS_TO_EKMAN
-    from affectkit.text.model import TextModelAnalyzer
+    from affectkit.text.classifier import TextModelAnalyzer
     from affectkit.training.evaluate import evaluate
     from affectkit.training.metrics import multilabel_report
 

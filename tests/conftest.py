@@ -23,4 +23,4 @@ def fixtures() -> Path:
 
 # A model folder with a linear head fitted on MiniLM embeddings of hand-written reviews,
 # shared by the model tests and the CLI tests.
-from tests.text.test_model import model_dir  # noqa: E402, F401
+from tests.text.classifier.reviews import model_dir  # noqa: E402, F401

@@ -10,6 +10,20 @@ from affectkit.api import default_model
 from affectkit.errors import InvalidInputError, ModelNotFoundError
 
 
+def test_routes_each_text_to_its_languages_default(monkeypatch):
+    from affectkit import registry
+
+    monkeypatch.setattr(registry, "_DEFAULTS", dict(registry._DEFAULTS))
+    registry.set_defaults("text", "en", ("lexicon-en",))
+    registry.set_defaults("text", "zh", ("lexicon-zh",))
+    rs = affectkit.analyze(["I love it", "这个太差了", "Сегодня хороший день", "", b"ok"])
+    assert [r.model for r in rs[:2]] == ["lexicon-en@1", "lexicon-zh@1"]
+    assert [r.language for r in rs[:3]] == ["en", "zh", "unsupported"]
+    assert rs[2].model == "auto" and rs[2].raw["reason"] == "no analyzer for this script"
+    assert rs[3].label == "empty" and rs[4].language == "en"
+
+
+@pytest.mark.slow
 def test_routes_each_text_by_language():
     rs = affectkit.analyze(["I love it", "这个太差了", "Сегодня хороший день", ""])
     assert [r.language for r in rs[:3]] == ["en", "zh", "unsupported"]

@@ -36,11 +36,17 @@ def test_table_output_shows_label_and_evidence():
     assert "negative" in p.stdout and "rude(" in p.stdout
     p = cli("analyze", "--model", "lexicon-zh", "服务非常好")
     assert "positive" in p.stdout and "好(" in p.stdout
-    p = cli("analyze", "The staff were rude", "服务非常好")  # each language's default model
-    lines = p.stdout.splitlines()
-    assert " en  negative" in lines[0] and " zh  positive" in lines[2]
 
 
+@pytest.mark.slow
+def test_default_models_show_polarity_and_emotion():
+    p = cli("analyze", "The staff were rude", "服务非常好", "I'm furious.")  # the defaults
+    heads = [line for line in p.stdout.splitlines() if line[:4].strip().isdigit()]
+    assert " en  negative" in heads[0] and " zh  positive" in heads[1]
+    assert " en  negative" in heads[2] and "emotion anger" in heads[2]
+
+
+@pytest.mark.slow
 def test_file_in_jsonl_out_one_row_per_input(tmp_path, fixtures):
     out = tmp_path / "out.jsonl"
     cli(
@@ -57,7 +63,9 @@ def test_file_in_jsonl_out_one_row_per_input(tmp_path, fixtures):
 
 def test_bad_jsonl_lines_keep_their_rows(tmp_path, fixtures):
     out = tmp_path / "out.csv"
-    p = cli("analyze", "--file", str(fixtures / "mixed.jsonl"), "-o", str(out))
+    p = cli(
+        "analyze", "--file", str(fixtures / "mixed.jsonl"), "--model", "lexicon-en", "-o", str(out)
+    )
     import csv
 
     rows = list(csv.DictReader(out.open(encoding="utf-8")))
@@ -89,7 +97,8 @@ def test_models_lists_the_registry():
 def test_parquet_output(tmp_path, fixtures, fmt):
     pq = pytest.importorskip("pyarrow.parquet")
     out = tmp_path / f"o.{fmt}"
-    cli("analyze", "-f", str(fixtures / "reviews.csv"), "--text-col", "review", "-o", str(out))
+    cli("analyze", "-f", str(fixtures / "reviews.csv"), "--text-col", "review", "-m", "lexicon-en",
+        "-o", str(out))  # fmt: skip
     assert pq.read_table(out).num_rows == 6
 
 

@@ -25,8 +25,7 @@ KINDS_WITH_SAMPLES = ("text",)
 @pytest.fixture(
     scope="module",
     params=[
-        pytest.param(s, marks=[pytest.mark.slow] if s.backend != "python" else [])
-        for s in SPECS
+        pytest.param(s, marks=[pytest.mark.slow] if s.backend != "python" else []) for s in SPECS
     ],
     ids=lambda s: s.full_name,
 )

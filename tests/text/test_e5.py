@@ -101,7 +101,7 @@ def test_a_file_that_is_not_a_model_is_a_clear_error(tmp_path):
 
 
 def test_an_unknown_converted_encoder_is_a_clear_error():
-    from affectkit.text.model import resolve_encoder_source
+    from affectkit.text.classifier import resolve_encoder_source
 
     with pytest.raises(ModelLoadError, match="multilingual-e5-small"):
         resolve_encoder_source("converted:bert-base-chinese", None)

@@ -201,3 +201,35 @@ def test_a_blend_does_not_export_but_names_its_members(ensemble, tmp_path):
 
     with pytest.raises(InvalidInputError, match="is a blend of"):
         export(str(ensemble[0]), tmp_path / "onnx")
+
+
+@pytest.mark.slow
+def test_a_blend_with_a_transformer_member_predicts_and_continues_training(
+    trained, tmp_path, fixtures
+):
+    import shutil
+
+    from affectkit.training.blend import BlendConfig, blend
+    from affectkit.training.trainer import train
+
+    shutil.copytree(trained.path, tmp_path / "ens" / "tuned")
+    recipe = json.loads((trained.path / "config.json").read_text())["training"]["config"]
+    cfg = TrainingConfig.from_dict({**recipe, "output": str(tmp_path / "ens" / "tuned")})
+    summary = blend(cfg, BlendConfig(str(tmp_path / "ens"), "tiny-blend@1"), log=lambda m: None)
+    assert 0 <= summary["weight"] <= 1
+    ens = registry.load(str(tmp_path / "ens"))
+    [r] = ens.analyze(["A wonderful, moving film."], explain=True)
+    assert r.label == "positive" and set(r.raw["members"]) == {
+        "tiny-reviews@1",
+        "tiny-blend-ngram@1",
+    }
+    assert r.evidence and {e.kind for e in r.evidence} == {"token"}  # occlusion of the blend
+    [plain] = ens.analyze(["A wonderful, moving film."])
+    assert {e.kind for e in plain.evidence} == {"ngram"}  # without explain: the free n-grams
+    assert ens.embed(["A wonderful film."]).shape == (1, 384)  # the transformer's pooled output
+    logs = []
+    cont = TrainingConfig(data=[str(fixtures / "train_reviews.csv")], val_ratio=0.25, epochs=1,
+                          batch_size=8, init_from=str(tmp_path / "ens"),
+                          output=str(tmp_path / "v2"), name="tiny-reviews@2")  # fmt: skip
+    train(cont, progress=False, log=logs.append)
+    assert any("is a blend: continuing its transformer member tiny-reviews@1" in m for m in logs)

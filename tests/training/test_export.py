@@ -5,9 +5,8 @@ import pytest
 from affectkit.errors import InvalidInputError
 from affectkit.training.export import export
 
-pytestmark = pytest.mark.slow
 
-
+@pytest.mark.slow
 def test_export_writes_both_files_and_compares(model_dir, tmp_path, fixtures):
     pytest.importorskip("onnxruntime")
     s = export(str(model_dir), tmp_path / "out", data=fixtures / "eval_reviews.csv",
@@ -24,6 +23,7 @@ def test_lexicons_do_not_export(tmp_path):
         export("lexicon-en", tmp_path)
 
 
+@pytest.mark.slow
 def test_bad_data_columns_fail_before_anything_is_exported(model_dir, tmp_path, fixtures):
     with pytest.raises(InvalidInputError, match="review"):
         export(str(model_dir), tmp_path / "out", data=fixtures / "eval_reviews.csv",

@@ -75,7 +75,8 @@ def test_fewshot_rejects_multilabel_tasks(tmp_path, fixtures):
 
 def test_every_example_trains_and_every_label_needs_one(tmp_path):
     pytest.importorskip("torch")
-    from affectkit.training.trainer import load_splits, train
+    from affectkit.training.splits import load_splits
+    from affectkit.training.trainer import train
 
     f = tmp_path / "few.csv"  # short texts that occur inside longer ones: none may be lost
     f.write_text("text,label\ngreat,pos\na great film,pos\nawful,neg\nan awful film,neg\n")

@@ -8,8 +8,6 @@ from affectkit import registry
 from affectkit.errors import InvalidInputError
 from affectkit.training.config import TrainingConfig
 
-pytestmark = pytest.mark.slow
-
 
 def heads(fixtures, shared_data):
     emotion = shared_data / "text" / "tweeteval_emotion" / "train.csv"
@@ -20,6 +18,7 @@ def heads(fixtures, shared_data):
     }  # fmt: skip
 
 
+@pytest.mark.slow
 def test_two_heads_share_one_encoder(tmp_path, fixtures, shared_data):
     pytest.importorskip("torch")
     from affectkit.training.trainer import train

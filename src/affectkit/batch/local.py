@@ -24,7 +24,7 @@ import os
 import shutil
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -167,6 +167,63 @@ class _State:
         self.path.unlink(missing_ok=True)
 
 
+@dataclass
+class _Progress:
+    """Where a run stands: rows done, rows with errors, output bytes (where a rerun resumes)."""
+
+    done: int = 0
+    errors: int = 0
+    nbytes: int = 0
+
+    def save(self, state: _State, fp: dict, *, finished: bool) -> None:
+        state.save(
+            {
+                "version": STATE_VERSION,
+                "job": fp,
+                "rows": self.done,
+                "errors": self.errors,
+                "bytes": self.nbytes,
+                "done": finished,
+            }
+        )
+
+
+def _start(
+    state: _State, fp: dict, out: Path, restart: bool, log: Callable[[str], None]
+) -> _Progress | BatchSummary:
+    """Where to start: afresh, after the rows a previous run of this job finished, or nowhere
+    (a summary) when that run completed and its output is still there."""
+    prev = state.load()
+    if restart and prev:
+        log(f"--restart: discarding the progress of {out}")
+        prev = None
+    if prev and prev.get("done") and not out.exists():
+        prev = None  # the finished output was deleted: run again
+    if prev and prev.get("job") == fp and prev.get("version") == STATE_VERSION:
+        if prev.get("done"):
+            log(f"{out} is complete ({prev['rows']:,} rows); --restart runs the job again.")
+            return BatchSummary(prev["rows"], prev["errors"], 0.0, prev["rows"], str(out))
+        log(f"resuming {out}: {prev['rows']:,} rows already done")
+        return _Progress(prev["rows"], prev["errors"], prev["bytes"])
+    if prev:
+        log(f"{state.path} belongs to another job: starting afresh")
+    return _Progress()
+
+
+def _bar(job: BatchJob, done: int):
+    from tqdm import tqdm
+
+    return tqdm(
+        total=count_rows(job.input, job.input_format),
+        initial=done,
+        desc="batch",
+        unit=" rows",
+        file=sys.stderr,
+        dynamic_ncols=True,
+        smoothing=0.1,
+    )
+
+
 def run_batch(
     job: BatchJob,
     *,
@@ -179,41 +236,13 @@ def run_batch(
     progress. `analyze_chunk` replaces the in-process analysis."""
     t0 = time.time()
     out = Path(job.output)
-    fmt = job.output_format
     state = _State(out)
     fp = job.fingerprint()
-    prev = state.load()
     records = read_records(job.input, job.text_col, job.id_col, job.input_format, job.input_kind)
-    parts = out.with_name(out.name + ".parts")
-    if restart and prev:
-        log(f"--restart: discarding the progress of {out}")
-        prev = None
-    if prev and prev.get("done") and not out.exists():
-        prev = None  # the finished output was deleted: run again
-    if prev and prev.get("job") == fp and prev.get("version") == STATE_VERSION:
-        if prev.get("done"):
-            log(f"{out} is complete ({prev['rows']:,} rows); --restart runs the job again.")
-            return BatchSummary(prev["rows"], prev["errors"], 0.0, prev["rows"], str(out))
-        done, errors, nbytes = prev["rows"], prev["errors"], prev["bytes"]
-        log(f"resuming {out}: {done:,} rows already done")
-    else:
-        done, errors, nbytes = 0, 0, 0
-        if prev:
-            log(f"{state.path} belongs to another job: starting afresh")
-    resumed = done
-
-    def record(*, finished: bool) -> None:  # rows and output bytes so far: where a rerun resumes
-        state.save(
-            {
-                "version": STATE_VERSION,
-                "job": fp,
-                "rows": done,
-                "errors": errors,
-                "bytes": nbytes,
-                "done": finished,
-            }
-        )
-
+    start = _start(state, fp, out, restart, log)
+    if isinstance(start, BatchSummary):
+        return start
+    p, resumed = start, start.done
     analyze = analyze_chunk or (
         lambda chunk: analyze_records(
             chunk,
@@ -224,54 +253,56 @@ def run_batch(
         )
     )
     try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        if fmt == "parquet":
-            sink: _Sink = _ParquetParts(parts, done)
-        else:
-            sink = _AppendFile(out, nbytes, header=csv_header() if fmt == "csv" else b"")
-        nbytes = sink.size
-        # skip what is done (re-reading is cheap next to analysing)
-        for _ in itertools.islice(records, done):
-            pass
-        bar = None
-        if progress:
-            from tqdm import tqdm
-
-            bar = tqdm(
-                total=count_rows(job.input, job.input_format),
-                initial=done,
-                desc="batch",
-                unit=" rows",
-                file=sys.stderr,
-                dynamic_ncols=True,
-                smoothing=0.1,
-            )
-        try:
-            while chunk := list(itertools.islice(records, job.chunk_size)):
-                results = analyze(chunk)
-                errors += sum(
-                    1 for r, res in zip(chunk, results) if r.error or res.label == "error"
-                )
-                nbytes = sink.append(fmt, chunk, results)
-                done += len(chunk)
-                record(finished=False)
-                if bar is not None:
-                    bar.update(len(chunk))
-        finally:
-            if bar is not None:
-                bar.close()
-            sink.close()
-        if fmt == "parquet":
-            _join_parts(parts, out)
-        record(finished=True)
+        _write(job, records, p, analyze, progress=progress,
+               save=lambda finished: p.save(state, fp, finished=finished))  # fmt: skip
     except OSError as exc:
         raise StorageError(
             f"Cannot write {out}: {exc}. Free some space (or choose another output) and run the "
             f"same command again: it continues after the last complete chunk."
         ) from None
     secs = time.time() - t0
-    log(f"wrote {done:,} rows to {out} ({errors:,} with errors) in {secs:.1f}s")
-    return BatchSummary(done, errors, secs, resumed, str(out))
+    log(f"wrote {p.done:,} rows to {out} ({p.errors:,} with errors) in {secs:.1f}s")
+    return BatchSummary(p.done, p.errors, secs, resumed, str(out))
+
+
+def _write(
+    job: BatchJob,
+    records: Iterator[Record],
+    p: _Progress,
+    analyze: Callable[[list[Record]], list[AffectResult]],
+    *,
+    progress: bool,
+    save: Callable[[bool], None],
+) -> None:
+    """Analyse the rows after `p.done` chunk by chunk, appending to the output and recording
+    progress after each chunk (OSError: the output could not be written)."""
+    out, fmt = Path(job.output), job.output_format
+    parts = out.with_name(out.name + ".parts")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if fmt == "parquet":
+        sink: _Sink = _ParquetParts(parts, p.done)
+    else:
+        sink = _AppendFile(out, p.nbytes, header=csv_header() if fmt == "csv" else b"")
+    p.nbytes = sink.size
+    for _ in itertools.islice(records, p.done):  # skip what is done: reading is cheap
+        pass
+    bar = _bar(job, p.done) if progress else None
+    try:
+        while chunk := list(itertools.islice(records, job.chunk_size)):
+            results = analyze(chunk)
+            p.errors += sum(1 for r, res in zip(chunk, results) if r.error or res.label == "error")
+            p.nbytes = sink.append(fmt, chunk, results)
+            p.done += len(chunk)
+            save(False)
+            if bar is not None:
+                bar.update(len(chunk))
+    finally:
+        if bar is not None:
+            bar.close()
+        sink.close()
+    if fmt == "parquet":
+        _join_parts(parts, out)
+    save(True)
 
 
 class _Sink:

@@ -48,7 +48,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from affectkit.training.trainer import recalibrate
+    from affectkit.training.recalibrate import recalibrate
 
     if args.class_bias and args.method not in (None, "temperature+bias"):
         raise InvalidInputError(f"--class-bias is --method temperature+bias, not {args.method}.")

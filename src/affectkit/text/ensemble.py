@@ -35,7 +35,7 @@ import numpy as np
 
 from affectkit.errors import InvalidInputError, ModelLoadError
 from affectkit.results import FLAG_UNCERTAIN, AffectResult, Evidence
-from affectkit.text.model import (
+from affectkit.text.classifier import (
     EXPLAIN_MAX_WORDS,
     EXPLAIN_TOP_K,
     LabelPlan,

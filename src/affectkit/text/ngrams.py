@@ -35,7 +35,7 @@ import numpy as np
 
 from affectkit.errors import InvalidInputError, ModelLoadError, require
 from affectkit.results import FLAG_UNCERTAIN, AffectResult, Evidence
-from affectkit.text.model import LabelPlan, activate, summarise
+from affectkit.text.classifier.outputs import LabelPlan, activate, summarise
 from affectkit.text.preprocess import PREPROCESSORS, check_preprocess, clean_text
 from affectkit.text.scoring import triage
 

@@ -1,6 +1,6 @@
 """Sentence splitting, word spans and chunk planning for texts longer than a model's window.
 
-Pure functions (str / numpy in, spans out); the transformer analyzer (`affectkit.text.model`)
+Pure functions (str / numpy in, spans out); the transformer analyzer (`affectkit.text.classifier`)
 uses them, and they are tested alone.
 
 - `split_sentences` partitions a text into sentence spans (English and Chinese punctuation,

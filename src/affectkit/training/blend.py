@@ -33,7 +33,11 @@ import numpy as np
 
 from affectkit.errors import InvalidInputError
 from affectkit.training import data as D
+from affectkit.training.calibration import fit_and_measure, nll
 from affectkit.training.config import TrainingConfig
+from affectkit.training.linear import train_ngram
+from affectkit.training.metrics import format_report, report
+from affectkit.training.splits import load_splits
 
 NGRAM_KEYS = ("word_ngrams", "char_ngrams", "min_df", "max_features", "class_weights")
 WEIGHT_STEP = 0.05
@@ -144,8 +148,6 @@ def choose_weight(probs_a, probs_b, y, metric: str) -> tuple[float, list[dict]]:
     """Weight of member a (b gets 1 - w) that scores best on validation; ties go to the weight
     nearest 0.5 (an even blend is the least tuned choice)."""
     from affectkit.text.ensemble import blend_log_probs
-    from affectkit.training.calibration import nll
-    from affectkit.training.metrics import report
 
     labels = [str(i) for i in range(probs_a.shape[1])]
     grid = np.round(np.arange(0.0, 1.0 + 1e-9, WEIGHT_STEP), 4)
@@ -167,28 +169,13 @@ def blend(
     threads: int | None = 1,
     log: Callable[[str], None] = _log,
 ) -> dict[str, Any]:
+    """Train the n-gram member, fit the blend on the base model's validation split and save the
+    ensemble folder (see the module docstring). Returns its weight, temperature and figures."""
     from affectkit import registry
-    from affectkit.text.ensemble import EnsembleAnalyzer, EnsembleConfig, Member, blend_log_probs
-    from affectkit.training.calibration import fit_and_measure
-    from affectkit.training.linear import train_ngram
-    from affectkit.training.metrics import format_report, report
-    from affectkit.training.trainer import load_splits
+    from affectkit.text.ensemble import EnsembleAnalyzer, EnsembleConfig, Member
 
     t0 = time.time()
-    out = Path(blend_cfg.output).expanduser()
-    base_dir = Path(train_cfg.output).expanduser()
-    rel = os.path.relpath(base_dir.resolve(), out.resolve())
-    if rel.startswith("..") or rel == ".":
-        raise InvalidInputError(
-            f"The base model ([train] output {str(base_dir)!r}) must be a sub-folder of the "
-            f"blend's output {str(out)!r}, so that the ensemble folder holds its members."
-        )
-    if not registry.is_model_folder(str(base_dir)):
-        raise InvalidInputError(
-            f"{base_dir} holds no trained model. Train it first: affectkit train <recipe>."
-        )
-    if train_cfg.task != "single" or train_cfg.heads:
-        raise InvalidInputError("affectkit blend works on single-label, single-head models.")
+    out, base_dir, rel = _folders(train_cfg, blend_cfg)
     base = registry.load_folder(base_dir, threads=threads)
     log(f"affectkit blend: {blend_cfg.name} = {base.name} + character n-grams -> {out}")
     train, val, labels, skipped = load_splits(train_cfg, log=lambda m: None)
@@ -203,27 +190,9 @@ def blend(
     ngram_cfg = ngram_config(train_cfg, blend_cfg, ngram_dir)
     train_ngram(ngram_cfg, log=log, splits=(examples, val, labels, skipped + more_skipped))
     ngram = registry.load_folder(ngram_dir)
-
-    texts = [e.text for e in val]
-    y = np.array([labels.index(e.labels[0]) for e in val])
-    p_base, p_ngram = base.predict_proba(texts), ngram.predict_proba(texts)
     metric = train_cfg.metric
-    w, grid = choose_weight(p_base, p_ngram, y, metric)
-    z = blend_log_probs([p_base, p_ngram], [w, 1 - w])
-    fit = fit_and_measure(z, y)
-    t = fit["temperature"]
-    rep = {**report(y, z.argmax(1), labels), "temperature": t,
-           "ece_before_scaling": fit["ece_before"], "ece": fit["ece"]}  # fmt: skip
-    alone = {
-        base.name: report(y, p_base.argmax(1), labels)["accuracy"],
-        ngram.name: report(y, p_ngram.argmax(1), labels)["accuracy"],
-    }
-    log(
-        f"  weight {w:.2f} x {base.name} + {1 - w:.2f} x {ngram.name} (best validation {metric}); "
-        f"validation accuracy {rep['accuracy']:.4f} vs {alone[base.name]:.4f} and "
-        f"{alone[ngram.name]:.4f} alone; temperature {t:.3f}, ECE {rep['ece']:.4f}"
-    )
-    log("validation report:\n" + format_report(rep))
+    w, grid, rep, alone = _fit_blend(base, ngram, val, labels, metric, log)
+    t = rep["temperature"]
 
     base_config = json.loads((base_dir / "config.json").read_text(encoding="utf-8"))
     validation = {"split": "validation (carved from the training data)", **rep,
@@ -258,3 +227,52 @@ def blend(
     (out / "reference.json").unlink(missing_ok=True)  # drift's cached profile is stale now
     log(f"saved {out} in {time.time() - t0:.0f}s")
     return {"weight": w, "temperature": t, "validation": rep, "members_alone": alone}
+
+
+def _folders(train_cfg: TrainingConfig, blend_cfg: BlendConfig) -> tuple[Path, Path, str]:
+    """(ensemble folder, base model folder, the base's path relative to the ensemble), checked:
+    the base is a trained single-label, single-head model inside the ensemble folder."""
+    from affectkit import registry
+
+    out = Path(blend_cfg.output).expanduser()
+    base_dir = Path(train_cfg.output).expanduser()
+    rel = os.path.relpath(base_dir.resolve(), out.resolve())
+    if rel.startswith("..") or rel == ".":
+        raise InvalidInputError(
+            f"The base model ([train] output {str(base_dir)!r}) must be a sub-folder of the "
+            f"blend's output {str(out)!r}, so that the ensemble folder holds its members."
+        )
+    if not registry.is_model_folder(str(base_dir)):
+        raise InvalidInputError(
+            f"{base_dir} holds no trained model. Train it first: affectkit train <recipe>."
+        )
+    if train_cfg.task != "single" or train_cfg.heads:
+        raise InvalidInputError("affectkit blend works on single-label, single-head models.")
+    return out, base_dir, rel
+
+
+def _fit_blend(base, ngram, val, labels: list[str], metric: str, log):
+    """(weight of `base`, weight grid rows, validation report of the blend with its temperature,
+    each member's validation accuracy alone), fitted and logged."""
+    from affectkit.text.ensemble import blend_log_probs
+
+    texts = [e.text for e in val]
+    y = np.array([labels.index(e.labels[0]) for e in val])
+    p_base, p_ngram = base.predict_proba(texts), ngram.predict_proba(texts)
+    w, grid = choose_weight(p_base, p_ngram, y, metric)
+    z = blend_log_probs([p_base, p_ngram], [w, 1 - w])
+    fit = fit_and_measure(z, y)
+    t = fit["temperature"]
+    rep = {**report(y, z.argmax(1), labels), "temperature": t,
+           "ece_before_scaling": fit["ece_before"], "ece": fit["ece"]}  # fmt: skip
+    alone = {
+        base.name: report(y, p_base.argmax(1), labels)["accuracy"],
+        ngram.name: report(y, p_ngram.argmax(1), labels)["accuracy"],
+    }
+    log(
+        f"  weight {w:.2f} x {base.name} + {1 - w:.2f} x {ngram.name} (best validation {metric}); "
+        f"validation accuracy {rep['accuracy']:.4f} vs {alone[base.name]:.4f} and "
+        f"{alone[ngram.name]:.4f} alone; temperature {t:.3f}, ECE {rep['ece']:.4f}"
+    )
+    log("validation report:\n" + format_report(rep))
+    return w, grid, rep, alone

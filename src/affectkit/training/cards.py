@@ -121,8 +121,15 @@ def _classifier_lines(config: dict, indent: str = "") -> tuple[list[str], list[s
     """(model, training) bullet lines of a transformer text classifier's config."""
     training = config.get("training", {})
     cfg = training.get("config", {})
+    model = _encoder_lines(config, cfg, indent)
+    train = _recipe_lines(training, cfg, indent) + _loss_lines(cfg, indent)
+    return model, train
+
+
+def _encoder_lines(config: dict, cfg: dict, indent: str) -> list[str]:
+    """The encoder, input transform and head of a classifier (`cfg`: its training recipe)."""
     enc = config["encoder"]
-    model = [
+    return [
         f"{indent}- Encoder: `{enc['source']}` ({ENCODERS.get(enc['source'], 'a user encoder')}), "
         f"{enc['pooling']} pooling, window {enc['max_length']} tokens (longer texts are split by "
         f"sentence and aggregated); fine-tuned layers in `{enc.get('weights')}` "
@@ -156,11 +163,15 @@ def _classifier_lines(config: dict, indent: str = "") -> tuple[list[str], list[s
             + f" (fitted on the validation split: {_calibration(config)})."
         ),
     ]
+
+
+def _recipe_lines(training: dict, cfg: dict, indent: str) -> list[str]:
+    """The data, split and optimisation of a classifier's training run."""
     split = "stratified by groups of nested texts" if cfg.get("group_nested") else "stratified"
     split += f", seed {cfg.get('seed')}"
     if cfg.get("train_seed") is not None:
         split += f", training seed {cfg['train_seed']}"
-    train = [
+    return [
         f"{indent}- Data: {', '.join(Path(p).as_posix() for p in cfg.get('data', []))}",
         f"{indent}- {_count(training.get('train_examples'))} training / "
         f"{_count(training.get('validation_examples'))} validation examples (validation carved "
@@ -179,6 +190,11 @@ def _classifier_lines(config: dict, indent: str = "") -> tuple[list[str], list[s
         )
         + ".",
     ]
+
+
+def _loss_lines(cfg: dict, indent: str) -> list[str]:
+    """What the training loss did beyond plain cross-entropy: smoothing, focal, partial labels."""
+    train: list[str] = []
     if cfg.get("label_smoothing"):
         train.append(
             f"{indent}- Label smoothing {cfg['label_smoothing']:g}: the training target put "
@@ -202,7 +218,7 @@ def _classifier_lines(config: dict, indent: str = "") -> tuple[list[str], list[s
             "file without neutral rows taught polarity, not that its kind of text is never "
             "neutral; validation rows are scored the same way."
         )
-    return model, train
+    return train
 
 
 def _ensemble_lines(folder: Path, config: dict) -> tuple[list[str], list[str]]:

@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from affectkit.errors import InvalidInputError
+from affectkit.training.config import TrainingConfig
+from affectkit.training.recalibrate import recalibrate, revalidate
 
 
 def _log(msg: str) -> None:
@@ -35,9 +37,8 @@ def compress(
     from safetensors.torch import load_file, save_file
 
     from affectkit import registry
-    from affectkit.text.model import TextModelAnalyzer, source_encoder_state
+    from affectkit.text.classifier import TextModelAnalyzer, source_encoder_state
     from affectkit.text.packing import DTYPES, pack, stored_dtype, unpack
-    from affectkit.training.trainer import recalibrate, revalidate
 
     if dtype not in DTYPES[1:]:
         raise InvalidInputError(f"dtype must be one of {DTYPES[1:]}, got {dtype!r}.")
@@ -110,8 +111,6 @@ def compress(
 def _require_training_files(recipe: dict) -> None:
     """The figures are measured again on the validation split rebuilt from the training files:
     stop before anything changes when one of them is not there."""
-    from affectkit.training.config import TrainingConfig
-
     cfg = TrainingConfig.from_dict(recipe)
     files = [*cfg.data, *([cfg.validation_data] if cfg.validation_data else [])]
     missing = [p for p in files if not Path(p).is_file()]

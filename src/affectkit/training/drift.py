@@ -26,6 +26,8 @@ from typing import Any
 import numpy as np
 
 from affectkit.errors import AffectError, InvalidInputError
+from affectkit.training.config import TrainingConfig
+from affectkit.training.splits import load_splits
 
 PSI_MODERATE = 0.1
 PSI_RETRAIN = 0.25
@@ -58,8 +60,6 @@ def reference(folder: str | Path, *, threads: int | None = 1, analyzer=None) -> 
     """The model's profile on its validation split (cached in `reference.json`); `analyzer`:
     the model already loaded, if the caller has it."""
     from affectkit.registry import load_folder
-    from affectkit.training.config import TrainingConfig
-    from affectkit.training.trainer import load_splits
 
     folder = Path(folder)
     cached = folder / "reference.json"

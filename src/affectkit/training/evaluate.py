@@ -28,6 +28,7 @@ from affectkit.training.calibration import ece
 from affectkit.training.metrics import multilabel_report, report
 
 SPACES = ("own", "polarity", "emotions")
+FIGURES = ("n", "accuracy", "macro_f1", "macro_recall", "micro_f1", "per_class")  # of every run
 
 
 def spaces(result: AffectResult) -> dict[str, dict[str, float]]:
@@ -106,6 +107,23 @@ def evaluate(
     analyzer = api.get_analyzer(model, **options)
 
     texts = [t for t, _ in rows]
+    results = _analyze(model, texts, options, batch_size, progress)
+    per_row = [spaces(r) for r in results]
+    raw_names = [_label_names(raw_label, multi_label) for _, raw_label in rows]
+    space, mapping = choose_space(
+        {n for ns in raw_names for n in ns}, label_map, _available(per_row)
+    )
+    y_true, dists, excluded, skipped = _match(texts, raw_names, results, per_row, space, mapping)
+    out: dict[str, Any] = {"model": getattr(analyzer, "name", model), "label_space": space}
+    out.update(_figures(y_true, dists, multi_label, analyzer))
+    out["excluded"] = dict(excluded)
+    out["skipped"] = dict(skipped)
+    out["seconds"] = round(time.perf_counter() - t0, 3)
+    return out
+
+
+def _analyze(model: str, texts: list[str], options: dict, batch_size: int, progress: bool):
+    """The model's result for every text, in batches, flagged rather than raised on bad input."""
     results: list[AffectResult] = []
     bar = None
     if progress:
@@ -123,18 +141,26 @@ def evaluate(
             bar.update(len(chunk))
     if bar:
         bar.close()
+    return results
 
-    # the model's label spaces: whatever its results carry probabilities for
+
+def _available(per_row: list[dict[str, dict[str, float]]]) -> dict[str, set[str]]:
+    """The model's label spaces: whatever its results carry probabilities for."""
     available: dict[str, set[str]] = {}
-    per_row = [spaces(r) for r in results]
     for sp in per_row:
         for name, dist in sp.items():
             available.setdefault(name, set()).update(dist)
-    raw_names = []
-    for _, raw_label in rows:
-        names = [s.strip() for s in raw_label.split(",")] if multi_label else [raw_label.strip()]
-        raw_names.append([s for s in names if s])
-    space, mapping = choose_space({n for ns in raw_names for n in ns}, label_map, available)
+    return available
+
+
+def _label_names(raw_label: str, multi_label: bool) -> list[str]:
+    names = [s.strip() for s in raw_label.split(",")] if multi_label else [raw_label.strip()]
+    return [s for s in names if s]
+
+
+def _match(texts, raw_names, results, per_row, space, mapping):
+    """(true model labels per kept row, the row's distribution in `space`, excluded data labels,
+    skipped rows by reason): a row whose labels do not all map is excluded, never guessed."""
     excluded: Counter = Counter()
     skipped: Counter = Counter()
     y_true: list[list[str]] = []
@@ -158,60 +184,41 @@ def evaluate(
             continue
         y_true.append(list(dict.fromkeys(mapped)))
         dists.append(d)
+    return y_true, dists, excluded, skipped
 
+
+def _figures(y_true, dists, multi_label: bool, analyzer) -> dict[str, Any]:
+    """The contract's figures over the data's labels; single-label runs add calibration (ECE
+    over probabilities renormalised to the data's labels) and the confusion matrix."""
     data_labels = sorted({lab for ys in y_true for lab in ys})
-    out: dict[str, Any] = {"model": getattr(analyzer, "name", model), "label_space": space}
     if not y_true:
-        out.update(
-            {
-                "n": 0,
-                "accuracy": 0.0,
-                "macro_f1": 0.0,
-                "macro_recall": 0.0,
-                "micro_f1": 0.0,
-                "per_class": {},
-            }
-        )
-    elif multi_label:
-        probs = np.array([[d.get(lab, 0.0) for lab in data_labels] for d in dists])
+        return {
+            "n": 0,
+            "accuracy": 0.0,
+            "macro_f1": 0.0,
+            "macro_recall": 0.0,
+            "micro_f1": 0.0,
+            "per_class": {},
+        }
+    probs = np.array([[d.get(lab, 0.0) for lab in data_labels] for d in dists])
+    if multi_label:
         truth = np.array([[lab in ys for lab in data_labels] for ys in y_true])
         thresholds = _thresholds(analyzer, data_labels)
         rep = multilabel_report(truth, probs >= thresholds, data_labels)
-        out.update(
-            {
-                k: rep[k]
-                for k in ("n", "accuracy", "macro_f1", "macro_recall", "micro_f1", "per_class")
-            }
-        )
-    else:
-        probs = np.array([[d.get(lab, 0.0) for lab in data_labels] for d in dists])
-        idx = {lab: i for i, lab in enumerate(data_labels)}
-        yt = np.array([idx[ys[0]] for ys in y_true])
-        pred = probs.argmax(axis=1)
-        rep = report(yt, pred, data_labels)
-        # calibration over the data's labels: probabilities renormalised to the restricted set
-        restricted = probs / probs.sum(axis=1, keepdims=True).clip(min=1e-12)
-        out["confidence"] = restricted.max(axis=1).tolist()
-        out["correct"] = (pred == yt).tolist()
-        out["ece"] = ece(restricted.max(axis=1), pred == yt)
-        out.update(
-            {
-                k: rep[k]
-                for k in (
-                    "n",
-                    "accuracy",
-                    "macro_f1",
-                    "macro_recall",
-                    "micro_f1",
-                    "per_class",
-                    "confusion",
-                )
-            }
-        )
-        out["labels"] = data_labels
-    out["excluded"] = dict(excluded)
-    out["skipped"] = dict(skipped)
-    out["seconds"] = round(time.perf_counter() - t0, 3)
+        return {k: rep[k] for k in FIGURES}
+    idx = {lab: i for i, lab in enumerate(data_labels)}
+    yt = np.array([idx[ys[0]] for ys in y_true])
+    pred = probs.argmax(axis=1)
+    rep = report(yt, pred, data_labels)
+    # calibration over the data's labels: probabilities renormalised to the restricted set
+    restricted = probs / probs.sum(axis=1, keepdims=True).clip(min=1e-12)
+    out: dict[str, Any] = {
+        "confidence": restricted.max(axis=1).tolist(),
+        "correct": (pred == yt).tolist(),
+        "ece": ece(restricted.max(axis=1), pred == yt),
+    }
+    out.update({k: rep[k] for k in (*FIGURES, "confusion")})
+    out["labels"] = data_labels
     return out
 
 

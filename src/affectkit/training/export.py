@@ -15,6 +15,7 @@ from typing import Any
 
 from affectkit import registry
 from affectkit.errors import InvalidInputError
+from affectkit.training.evaluate import evaluate, read_labelled_csv
 
 
 def export(
@@ -29,7 +30,7 @@ def export(
     max_rows: int = 2000,
 ) -> dict[str, Any]:
     """Write `out/model.onnx` and `out/model.int8.onnx`; with `data`, compare the backends."""
-    from affectkit.text.model import TextModelAnalyzer
+    from affectkit.text.classifier import TextModelAnalyzer
 
     analyzer = registry.load(model)
     folder = getattr(analyzer, "folder", None)
@@ -48,8 +49,6 @@ def export(
         )
     rows = None
     if data is not None:  # read (and check) the data before minutes of exporting
-        from affectkit.training.evaluate import read_labelled_csv
-
         rows = read_labelled_csv(Path(data), input_col, label_col)[:max_rows]
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -81,8 +80,6 @@ def export(
 def _compare(analyzers, variants, folder, rows, tmp: Path, label_map) -> dict[str, Any]:
     """Speed (texts/s) and `affectkit evaluate` figures of each backend on the same rows."""
     import csv
-
-    from affectkit.training.evaluate import evaluate
 
     texts = [t for t, _ in rows]
     sub = tmp / "data.csv"

@@ -28,8 +28,19 @@ from pathlib import Path
 import numpy as np
 
 from affectkit.errors import InvalidInputError, require
-from affectkit.training.config import BACKBONES, TrainingConfig
+from affectkit.training.artifacts import TrainResult, save_model_folder
+from affectkit.training.backbone import (
+    encoder_dir,
+    freeze,
+    load_encoder,
+    load_tokenizer,
+    pad_batch,
+)
+from affectkit.training.calibration import fit_and_measure
+from affectkit.training.config import TrainingConfig
+from affectkit.training.linear import binary_columns
 from affectkit.training.metrics import format_report, report
+from affectkit.training.splits import load_splits
 
 
 def make_pairs(labels: list[str], iterations: int, seed: int) -> list[tuple[int, int, float]]:
@@ -51,14 +62,10 @@ def make_pairs(labels: list[str], iterations: int, seed: int) -> list[tuple[int,
 
 
 def train_fewshot(cfg: TrainingConfig, *, progress: bool, log: Callable[[str], None]):
+    """Train and save the few-shot model of `cfg` (see the module docstring)."""
     torch = require("torch", "models")
-    transformers = require("transformers", "models")
+    require("transformers", "models")
     linear_model = require("sklearn.linear_model", "train")
-    from affectkit.text import model as tm
-    from affectkit.training.calibration import fit_and_measure
-    from affectkit.training.linear import binary_columns
-    from affectkit.training.trainer import TrainResult, _save, freeze, load_splits, pad_batch
-
     if cfg.task != "single":
         raise InvalidInputError("Few-shot training supports single-label tasks (task='single').")
     if cfg.init_from:
@@ -70,120 +77,32 @@ def train_fewshot(cfg: TrainingConfig, *, progress: bool, log: Callable[[str], N
     out = Path(cfg.output).expanduser()
     out.mkdir(parents=True, exist_ok=True)
     log(f"affectkit train (few-shot): {cfg.name} -> {out}")
-    # too few examples to hold any out: without validation_data, every example trains
-    train_ex, val_ex, labels, skipped = load_splits(cfg, log, carve=False)
-    counts = {lab: sum(e.labels[0] == lab for e in train_ex) for lab in labels}
-    log(f"  {len(train_ex)} examples {counts}")
-    missing = [lab for lab, n in counts.items() if n == 0]
-    if len(labels) < 2 or missing:
-        raise InvalidInputError(
-            f"Few-shot training needs examples of two or more labels and of every label it "
-            f"learns; the data has {counts}. Add examples of {missing or 'another label'}, or "
-            f"leave the missing labels out of `labels`."
-        )
-    if len(train_ex) > 64 * len(labels):
-        log("  (more than 64 per class: ordinary fine-tuning (fewshot = false) is likely better)")
+    train_ex, val_ex, labels, skipped = _examples(cfg, log)
 
-    enc_dir = tm.resolve_encoder_source(BACKBONES[cfg.backbone], None)
-    with tm._quiet_transformers(transformers):
-        tokenizer = transformers.AutoTokenizer.from_pretrained(str(enc_dir))
-        encoder = transformers.AutoModel.from_pretrained(str(enc_dir))
-    frozen = freeze(encoder, cfg)
-
+    enc_dir = encoder_dir(cfg)
+    tokenizer = load_tokenizer(enc_dir)
+    body = _Body(load_encoder(enc_dir), tokenizer, cfg.max_length)
+    frozen = freeze(body.encoder, cfg)
     texts = [e.text for e in train_ex]
     y = np.array([labels.index(e.labels[0]) for e in train_ex])
-    enc = tokenizer(texts, truncation=True, max_length=cfg.max_length)["input_ids"]
-    pad_id = tokenizer.pad_token_id or 0
-
-    def pool(seqs):  # (B, H) mean-pooled
-        ids, mask = pad_batch(seqs, pad_id)
-        hidden = encoder(input_ids=ids, attention_mask=mask).last_hidden_state
-        m = mask.unsqueeze(-1).to(hidden.dtype)
-        return (hidden * m).sum(1) / m.sum(1).clamp(min=1e-9)
-
-    # -- 1. contrastive pairs ------------------------------------------------------------------
-    pairs = make_pairs([e.labels[0] for e in train_ex], cfg.pair_iterations, cfg.run_seed)
-    bs = cfg.batch_size
-    steps = math.ceil(len(pairs) / bs)
-    params = [p for p in encoder.parameters() if p.requires_grad]
-    opt = torch.optim.AdamW(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
-    warm = max(1, int(steps * cfg.warmup_ratio))
-    sched = torch.optim.lr_scheduler.LambdaLR(
-        opt, lambda s: (s + 1) / warm if s < warm else max(0.0, (steps - s) / (steps - warm or 1))
-    )
-    log(f"  {len(pairs):,} contrastive pairs, {steps} steps of {bs}")
-    encoder.train()
-    bar = None
-    if progress:
-        from tqdm import tqdm
-
-        bar = tqdm(total=steps, desc="pairs", unit="step", file=sys.stderr)
-    running = None
-    for s in range(steps):
-        chunk = pairs[s * bs : (s + 1) * bs]
-        a = pool([enc[i] for i, _, _ in chunk])
-        b = pool([enc[j] for _, j, _ in chunk])
-        target = torch.tensor([t for _, _, t in chunk])
-        loss = torch.nn.functional.mse_loss(torch.nn.functional.cosine_similarity(a, b), target)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(params, cfg.max_grad_norm)
-        opt.step()
-        sched.step()
-        opt.zero_grad(set_to_none=True)
-        running = loss.item() if running is None else 0.95 * running + 0.05 * loss.item()
-        if bar:
-            bar.update(1)
-            bar.set_postfix(loss=f"{running:.4f}")
-    if bar:
-        bar.close()
-    encoder.eval()
-
-    # -- 2. logistic regression head on the tuned embeddings -----------------------------------
-    @torch.no_grad()
-    def embed(batch_texts):  # (N, H), length-sorted batches
-        seqs = tokenizer(batch_texts, truncation=True, max_length=cfg.max_length)["input_ids"]
-        order = np.argsort([len(x) for x in seqs], kind="stable")
-        vecs = np.zeros((len(seqs), int(encoder.config.hidden_size)), dtype=np.float32)
-        for k in range(0, len(order), 64):
-            idx = order[k : k + 64]
-            vecs[idx] = pool([seqs[i] for i in idx]).numpy()
-        return vecs
-
-    x = embed(texts)
-    clf = linear_model.LogisticRegression(C=1.0, max_iter=2000).fit(x, y)
-    coef, intercept = clf.coef_, clf.intercept_
-    if len(labels) == 2:
-        coef, intercept = binary_columns(coef, intercept)
-    head = tm._torch_classes().ClassifierHead(int(encoder.config.hidden_size), len(labels))
-    with torch.no_grad():
-        head.out.weight.copy_(torch.from_numpy(coef.astype(np.float32)))
-        head.out.bias.copy_(torch.from_numpy(intercept.astype(np.float32)))
-
-    temperature = 1.0
-    if val_ex:
-        xv = embed([e.text for e in val_ex])
-        yv = np.array([labels.index(e.labels[0]) for e in val_ex])
-        logits = xv @ coef.T + intercept
-        rep = {**report(yv, logits.argmax(1), labels), **fit_and_measure(logits, yv)}
-        temperature = rep["temperature"]
-        split = "validation (validation_data)"
-    else:
-        rep = report(y, (x @ coef.T + intercept).argmax(1), labels)
-        split = "training examples (few-shot: no validation split)"
+    n_pairs, steps = _tune_on_pairs(body, body.ids(texts), train_ex, cfg, progress, log)
+    x = body.embed(texts)
+    head, coef, intercept = _fit_head(linear_model, x, y, len(labels), body.hidden)
+    rep, temperature, split = _figures(body, x, y, coef, intercept, val_ex, labels)
     log(f"{split}:\n" + format_report(rep))
     summary = {
         "config": cfg.to_dict(),
         "train_examples": len(train_ex),
         "validation_examples": len(val_ex),
         "left_out": dict(skipped),
-        "pairs": len(pairs),
+        "pairs": n_pairs,
         "steps": steps,
         "seconds": round(time.time() - t_start, 1),
     }
-    path = _save(
+    path = save_model_folder(
         cfg,
         out,
-        encoder=encoder,
+        encoder=body.encoder,
         head=head,
         tokenizer=tokenizer,
         labels=labels,
@@ -197,3 +116,126 @@ def train_fewshot(cfg: TrainingConfig, *, progress: bool, log: Callable[[str], N
     )
     log(f"saved {path} in {(time.time() - t_start) / 60:.1f} min")
     return TrainResult(path, rep, [])
+
+
+def _examples(cfg: TrainingConfig, log):
+    """(train, validation, labels, skipped): too few examples to hold any out, so without
+    validation_data every example trains; every label needs one."""
+    train_ex, val_ex, labels, skipped = load_splits(cfg, log, carve=False)
+    counts = {lab: sum(e.labels[0] == lab for e in train_ex) for lab in labels}
+    log(f"  {len(train_ex)} examples {counts}")
+    missing = [lab for lab, n in counts.items() if n == 0]
+    if len(labels) < 2 or missing:
+        raise InvalidInputError(
+            f"Few-shot training needs examples of two or more labels and of every label it "
+            f"learns; the data has {counts}. Add examples of {missing or 'another label'}, or "
+            f"leave the missing labels out of `labels`."
+        )
+    if len(train_ex) > 64 * len(labels):
+        log("  (more than 64 per class: ordinary fine-tuning (fewshot = false) is likely better)")
+    return train_ex, val_ex, labels, skipped
+
+
+class _Body:
+    """The model body (SetFit's word): the encoder being tuned, mean-pooled over each text's
+    tokens."""
+
+    def __init__(self, encoder, tokenizer, max_length: int):
+        self.encoder, self.tokenizer, self.max_length = encoder, tokenizer, max_length
+        self.pad_id = tokenizer.pad_token_id or 0
+        self.hidden = int(encoder.config.hidden_size)
+
+    def ids(self, texts: list[str]) -> list[list[int]]:
+        return self.tokenizer(texts, truncation=True, max_length=self.max_length)["input_ids"]
+
+    def pool(self, seqs):  # (B, H) mean-pooled
+        ids, mask = pad_batch(seqs, self.pad_id)
+        hidden = self.encoder(input_ids=ids, attention_mask=mask).last_hidden_state
+        m = mask.unsqueeze(-1).to(hidden.dtype)
+        return (hidden * m).sum(1) / m.sum(1).clamp(min=1e-9)
+
+    def embed(self, texts: list[str]) -> np.ndarray:  # (N, H), length-sorted batches
+        import torch
+
+        with torch.no_grad():
+            seqs = self.ids(texts)
+            order = np.argsort([len(x) for x in seqs], kind="stable")
+            vecs = np.zeros((len(seqs), self.hidden), dtype=np.float32)
+            for k in range(0, len(order), 64):
+                idx = order[k : k + 64]
+                vecs[idx] = self.pool([seqs[i] for i in idx]).numpy()
+        return vecs
+
+
+def _tune_on_pairs(body: _Body, enc, train_ex, cfg: TrainingConfig, progress: bool, log):
+    """Step 1: tune the encoder so that each pair's cosine similarity matches its target
+    (`make_pairs` of the examples `enc` holds the token ids of). Returns (pairs, steps)."""
+    import torch
+
+    pairs = make_pairs([e.labels[0] for e in train_ex], cfg.pair_iterations, cfg.run_seed)
+    bs = cfg.batch_size
+    steps = math.ceil(len(pairs) / bs)
+    params = [p for p in body.encoder.parameters() if p.requires_grad]
+    opt = torch.optim.AdamW(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
+    warm = max(1, int(steps * cfg.warmup_ratio))
+    sched = torch.optim.lr_scheduler.LambdaLR(
+        opt, lambda s: (s + 1) / warm if s < warm else max(0.0, (steps - s) / (steps - warm or 1))
+    )
+    log(f"  {len(pairs):,} contrastive pairs, {steps} steps of {bs}")
+    body.encoder.train()
+    bar = None
+    if progress:
+        from tqdm import tqdm
+
+        bar = tqdm(total=steps, desc="pairs", unit="step", file=sys.stderr)
+    running = None
+    for s in range(steps):
+        chunk = pairs[s * bs : (s + 1) * bs]
+        a = body.pool([enc[i] for i, _, _ in chunk])
+        b = body.pool([enc[j] for _, j, _ in chunk])
+        target = torch.tensor([t for _, _, t in chunk])
+        loss = torch.nn.functional.mse_loss(torch.nn.functional.cosine_similarity(a, b), target)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(params, cfg.max_grad_norm)
+        opt.step()
+        sched.step()
+        opt.zero_grad(set_to_none=True)
+        running = loss.item() if running is None else 0.95 * running + 0.05 * loss.item()
+        if bar:
+            bar.update(1)
+            bar.set_postfix(loss=f"{running:.4f}")
+    if bar:
+        bar.close()
+    body.encoder.eval()
+    return len(pairs), steps
+
+
+def _fit_head(linear_model, x: np.ndarray, y: np.ndarray, n_labels: int, hidden: int):
+    """Step 2: (head, coef (L, H), intercept (L,)): a logistic regression (C=1) on the tuned
+    embeddings, as the model's linear head."""
+    import torch
+
+    from affectkit.text import classifier as tm
+
+    clf = linear_model.LogisticRegression(C=1.0, max_iter=2000).fit(x, y)
+    coef, intercept = clf.coef_, clf.intercept_
+    if n_labels == 2:
+        coef, intercept = binary_columns(coef, intercept)
+    head = tm.torch_classes().ClassifierHead(hidden, n_labels)
+    with torch.no_grad():
+        head.out.weight.copy_(torch.from_numpy(coef.astype(np.float32)))
+        head.out.bias.copy_(torch.from_numpy(intercept.astype(np.float32)))
+    return head, coef, intercept
+
+
+def _figures(body: _Body, x, y, coef, intercept, val_ex, labels):
+    """(report, temperature, split): on `validation_data` when given (the temperature fitted
+    there), else on the training examples (temperature 1)."""
+    if val_ex:
+        xv = body.embed([e.text for e in val_ex])
+        yv = np.array([labels.index(e.labels[0]) for e in val_ex])
+        logits = xv @ coef.T + intercept
+        rep = {**report(yv, logits.argmax(1), labels), **fit_and_measure(logits, yv)}
+        return rep, rep["temperature"], "validation (validation_data)"
+    rep = report(y, (x @ coef.T + intercept).argmax(1), labels)
+    return rep, 1.0, "training examples (few-shot: no validation split)"

