@@ -31,10 +31,12 @@ demo: $(STAMP)
 		"The movie wasn't bad at all!" "这家酒店服务很好，但是房间太小了。" "今天真开心😊" "Сегодня хороший день"
 	$(BIN)/affectkit analyze --model text-emotion-en --explain "Thank you so much, this made my day!"
 
-# Debian's chromium drives the playground's browser test (Playwright's own download fails offline).
+# Debian's chromium drives the playground's browser test (Playwright's own download fails offline);
+# fonts-noto-cjk makes its Chinese render.
 chromium:
-	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && \
-		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
+	@(command -v chromium >/dev/null 2>&1 && test -d /usr/share/fonts/opentype/noto) || \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+		chromium fonts-noto-cjk >/dev/null)
 
 test: $(STAMP) chromium
 	HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 $(BIN)/ruff check src tests bench tools

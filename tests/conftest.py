@@ -21,6 +21,37 @@ def fixtures() -> Path:
     return FIXTURES
 
 
+@pytest.fixture
+def lexicon_defaults(monkeypatch):
+    """Route text by language to the lexicons (no transformer), as a checkout without the
+    trained models does."""
+    from affectkit import registry
+
+    monkeypatch.setattr(registry, "_DEFAULTS", dict(registry._DEFAULTS))
+    registry.set_defaults("text", "en", ("lexicon-en",))
+    registry.set_defaults("text", "zh", ("lexicon-zh",))
+
+
+@pytest.fixture(autouse=True)
+def _slow_means_a_transformer_loads(request, monkeypatch):
+    """A test that loads a transformer model in this process must be marked slow (so that
+    `make test-fast` stays fast): here, loading one in a test without the mark is an error."""
+    if request.node.get_closest_marker("slow"):
+        return
+
+    def refuse(*_args, **_kwargs):
+        raise AssertionError(
+            f"{request.node.nodeid} loads a transformer model: mark it @pytest.mark.slow"
+        )
+
+    from affectkit.text.classifier import analyzer, encoder
+    from affectkit.training import fewshot, loop
+
+    for module in (encoder, loop, fewshot):
+        monkeypatch.setattr(module, "load_encoder", refuse)
+    monkeypatch.setattr(analyzer.TextModelAnalyzer, "_load_onnx", refuse)
+
+
 # A model folder with a linear head fitted on MiniLM embeddings of hand-written reviews,
 # shared by the model tests and the CLI tests.
 from tests.text.classifier.reviews import model_dir  # noqa: E402, F401

@@ -10,12 +10,7 @@ from affectkit.api import default_model
 from affectkit.errors import InvalidInputError, ModelNotFoundError
 
 
-def test_routes_each_text_to_its_languages_default(monkeypatch):
-    from affectkit import registry
-
-    monkeypatch.setattr(registry, "_DEFAULTS", dict(registry._DEFAULTS))
-    registry.set_defaults("text", "en", ("lexicon-en",))
-    registry.set_defaults("text", "zh", ("lexicon-zh",))
+def test_routes_each_text_to_its_languages_default(lexicon_defaults):
     rs = affectkit.analyze(["I love it", "这个太差了", "Сегодня хороший день", "", b"ok"])
     assert [r.model for r in rs[:2]] == ["lexicon-en@1", "lexicon-zh@1"]
     assert [r.language for r in rs[:3]] == ["en", "zh", "unsupported"]
@@ -44,7 +39,7 @@ def test_forced_language_and_named_model():
     assert r.label == "negative"
 
 
-def test_errors_raise_or_flag():
+def test_errors_raise_or_flag(lexicon_defaults):
     with pytest.raises(InvalidInputError, match="item 1"):
         affectkit.analyze(["ok", None])
     rs = affectkit.analyze(["ok", None, b"\xff\xfe", "great"], errors="flag")

@@ -161,3 +161,14 @@ def test_bad_thread_setting_is_a_clear_error():
                        text=True, env={**os.environ, "AFFECTKIT_THREADS": "abc"})  # fmt: skip
     assert p.returncode == 2 and "Traceback" not in p.stderr
     assert "AFFECTKIT_THREADS must be a positive integer" in p.stderr
+
+
+def test_media_paths_as_arguments(tmp_path):
+    clip = tmp_path / "call.wav"
+    clip.write_bytes(b"RIFF")
+    p = cli("analyze", "--json", "--input-kind", "audio", str(clip), str(tmp_path / "gone.wav"))
+    first, second = (json.loads(line) for line in p.stdout.splitlines())
+    assert first["label"] == "unsupported" and first["text"] == str(clip)
+    assert second["label"] == "error" and "not found" in second["error"]
+    p = cli("analyze", "--input-kind", "smell", "x", check=False)
+    assert p.returncode == 2 and "invalid choice" in p.stderr

@@ -35,7 +35,9 @@ def test_bad_inputs_say_what_was_expected():
         Input.of(3)
 
 
-def test_text_inputs_analyse_like_strings_and_media_without_a_model_is_unsupported():
+def test_text_inputs_analyse_like_strings_and_media_without_a_model_is_unsupported(
+    lexicon_defaults,
+):
     a, b, c = affectkit.analyze(
         [Input.of("I love it"), "I love it", Input.from_path("call.wav")], model="auto"
     )

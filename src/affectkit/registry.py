@@ -113,7 +113,11 @@ _discovery_lock = threading.RLock()
 
 
 def register(spec: ModelSpec) -> ModelSpec:
-    """Add a spec; registering the same name and version twice with another spec is an error."""
+    """Add a spec; registering the same name and version twice with another spec is an error.
+
+    The catalogs and plug-ins are read first, so a spec registered here meets them now.
+    """
+    _discover()
     versions = _REGISTRY.setdefault(spec.name, {})
     if spec.version in versions and versions[spec.version] != spec:
         raise ValueError(f"{spec.full_name} is already registered with a different spec.")
@@ -133,8 +137,9 @@ def set_defaults(kind: str, language: str, names: Iterable[str]) -> None:
     """Which models serve inputs of `kind` in `language` (``"*"``: any) when none is named.
 
     The first of `names` that is registered wins, so a trained model can take over from a
-    lexicon that stays the fallback.
+    lexicon that stays the fallback. Set after the catalogs are read, so it overrides theirs.
     """
+    _discover()
     _DEFAULTS[(kind, language)] = tuple(names)
 
 

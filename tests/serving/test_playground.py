@@ -40,14 +40,26 @@ def test_analyse_a_sentence_and_see_label_scores_and_highlighted_evidence(
     assert page.locator(".result .bar").count() == 3  # negative / neutral / positive
     page.screenshot(path=str(tmp_path / "playground.png"), full_page=True)
     assert (tmp_path / "playground.png").stat().st_size > 5000
-    # Chinese, routed by language
-    page.select_option("#model", "auto")
-    page.fill("#input", "这家酒店服务很好，很满意！")
+
+
+@pytest.mark.slow
+def test_the_default_analysis_shows_polarity_and_emotions_in_both_languages(
+    browser, make_server, tmp_path
+):
+    url, _ = make_server(preload=("auto",))
+    page = browser.new_page()
+    page.goto(url + "/")
+    page.fill("#input", "I'm furious.\n这家酒店服务很好，很满意！")
     page.click("#go")
-    page.wait_for_function(
-        "document.querySelector('.result .muted').textContent.includes(' · zh')", timeout=120_000
-    )
-    assert page.inner_text(".result .label").startswith("positive")
+    page.wait_for_function("document.querySelectorAll('.result').length == 2", timeout=120_000)
+    en, zh = page.locator(".result").all()
+    assert en.inner_text().startswith("negative") and "· en" in en.inner_text()
+    assert en.locator(".emotion").get_attribute("data-emotion") == "anger"
+    assert zh.inner_text().startswith("positive") and "· zh" in zh.inner_text()
+    for card in (en, zh):
+        assert card.locator(".emotions .bar").count() == 7  # the canonical emotions
+    shot = os.environ.get("AFFECTKIT_SCREENSHOT") or str(tmp_path / "default.png")
+    page.screenshot(path=shot, full_page=True)
 
 
 def test_upload_a_csv_and_download_the_results(browser, make_server, tmp_path):
@@ -56,6 +68,8 @@ def test_upload_a_csv_and_download_the_results(browser, make_server, tmp_path):
     src.write_text('text\ngreat hotel\nterrible food\n""\n', encoding="utf-8")
     page = browser.new_page()
     page.goto(url + "/")
+    page.wait_for_selector("#model option[value='lexicon-en']", state="attached")
+    page.select_option("#model", "lexicon-en")  # the upload is analysed by the chosen model
     page.set_input_files("#file", str(src))
     page.click("#upload")
     page.wait_for_selector("#download", timeout=30_000)

@@ -28,7 +28,9 @@ def test_chinese_and_mixed_text_go_to_the_trained_model():
             "质量太差了",
         ]
     )
-    assert all(r.model == "text-sentiment-zh@1" and r.language == "zh" for r in rs)
+    # the default joins the sentiment model's result with the emotion model's emotions
+    assert all(r.model == "text-affect-zh@1" and r.language == "zh" for r in rs)
+    assert all(r.raw["sentiment_model"] == "text-sentiment-zh@1" and r.emotions for r in rs)
     assert [r.label for r in rs] == ["positive", "negative", "negative"]
     assert rs[0].polarity["neutral"] == 0.0 and rs[0].score > 0.5
     # a blend: both members' own verdicts are shown, and the n-gram member's evidence

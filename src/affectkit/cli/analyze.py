@@ -16,9 +16,11 @@ import itertools
 import json
 import shutil
 import sys
+from pathlib import Path
 
 from affectkit.config import Settings
 from affectkit.errors import InvalidInputError
+from affectkit.inputs import KINDS, Input
 from affectkit.records import Record, RecordWriter, evidence_summary, json_row, read_records
 
 HELP = "analyse text from arguments or a file"
@@ -28,7 +30,20 @@ CHUNK = 512  # rows analysed per call: bounded memory for files of any size
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("texts", nargs="*", help="texts to analyse")
     p.add_argument("--file", "-f", help="input file: .csv, .jsonl, .txt or .parquet")
-    p.add_argument("--text-col", default="text", help="column/field with the text (default: text)")
+    p.add_argument(
+        "--text-col",
+        "--input-col",
+        dest="text_col",
+        default="text",
+        help="column/field with the input (default: text)",
+    )
+    p.add_argument(
+        "--input-kind",
+        choices=KINDS,
+        default="text",
+        help="what the arguments or the column hold: text (default), or paths to audio, image "
+        "or video files (in a file's column: relative to the file's folder)",
+    )
     p.add_argument(
         "--id-col", default=None, help="column/field with a row id (default: row number)"
     )
@@ -51,14 +66,22 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
 
 
+def _record(i: int, value: str, kind: str) -> Record:
+    if kind == "text":
+        return Record(str(i), value)
+    if not Path(value).is_file():
+        return Record(str(i), None, f"{kind} file {value!r} not found")
+    return Record(str(i), Input.from_path(value, kind))
+
+
 def run(args: argparse.Namespace) -> int:
     if args.texts and args.file:
         raise InvalidInputError("Give texts as arguments or --file, not both.")
     if args.file:
-        records = read_records(args.file, args.text_col, args.id_col, args.format)
+        records = read_records(args.file, args.text_col, args.id_col, args.format, args.input_kind)
         source = args.file
     elif args.texts:
-        records = (Record(str(i), t) for i, t in enumerate(args.texts, start=1))
+        records = (_record(i, t, args.input_kind) for i, t in enumerate(args.texts, start=1))
         source = None
     else:
         raise InvalidInputError("Nothing to analyse: give texts as arguments or --file FILE.")
@@ -135,7 +158,7 @@ def _print_table(chunk, results) -> None:
         flags = ",".join(f for f in res.flags if f != "uncertain")
         line = f"{rec.id:>4}  {res.language or '-':<3} {res.label:<11} {conf:<5} {score:<12} {emo}"
         print(line.rstrip() + (f"  [{flags}]" if flags else ""))
-        text = (rec.text or "").replace("\n", " ")
+        text = (rec.reference or "").replace("\n", " ")
         limit = max(20, width - 8)
         print(f"      {text[:limit]}{'…' if len(text) > limit else ''}")
         ev = evidence_summary(res)

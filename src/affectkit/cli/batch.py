@@ -19,7 +19,10 @@ HELP = "analyse a large file (resumable, bounded memory)"
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("input", help="input file: .csv, .jsonl, .txt or .parquet (.gz allowed)")
     p.add_argument("--output", "-o", required=True, help="output: .jsonl, .csv or .parquet")
-    p.add_argument("--text-col", default="text", help="column/field with the text")
+    p.add_argument(
+        "--text-col", "--input-col", dest="text_col", default="text",
+        help="column/field with the input (default: text)",
+    )  # fmt: skip
     p.add_argument(
         "--input-kind",
         choices=("text", "audio", "image", "video"),
