@@ -27,9 +27,8 @@ HELP = "analyse text from arguments or a file"
 CHUNK = 512  # rows analysed per call: bounded memory for files of any size
 
 
-def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("texts", nargs="*", help="texts to analyse")
-    p.add_argument("--file", "-f", help="input file: .csv, .jsonl, .txt or .parquet")
+def add_input_arguments(p: argparse.ArgumentParser) -> None:
+    """What `analyze` and `batch` share: the input column, its kind, the id column, the format."""
     p.add_argument(
         "--text-col",
         "--input-col",
@@ -48,6 +47,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "--id-col", default=None, help="column/field with a row id (default: row number)"
     )
     p.add_argument("--format", choices=("csv", "jsonl", "txt", "parquet"), help="input format")
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("texts", nargs="*", help="texts to analyse")
+    p.add_argument("--file", "-f", help="input file: .csv, .jsonl, .txt or .parquet")
+    add_input_arguments(p)
     p.add_argument("--model", "-m", default="auto", help="registry name or model folder")
     p.add_argument("--language", "-l", default="auto", help="auto (detect), en or zh")
     p.add_argument("--output", "-o", help="write results to .jsonl, .csv or .parquet")

@@ -13,27 +13,15 @@ from __future__ import annotations
 
 import argparse
 
+from affectkit.cli.analyze import add_input_arguments
+
 HELP = "analyse a large file (resumable, bounded memory)"
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("input", help="input file: .csv, .jsonl, .txt or .parquet (.gz allowed)")
     p.add_argument("--output", "-o", required=True, help="output: .jsonl, .csv or .parquet")
-    p.add_argument(
-        "--text-col", "--input-col", dest="text_col", default="text",
-        help="column/field with the input (default: text)",
-    )  # fmt: skip
-    p.add_argument(
-        "--input-kind",
-        choices=("text", "audio", "image", "video"),
-        default="text",
-        help="what the column holds: text (default), or paths to media files relative to the "
-        "input file's folder",
-    )
-    p.add_argument(
-        "--id-col", default=None, help="column/field with a row id (default: row number)"
-    )
-    p.add_argument("--format", choices=("csv", "jsonl", "txt", "parquet"), help="input format")
+    add_input_arguments(p)
     p.add_argument("--model", "-m", default="auto", help="registry name or model folder")
     p.add_argument("--language", "-l", default="auto", help="auto (detect), en or zh")
     p.add_argument("--chunk-size", type=int, default=1000, help="rows per chunk (default 1000)")
