@@ -78,12 +78,26 @@ def detect_format(path: str | Path, fmt: str | None = None) -> str:
     )
 
 
+@dataclass(frozen=True)
+class ReadLimits:
+    """What a reader accepts of one input file before it stops with a `DataFormatError`
+    naming the limit and how to raise it: decompressed bytes, rows, characters in one line
+    (or one CSV field). None: no limit. The defaults bound a batch input or an upload to what
+    the machine can hold; `affectkit batch` and `affectkit serve` have flags to raise them.
+    """
+
+    max_bytes: int | None = 20 * 2**30  # decompressed
+    max_rows: int | None = 50_000_000
+    max_line_chars: int | None = 10_000_000
+
+
 def read_records(
     path: str | Path,
     text_col: str = "text",
     id_col: str | None = None,
     fmt: str | None = None,
     kind: str = "text",
+    limits: ReadLimits | None = None,
 ) -> Iterator[Record]:
     """Yield one `Record` per input row. Raises `DataFormatError` for file-level problems
     (missing file, missing column) before the first record.
