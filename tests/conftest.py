@@ -27,6 +27,7 @@ def lexicon_defaults(monkeypatch):
     trained models does."""
     from affectkit import registry
 
+    registry.list_models()  # read the catalogs first: the copy below must hold their defaults
     monkeypatch.setattr(registry, "_DEFAULTS", dict(registry._DEFAULTS))
     registry.set_defaults("text", "en", ("lexicon-en",))
     registry.set_defaults("text", "zh", ("lexicon-zh",))

@@ -12,6 +12,7 @@ import pytest
 from affectkit.cli.main import main
 
 EXE = Path(sys.executable).with_name("affectkit")
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def cli(*args, check=True):
@@ -172,3 +173,109 @@ def test_media_paths_as_arguments(tmp_path):
     assert second["label"] == "error" and "not found" in second["error"]
     p = cli("analyze", "--input-kind", "smell", "x", check=False)
     assert p.returncode == 2 and "invalid choice" in p.stderr
+
+
+def _one_clean_error(p, *fragments):
+    assert p.returncode == 2, (p.returncode, p.stderr)
+    assert "Traceback" not in p.stderr and len(p.stderr.strip().splitlines()) == 1, p.stderr
+    for fragment in fragments:
+        assert fragment in p.stderr, p.stderr
+
+
+def test_every_writer_refuses_to_overwrite_its_input(tmp_path):
+    import shutil
+
+    data = tmp_path / "same.csv"
+    data.write_text("input,label,text\ngreat,positive,great\nawful,negative,awful\n")
+    before = data.read_bytes()
+    model = tmp_path / "model"  # a model folder's config is enough: the check comes first
+    model.mkdir()
+    shutil.copy(ROOT / "src/affectkit/models/text-emotion-en/config.json", model)
+    hard = tmp_path / "hard.csv"
+    os.link(data, hard)
+    for args in (
+        ["analyze", "--file", str(data), "-o", str(data), "-m", "lexicon-en"],
+        ["analyze", "--file", str(data), "-o", str(hard), "-m", "lexicon-en"],
+        ["batch", str(data), "-o", str(hard), "-m", "lexicon-en"],
+        ["embed", "--file", str(data), "-o", str(hard)],
+        ["evaluate", "-m", "lexicon-en", "-d", str(data), "--confusion-png", str(hard)],
+        ["evaluate", "-m", "lexicon-en", "-d", str(data), "--reliability-png", str(data)],
+        ["export", "-m", str(model), "-o", str(tmp_path), "-d", str(tmp_path / "model.onnx")],
+        ["train", "--data", str(tmp_path / "model" / "history.jsonl"), "-o", str(model)],
+        ["train", "--data", str(data), "-o", str(model), "--init-from", str(model)],
+    ):
+        if args[0] == "export":
+            os.link(data, tmp_path / "model.onnx")
+        if args[0] == "train" and "history.jsonl" in args[2]:
+            os.link(data, model / "history.jsonl")
+        p = cli(*args, check=False)
+        _one_clean_error(p, "affectkit " + args[0])
+        assert "would destroy the input" in p.stderr or "would overwrite it" in p.stderr, args
+        assert data.read_bytes() == before, args
+
+
+def test_an_unwritable_output_is_a_storage_error_with_the_fix(tmp_path):
+    for args in (
+        ["analyze", "-m", "lexicon-en", "fine", "-o", "/proc/affectkit-x.jsonl"],
+        ["analyze", "-m", "lexicon-en", "fine", "-o", "/proc/affectkit-x.parquet"],
+    ):
+        _one_clean_error(cli(*args, check=False), "Cannot write", "folder you can write to")
+
+
+def test_a_folder_as_input_file_says_it_is_a_folder(tmp_path):
+    p = cli("analyze", "--file", str(tmp_path), "-m", "lexicon-en", check=False)
+    _one_clean_error(p, "is a folder, not a file")
+
+
+@pytest.mark.parametrize("name", ["x" * 300, "a/" + "b" * 300, "Bad Name!", "\x1b[2J"])
+def test_odd_model_names_are_clean_errors(name):
+    p = cli("analyze", "--model", name, "hi", check=False)
+    _one_clean_error(p, "A model is a registry name")
+    assert "\x1b" not in p.stderr
+
+
+def test_control_characters_from_the_input_are_escaped_on_the_terminal(tmp_path):
+    text = "so bad\x1b[2J\x1b]0;pwned\x07 \x9b31m\r\u202eend"
+    p = cli("analyze", "-m", "lexicon-en", text)
+    assert not any(c in p.stdout for c in "\x1b\x07\x9b\r\u202e")
+    assert "\\x1b[2J" in p.stdout and "\\u202e" in p.stdout
+    p = cli("analyze", "-m", "lexicon-en", "--json", text)
+    assert json.loads(p.stdout)["text"] == text and "\x1b" not in p.stdout
+    src = tmp_path / "in.csv"
+    src.write_text('id,text\n"id\x1b[31m","bad \x1b[2J"\n"x",\n', encoding="utf-8")
+    p = cli("analyze", "-m", "lexicon-en", "-f", str(src), "--id-col", "id", "-q")
+    assert "\x1b" not in p.stdout and "id\\x1b[31m" in p.stdout
+
+
+def test_key_names_are_listed_escaped(tmp_path, capsys):
+    d = str(tmp_path)
+    assert main(["keys", "create", "evil\x1b[2Jname", "--data-dir", d]) == 0
+    assert main(["keys", "list", "--data-dir", d]) == 0
+    out = capsys.readouterr().out
+    assert "\x1b" not in out and "evil\\x1b[2Jname" in out
+
+
+def test_texts_longer_than_the_service_limit_are_row_errors(tmp_path):
+    from affectkit.serving.settings import ServeSettings
+
+    limit = ServeSettings.max_text_chars
+    long = "good " * (limit // 5 + 1)
+    p = cli("analyze", "-m", "lexicon-en", "--json", "fine", long)
+    short, over = (json.loads(line) for line in p.stdout.splitlines())
+    assert short["label"] == "positive" or short["error"] is None
+    assert over["label"] == "error" and "--max-text-chars" in over["error"]
+    assert f"more than the {limit:,} analysed" in over["error"]
+    src = tmp_path / "in.txt"
+    src.write_text("fine\n" + "x" * 50 + "\n")
+    p = cli("analyze", "-m", "lexicon-en", "--json", "-f", str(src), "--max-text-chars", "20")
+    rows = [json.loads(line) for line in p.stdout.splitlines()]
+    assert rows[0]["error"] is None and "50 characters" in rows[1]["error"]
+    p = cli("analyze", "-m", "lexicon-en", "--json", "--max-text-chars", "none", long)
+    assert json.loads(p.stdout)["error"] is None
+
+
+def test_analyze_file_takes_the_read_limits(tmp_path):
+    src = tmp_path / "in.txt"
+    src.write_text("".join(f"line {i}\n" for i in range(20)))
+    p = cli("analyze", "-m", "lexicon-en", "-f", str(src), "--max-rows", "5", "-q", check=False)
+    _one_clean_error(p, "has more than 5 rows", "--max-rows")

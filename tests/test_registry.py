@@ -109,3 +109,25 @@ def test_one_line_registers_a_model_and_defaults_pick_the_first_registered(monke
     assert registry.defaults()["audio"] == {"*": "speech-test@1"}
     with pytest.raises(ValueError, match="no version suffix"):
         registry.ModelSpec("x@1", 1, "text", "t", ("en",), (), loader="a:b")
+
+
+@pytest.mark.parametrize(
+    "name", ["x" * 256, "x" * 5000, "models/" + "y" * 300, "a\x00b", "", "Bad Name!", "n" * 65]
+)
+def test_names_that_are_neither_a_name_nor_a_usable_path_are_not_found(name):
+    assert registry.is_model_folder(name) is False  # never an OSError
+    for call in (registry.load, registry.get_spec):
+        with pytest.raises(ModelNotFoundError, match="A model is a registry name such as") as exc:
+            call(name)
+        assert len(str(exc.value)) < 600  # a long name is cut short in the message
+
+
+@pytest.mark.parametrize("text", ["[]", '"config"', "3", "null"])
+def test_a_config_that_is_not_a_json_object_is_a_load_error(tmp_path, text):
+    from affectkit.text.classifier import TextModelAnalyzer
+
+    (tmp_path / "config.json").write_text(text)
+    with pytest.raises(ModelLoadError, match=r"config\.json holds a JSON .*, not an object"):
+        registry.load(str(tmp_path))
+    with pytest.raises(ModelLoadError, match=r"config\.json holds a JSON"):
+        TextModelAnalyzer.from_pretrained(tmp_path)

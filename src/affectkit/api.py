@@ -12,8 +12,8 @@ import threading
 from collections.abc import Callable, Sequence
 from typing import Any, Literal
 
-from affectkit import registry
-from affectkit.errors import AffectError, InvalidInputError, ModelNotFoundError
+from affectkit import deadline, registry
+from affectkit.errors import AffectError, DeadlineExceeded, InvalidInputError, ModelNotFoundError
 from affectkit.inputs import Input
 from affectkit.protocols import Analyzer
 from affectkit.registry import MODALITY_INPUTS, ModelSpec
@@ -90,7 +90,8 @@ def analyze(
       analyzers always return their word evidence.
 
     An input no analyzer covers (a language, or a kind with no model yet) gets a result flagged
-    ``unsupported``, never a guess.
+    ``unsupported``, never a guess. Work past the deadline of an `affectkit.deadline.scope`
+    raises `DeadlineExceeded` whatever `errors` says: it is the caller's stop, not an input's.
     """
     if isinstance(inputs, (str, bytes, Input)):
         raise InvalidInputError(
@@ -130,10 +131,13 @@ def analyze(
             groups.setdefault(name, []).append(i)
 
     for name, idx in groups.items():
+        deadline.check()
         analyzer = fixed if fixed is not None else get_analyzer(name, **options)
         batch = [given[i] for i in idx]
         try:
             out = analyzer.analyze(batch, explain=explain)
+        except DeadlineExceeded:
+            raise
         except AffectError as exc:
             if errors == "raise":
                 raise

@@ -35,6 +35,16 @@ class BackendMissingError(AffectError, ImportError):
     """An optional dependency (torch, onnxruntime, pyarrow...) is not installed."""
 
 
+class LimitExceededError(DataFormatError):
+    """An input is larger than a configured limit allows (bytes, rows, line length...); the
+    message names the limit and how to raise it."""
+
+
+class DeadlineExceeded(AffectError):
+    """Work was stopped because its deadline passed or it was cancelled (`affectkit.deadline`);
+    what it had finished is discarded."""
+
+
 def require(module: str, extra: str):
     """Import an optional dependency or raise a `BackendMissingError` that says how to get it."""
     import importlib

@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import importlib
 import json
+import os
+import re
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -32,6 +34,14 @@ from affectkit.errors import ModelLoadError, ModelNotFoundError
 from affectkit.protocols import Analyzer
 
 ENTRY_POINT_GROUP = "affectkit.analyzers"
+
+# what a registry name looks like: ``lexicon-en``, ``text-sentiment-en@1``
+NAME_PATTERN = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}(@[a-z0-9]{1,16})?", re.IGNORECASE)
+NAME_HELP = (
+    "A model is a registry name such as 'text-sentiment-en' or 'lexicon-en@1' (letters, digits, "
+    "'.', '_' and '-', at most 64 characters, then an optional @version; `affectkit models` "
+    "lists them) or the path of a model folder."
+)
 
 # Modules that register the built-in models of each modality when imported.
 CATALOGS: list[str] = ["affectkit.text.catalog"]
@@ -177,8 +187,37 @@ def plugin_errors() -> dict[str, str]:
     return dict(_PLUGIN_ERRORS)
 
 
+def _shown(name: str) -> str:
+    """A name for a message: its repr, cut short when it is long."""
+    return repr(name) if len(name) <= 80 else f"{name[:60]!r}… ({len(name):,} characters)"
+
+
+def _looks_like_path(name: str) -> bool:
+    return "/" in name or os.sep in name or name.startswith((".", "~"))
+
+
+def _check_usable(name: Any) -> None:
+    """Refuse what cannot name a model before the filesystem sees it: not a string, empty, or
+    a path no filesystem takes (a NUL, a part over 255 bytes, over 4096 bytes in all)."""
+    if not isinstance(name, str) or not name.strip():
+        raise ModelNotFoundError(f"Got {name!r} as a model. {NAME_HELP}")
+    raw = name.encode("utf-8", "surrogateescape")
+    if b"\x00" in raw or len(raw) > 4096 or any(len(part) > 255 for part in raw.split(b"/")):
+        raise ModelNotFoundError(
+            f"{_shown(name)} is neither a model name nor a usable path. {NAME_HELP}"
+        )
+
+
 def get_spec(name: str) -> ModelSpec:
-    """Resolve ``name`` or ``name@version`` to a spec."""
+    """Resolve ``name`` or ``name@version`` to a spec (`ModelNotFoundError` when none)."""
+    _check_usable(name)
+    if _looks_like_path(name):
+        raise ModelNotFoundError(
+            f"{_shown(name)} looks like a path but has no config.json. Expected a model folder "
+            f"written by `affectkit train` (config.json, weights, labels)."
+        )
+    if not NAME_PATTERN.fullmatch(name):
+        raise ModelNotFoundError(f"{_shown(name)} is not a model name. {NAME_HELP}")
     _discover()
     base, _, ver = name.partition("@")
     versions = _REGISTRY.get(base)
@@ -199,29 +238,61 @@ def get_spec(name: str) -> ModelSpec:
 
 
 def is_model_folder(name: str) -> bool:
-    return (Path(name).expanduser() / "config.json").is_file()
+    """Whether `name` is the path of a folder with a config.json (never an OSError: a name
+    no filesystem takes is no folder)."""
+    try:
+        _check_usable(name)
+        return (Path(name).expanduser() / "config.json").is_file()
+    except (ModelNotFoundError, OSError, ValueError):
+        return False
 
 
 def load(name: str, **kwargs: Any) -> Analyzer:
     """Load an analyzer by registry name or model-folder path."""
+    _check_usable(name)
     if is_model_folder(name):
         return load_folder(Path(name).expanduser(), **kwargs)
-    if "/" in name or name.startswith("."):
-        raise ModelNotFoundError(
-            f"{name!r} looks like a path but has no config.json. Expected a model folder written "
-            f"by `affectkit train` (config.json, weights, labels)."
-        )
     return get_spec(name).load(**kwargs)
+
+
+def read_json_object(path: Path, max_bytes: int = 16 * 2**20, kind: type = dict) -> Any:
+    """The JSON object (or, with `kind` list, array) in a model folder's file (config.json...),
+    or a `ModelLoadError` that names the file and what is wrong with it: unreadable, too large,
+    not JSON, not an object."""
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise ModelLoadError(
+                f"{path} is {size:,} bytes, more than the {max_bytes:,} such a file holds; it is "
+                f"not the file affectkit wrote. Copy the model folder again."
+            )
+        data = json.loads(path.read_bytes().decode("utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+        raise ModelLoadError(f"Cannot read {path}: {exc}") from None
+    if not isinstance(data, kind):
+        want = "an object ({...})" if kind is dict else "an array ([...])"
+        names = {dict: "object", list: "array", str: "string", bool: "boolean", type(None): "null"}
+        got = names.get(type(data), "number")
+        raise ModelLoadError(
+            f"{path} holds a JSON {got}, not {want}: it is not the file affectkit wrote. Copy "
+            f"the model folder again."
+        )
+    return data
+
+
+def inside(path: Path, folder: Path) -> bool:
+    """Whether `path` (resolved, symlinks followed) lies inside `folder`."""
+    try:
+        return path.resolve().is_relative_to(folder.resolve())
+    except (OSError, RuntimeError):  # a symlink loop
+        return False
 
 
 def load_folder(path: Path, **kwargs: Any) -> Analyzer:
     """Load a model folder with the loader of its ``affectkit_kind``."""
     _discover()
-    try:
-        config = json.loads((path / "config.json").read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
-        raise ModelLoadError(f"Cannot read {path / 'config.json'}: {exc}") from None
-    kind = config.get("affectkit_kind") if isinstance(config, dict) else None
+    config = read_json_object(path / "config.json")
+    kind = config.get("affectkit_kind")
     if kind not in _FOLDER_KINDS:
         raise ModelLoadError(
             f"{path} is not an affectkit model folder: config.json has affectkit_kind={kind!r}, "

@@ -187,3 +187,57 @@ def test_a_column_of_media_paths_becomes_inputs_of_that_kind(tmp_path):
     assert summary.rows == 2 and [r["id"] for r in rows] == ["1", "2"]
     assert rows[0]["label"] == "unsupported" and rows[0]["text"].endswith("a.wav")
     assert rows[1]["label"] == "error" and "not found" in rows[1]["error"]
+
+
+@pytest.mark.parametrize("link", ["hard", "symlink", "dotted"])
+def test_an_output_that_is_the_input_by_another_name_is_refused(tmp_path, link):
+    from affectkit.errors import InvalidInputError
+
+    src = write_csv(tmp_path / "work.csv", 20)
+    before = src.read_bytes()
+    out = tmp_path / "hard.csv"
+    if link == "hard":
+        os.link(src, out)
+    elif link == "symlink":
+        out.symlink_to(src)
+    else:
+        (tmp_path / "sub").mkdir()
+        out = tmp_path / "sub" / ".." / "work.csv"
+    with pytest.raises(InvalidInputError, match="would destroy the input"):
+        run_batch(BatchJob(str(src), str(out), model="lexicon-en"), progress=False, log=quiet)
+    p = subprocess.run([str(EXE), "batch", str(src), "-o", str(out), "-m", "lexicon-en", "-q"],
+                       capture_output=True, text=True)  # fmt: skip
+    assert p.returncode == 2 and "would destroy the input" in p.stderr
+    assert "Traceback" not in p.stderr and src.read_bytes() == before
+
+
+def test_read_limits_reach_the_reader_and_stay_out_of_the_fingerprint(tmp_path):
+    from affectkit.errors import DataFormatError
+    from affectkit.records import ReadLimits
+
+    src = write_csv(tmp_path / "in.csv", 50)
+    out = tmp_path / "out.jsonl"
+    job = BatchJob(str(src), str(out), model="lexicon-en", chunk_size=10,
+                   limits=ReadLimits(max_rows=25))  # fmt: skip
+    with pytest.raises(DataFormatError, match=r"more than 25 rows.*row 26.*--max-rows"):
+        run_batch(job, progress=False, log=quiet)
+    assert job.fingerprint() == BatchJob(str(src), str(out), model="lexicon-en").fingerprint()
+    # the same job with a higher limit resumes after the chunks the first run finished
+    s = run_batch(BatchJob(str(src), str(out), model="lexicon-en", chunk_size=10),
+                  progress=False, log=quiet)  # fmt: skip
+    assert s.resumed_from == 20 and s.rows == 50 and len(out.read_text().splitlines()) == 50
+
+
+def test_limit_flags_on_the_command_line(tmp_path):
+    src = write_csv(tmp_path / "in.csv", 30)
+    args = [str(EXE), "batch", str(src), "-o", str(tmp_path / "o.jsonl"), "-m", "lexicon-en", "-q"]
+    for flags, message in (
+        (["--max-rows", "10"], "has more than 10 rows (the max_rows limit), at row 11"),
+        (["--max-line-chars", "8"], "line longer than 8 characters"),
+        (["--max-input-bytes", "100"], "more than 100 bytes once decompressed"),
+    ):
+        p = subprocess.run([*args, *flags], capture_output=True, text=True)
+        assert p.returncode == 2 and message in p.stderr, p.stderr
+        assert "Traceback" not in p.stderr and len(p.stderr.strip().splitlines()) == 1
+    p = subprocess.run([*args, "--max-rows", "none", "--restart"], capture_output=True, text=True)
+    assert p.returncode == 0 and "wrote 30 rows" in p.stderr

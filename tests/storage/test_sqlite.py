@@ -3,6 +3,8 @@
 import json
 import sqlite3
 
+import pytest
+
 from affectkit.inputs import Input
 from affectkit.storage import Store
 from affectkit.storage.sqlite import SCHEMA_VERSION
@@ -51,3 +53,25 @@ def test_a_version_1_file_is_migrated_without_losing_an_item(tmp_path):
     json.loads(db.execute("SELECT result FROM items WHERE id='itm_2'").fetchone()[0])
     db.close()
     Store(path).close()  # opening a current file again changes nothing
+
+
+def test_a_full_store_is_a_storage_error_and_loses_nothing(tmp_path):
+    import stat
+
+    from affectkit.errors import StorageError
+
+    store = Store(tmp_path / "data" / "s.sqlite3")
+    assert stat.S_IMODE(store.path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(store.path.parent.stat().st_mode) == 0o700
+    [kept] = store.add_items(None, [("kept", {"label": "positive"})])
+    (pages,) = store._db.execute("PRAGMA page_count").fetchone()
+    store._db.execute(f"PRAGMA max_page_count = {pages}")  # as a full disk would
+    with pytest.raises(StorageError, match="could not be written"):
+        store.add_items(None, [("x" * 5000, {"label": "neutral"})] * 20)
+    with pytest.raises(StorageError):
+        store.create_key("k" * 50_000, None)
+    assert [i["id"] for i in store.list_items(None, 10, 0)] == [kept]
+    store._db.execute(f"PRAGMA max_page_count = {pages * 100}")
+    store.add_items(None, [("again", {"label": "neutral"})])
+    assert len(store.list_items(None, 10, 0)) == 2
+    store.close()

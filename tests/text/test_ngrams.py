@@ -189,3 +189,38 @@ def test_a_social_preprocess_ngram_model_ignores_mentions(sentiment, tmp_path):
     (folder / "config.json").write_text(json.dumps(config))
     with pytest.raises(ModelLoadError, match="preprocess must be null or one of"):
         registry.load(str(folder))
+
+
+@pytest.mark.parametrize(
+    "damage, message",
+    [
+        (lambda p: (p / "config.json").write_text("[]"), r"config\.json holds a JSON array"),
+        (lambda p: (p / "vocab.json").write_text('{"a": 1}'), r"vocab\.json holds a JSON object"),
+        (lambda p: (p / "vocab.json").write_text("[1, 2]"), r"vocab\.json must be a JSON list"),
+        (
+            lambda p: (p / "weights.safetensors").write_bytes((2**40).to_bytes(8, "little")),
+            r"weights\.safetensors is not a readable safetensors file",
+        ),
+        (
+            lambda p: _drop_tensor(p / "weights.safetensors", "idf"),
+            r"weights\.safetensors has no tensor\(s\) \['idf'\]",
+        ),
+    ],
+    ids=["config-list", "vocab-object", "vocab-numbers", "huge-header", "missing-tensor"],
+)
+def test_a_damaged_shipped_folder_is_a_load_error_naming_the_file(tmp_path, damage, message):
+    import shutil
+
+    folder = tmp_path / "ngram"
+    shutil.copytree(registry.get_spec("text-sentiment-zh").folder / "ngram", folder)
+    damage(folder)
+    with pytest.raises(ModelLoadError, match=message):
+        registry.load(str(folder))
+
+
+def _drop_tensor(path, name):
+    from safetensors.numpy import load_file, save_file
+
+    tensors = load_file(str(path))
+    del tensors[name]
+    save_file(tensors, str(path))

@@ -125,3 +125,51 @@ def test_confusion_png(tmp_path, fixtures):
         capture_output=True,
     )
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_single_label_data_is_not_a_perfect_score_by_restriction(tmp_path):
+    p = tmp_path / "one.csv"
+    p.write_text(
+        "input,label\nThis is terrible and awful.,positive\nI hate it so much.,positive\n"
+        "Worst purchase ever. Horrible.,positive\n"
+    )
+    r = evaluate("lexicon-en", p)
+    assert r["n"] == 3 and r["accuracy"] == 0.0 and r["macro_f1"] == 0.0 and r["ece"] > 0.5
+    assert "negative" in r["per_class"] and "single label ('positive')" in r["warnings"][0]
+    cli = subprocess.run([str(EXE), "evaluate", "-m", "lexicon-en", "-d", str(p), "--json"],
+                         capture_output=True, text=True)  # fmt: skip
+    obj = json.loads(cli.stdout)
+    assert obj["accuracy"] == 0.0 and "warnings" not in obj and cli.stdout.count("\n") == 1
+    assert {"n", "accuracy", "macro_f1", "macro_recall", "micro_f1", "per_class", "excluded",
+            "model", "seconds"} <= set(obj)  # fmt: skip
+    assert "warning: the data has a single label" in cli.stderr
+    # two labels: restricted to them as before, no warning
+    p.write_text("input,label\nI love it,positive\nawful,negative\n")
+    r = evaluate("lexicon-en", p)
+    assert r["accuracy"] == 1.0 and set(r["per_class"]) == {"positive", "negative"}
+    assert r["warnings"] == []
+
+
+def test_unreadable_rows_are_skipped_not_run_together(tmp_path):
+    p = tmp_path / "q.csv"
+    p.write_text(
+        'input,label\nI love it,positive\n"bad" quote,negative\nawful\rreally,negative\n'
+        '"never closed,negative\nterrible,negative\n'
+    )
+    r = evaluate("lexicon-en", p)
+    assert r["n"] == 3 and r["accuracy"] == 1.0
+    assert r["skipped"] == {"unreadable row (quoting or number of fields)": 2}
+
+
+def test_a_plot_that_cannot_be_written_is_a_clean_error(tmp_path, fixtures):
+    pytest.importorskip("matplotlib")
+    data = str(fixtures / "eval_reviews.csv")
+    for png, message in (
+        ("/proc/affectkit-cm.png", "Cannot write '/proc/affectkit-cm.png'"),
+        (str(tmp_path / "cm.nope"), "Name it .png"),
+    ):
+        for flag in ("--confusion-png", "--reliability-png"):
+            r = subprocess.run([str(EXE), "evaluate", "-m", "lexicon-en", "-d", data, "--label-map",
+                                "pos=positive,neg=negative", flag, png, "-q"],
+                               capture_output=True, text=True)  # fmt: skip
+            assert r.returncode == 2 and message in r.stderr and "Traceback" not in r.stderr

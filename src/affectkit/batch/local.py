@@ -32,7 +32,9 @@ from typing import Any
 from affectkit import api
 from affectkit.errors import InvalidInputError, StorageError
 from affectkit.records import (
+    ReadLimits,
     Record,
+    check_output,
     csv_header,
     detect_format,
     encode_rows,
@@ -59,14 +61,21 @@ class BatchJob:
     explain: bool = False
     model_options: dict[str, Any] = field(default_factory=dict)  # not part of the fingerprint
     input_kind: str = "text"  # text, or audio/image/video: the column holds file paths
+    # what the input may hold (decompressed bytes, rows, line length); not part of the
+    # fingerprint: a run stopped by a limit resumes with a higher one
+    limits: ReadLimits = field(default_factory=ReadLimits)
 
     def __post_init__(self) -> None:
         if not isinstance(self.chunk_size, int) or self.chunk_size < 1:
             raise InvalidInputError(
                 f"chunk_size must be a positive integer, got {self.chunk_size}."
             )
-        if Path(self.input).resolve() == Path(self.output).resolve():
-            raise InvalidInputError("The output must be another file than the input.")
+        if not isinstance(self.limits, ReadLimits):
+            raise InvalidInputError(f"limits must be a ReadLimits, got {self.limits!r}.")
+        out = Path(self.output)
+        # the output, its progress file and its Parquet parts are written: none may be the input
+        check_output(out, self.input)
+        check_output(_State(out).path, self.input)
         output_format(self.output)  # .jsonl, .csv or .parquet
 
     @property
@@ -81,6 +90,7 @@ class BatchJob:
             raise InvalidInputError(f"Cannot read the input {src}: {exc.strerror}.") from None
         d = asdict(self)
         d.pop("model_options")
+        d.pop("limits")
         d.pop("chunk_size")  # a different chunk size continues the same job
         if d["input_kind"] == "text":
             d.pop("input_kind")  # as jobs written before media inputs existed
@@ -238,7 +248,9 @@ def run_batch(
     out = Path(job.output)
     state = _State(out)
     fp = job.fingerprint()
-    records = read_records(job.input, job.text_col, job.id_col, job.input_format, job.input_kind)
+    records = read_records(
+        job.input, job.text_col, job.id_col, job.input_format, job.input_kind, job.limits
+    )
     start = _start(state, fp, out, restart, log)
     if isinstance(start, BatchSummary):
         return start
@@ -257,8 +269,9 @@ def run_batch(
                save=lambda finished: p.save(state, fp, finished=finished))  # fmt: skip
     except OSError as exc:
         raise StorageError(
-            f"Cannot write {out}: {exc}. Free some space (or choose another output) and run the "
-            f"same command again: it continues after the last complete chunk."
+            f"Cannot write {out}: {exc.strerror or exc}. Free some space, or choose an output in "
+            f"a folder you can write to, and run the same command again: it continues after the "
+            f"last complete chunk."
         ) from None
     secs = time.time() - t0
     log(f"wrote {p.done:,} rows to {out} ({p.errors:,} with errors) in {secs:.1f}s")

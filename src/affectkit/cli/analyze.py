@@ -13,18 +13,30 @@ from __future__ import annotations
 
 import argparse
 import itertools
-import json
 import shutil
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
+from affectkit.cli import json_line, printable
 from affectkit.config import Settings
 from affectkit.errors import InvalidInputError
 from affectkit.inputs import KINDS, Input
-from affectkit.records import Record, RecordWriter, evidence_summary, json_row, read_records
+from affectkit.records import (
+    ReadLimits,
+    Record,
+    RecordWriter,
+    check_output,
+    evidence_summary,
+    json_row,
+    read_records,
+)
+from affectkit.serving.settings import ServeSettings
 
 HELP = "analyse text from arguments or a file"
 CHUNK = 512  # rows analysed per call: bounded memory for files of any size
+# the longest text analysed, as the HTTP API's limit (one million characters took minutes)
+MAX_TEXT_CHARS = ServeSettings.max_text_chars
 
 
 def add_input_arguments(p: argparse.ArgumentParser) -> None:
@@ -47,6 +59,41 @@ def add_input_arguments(p: argparse.ArgumentParser) -> None:
         "--id-col", default=None, help="column/field with a row id (default: row number)"
     )
     p.add_argument("--format", choices=("csv", "jsonl", "txt", "parquet"), help="input format")
+    add_limit_arguments(p)
+
+
+def _limit(text: str) -> int | None:
+    """A limit flag's value: a positive integer (``1_000_000`` too) or ``none``."""
+    if text.lower() == "none":
+        return None
+    digits = text.replace("_", "")
+    if not (digits.isascii() and digits.isdigit() and int(digits) > 0):
+        raise argparse.ArgumentTypeError(f"expected a positive integer or 'none', got {text!r}")
+    return int(digits)
+
+
+def add_limit_arguments(p: argparse.ArgumentParser) -> None:
+    """What an input file may hold (`affectkit.records.ReadLimits`): past a limit, reading
+    stops with an error that names it. 'none' lifts one."""
+    d = ReadLimits()
+    for flag, dest, what in (
+        ("--max-input-bytes", "max_bytes", "bytes, once decompressed"),
+        ("--max-rows", "max_rows", "rows (records)"),
+        ("--max-line-chars", "max_line_chars", "characters in one line (one CSV record)"),
+    ):
+        default = getattr(d, dest)
+        p.add_argument(
+            flag,
+            dest=dest,
+            type=_limit,
+            default=default,
+            metavar="N",
+            help=f"input file: at most N {what} (default {default:_}; 'none': no limit)",
+        )
+
+
+def limits_from(args: argparse.Namespace) -> ReadLimits:
+    return ReadLimits(args.max_bytes, args.max_rows, args.max_line_chars)
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -68,6 +115,14 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         action="store_true",
         help="token evidence for transformer models (occlusion, slower); lexicons always explain",
     )
+    p.add_argument(
+        "--max-text-chars",
+        type=_limit,
+        default=MAX_TEXT_CHARS,
+        metavar="N",
+        help=f"longest text analysed; a longer one is that row's error (default {MAX_TEXT_CHARS:_}"
+        f", as the HTTP API; 'none': no limit)",
+    )
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
 
 
@@ -79,17 +134,38 @@ def _record(i: int, value: str, kind: str) -> Record:
     return Record(str(i), Input.from_path(value, kind))
 
 
+def _capped(records: Iterator[Record], limit: int | None) -> Iterator[Record]:
+    """Texts longer than `limit` characters become their row's error."""
+    for rec in records:
+        text = rec.value if isinstance(rec.value, str) else None
+        if limit is not None and text is not None and len(text) > limit:
+            rec = Record(
+                rec.id,
+                None,
+                f"the text has {len(text):,} characters, more than the {limit:,} analysed; "
+                f"split it, or raise the limit with --max-text-chars",
+                rec.extra,
+            )
+        yield rec
+
+
 def run(args: argparse.Namespace) -> int:
     if args.texts and args.file:
         raise InvalidInputError("Give texts as arguments or --file, not both.")
+    if args.output:
+        check_output(args.output, args.file)
     if args.file:
-        records = read_records(args.file, args.text_col, args.id_col, args.format, args.input_kind)
+        records = read_records(
+            args.file, args.text_col, args.id_col, args.format, args.input_kind,
+            limits_from(args),
+        )  # fmt: skip
         source = args.file
     elif args.texts:
         records = (_record(i, t, args.input_kind) for i, t in enumerate(args.texts, start=1))
         source = None
     else:
         raise InvalidInputError("Nothing to analyse: give texts as arguments or --file FILE.")
+    records = _capped(records, args.max_text_chars)
 
     progress = None
     if source and not args.quiet:
@@ -107,7 +183,7 @@ def run(args: argparse.Namespace) -> int:
                 writer.write(chunk, results)
             elif args.json:
                 for rec, res in zip(chunk, results):
-                    print(json.dumps(json_row(rec, res), ensure_ascii=False))
+                    print(json_line(json_row(rec, res)))
             else:
                 _print_table(chunk, results)
             if progress is not None:
@@ -118,7 +194,7 @@ def run(args: argparse.Namespace) -> int:
         if writer is not None:
             writer.__exit__(None, None, None)
     if writer is not None:
-        print(f"wrote {n} rows to {args.output} ({n_err} with errors)", file=sys.stderr)
+        print(f"wrote {n} rows to {printable(args.output)} ({n_err} with errors)", file=sys.stderr)
     elif n_err:
         print(f"{n_err} of {n} rows had errors", file=sys.stderr)
     return 0
@@ -148,10 +224,12 @@ def model_options_from(args: argparse.Namespace) -> dict:
 
 
 def _print_table(chunk, results) -> None:
+    """A few lines per row for a person; whatever came from the input is `printable`."""
     width = shutil.get_terminal_size((120, 20)).columns
     for rec, res in zip(chunk, results):
+        rid = printable(rec.id)
         if rec.error or "error" in res.flags:
-            print(f"{rec.id:>4}  ERROR  {rec.error or res.raw.get('error')}")
+            print(f"{rid:>4}  ERROR  {printable(str(rec.error or res.raw.get('error')))}")
             continue
         conf = f"{res.confidence:.2f}"
         score = "" if res.score is None else f"score {res.score:+.2f}"
@@ -161,11 +239,11 @@ def _print_table(chunk, results) -> None:
             if top != "neutral":
                 emo = f"emotion {top} {res.emotions[top]:.2f}"
         flags = ",".join(f for f in res.flags if f != "uncertain")
-        line = f"{rec.id:>4}  {res.language or '-':<3} {res.label:<11} {conf:<5} {score:<12} {emo}"
+        line = f"{rid:>4}  {res.language or '-':<3} {res.label:<11} {conf:<5} {score:<12} {emo}"
         print(line.rstrip() + (f"  [{flags}]" if flags else ""))
         text = (rec.reference or "").replace("\n", " ")
         limit = max(20, width - 8)
-        print(f"      {text[:limit]}{'…' if len(text) > limit else ''}")
+        print(f"      {printable(text[:limit])}{'…' if len(text) > limit else ''}")
         ev = evidence_summary(res)
         if ev:
-            print(f"      evidence: {ev}")
+            print(f"      evidence: {printable(ev)}")

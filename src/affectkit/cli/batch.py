@@ -39,7 +39,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from affectkit.batch import BatchJob, run_batch
-    from affectkit.cli.analyze import model_options_from
+    from affectkit.cli.analyze import limits_from, model_options_from
 
     job = BatchJob(
         input=args.input,
@@ -53,6 +53,7 @@ def run(args: argparse.Namespace) -> int:
         explain=args.explain,
         model_options=model_options_from(args),
         input_kind=args.input_kind,
+        limits=limits_from(args),
     )
     if args.engine == "ray":
         from affectkit.batch.ray_engine import run_batch_ray

@@ -31,8 +31,10 @@ def run(args: argparse.Namespace) -> int:
 
     from affectkit import api
     from affectkit.errors import InvalidInputError
-    from affectkit.records import read_records
+    from affectkit.records import cannot_write, check_output, read_records
 
+    if args.output:
+        check_output(args.output, args.file)
     if args.file:
         recs = list(read_records(args.file, args.text_col))
         bad = [r for r in recs if r.error]
@@ -51,11 +53,24 @@ def run(args: argparse.Namespace) -> int:
     if empty:
         print(f"no embedding for empty texts (NaN rows / null): {len(empty)}, e.g. id "
               f"{empty[0]}", file=sys.stderr)  # fmt: skip
-    if args.output and args.output.endswith(".npy"):
-        np.save(args.output, vectors.astype(np.float32))
-        print(f"wrote {vectors.shape[0]} x {vectors.shape[1]} to {args.output}", file=sys.stderr)
-        return 0
-    out = open(args.output, "w", encoding="utf-8") if args.output else sys.stdout
+    try:
+        _write(args.output, ids, vectors)
+    except OSError as exc:
+        if args.output is None:
+            raise  # stdout: a closed pipe is main's to handle
+        raise cannot_write(args.output, exc) from None
+    return 0
+
+
+def _write(output: str | None, ids: list[str], vectors) -> None:
+    import numpy as np
+
+    if output and output.endswith(".npy"):
+        with open(output, "wb") as f:  # np.save(path) would add .npy to another name
+            np.save(f, vectors.astype(np.float32))
+        print(f"wrote {vectors.shape[0]} x {vectors.shape[1]} to {output}", file=sys.stderr)
+        return
+    out = open(output, "w", encoding="utf-8") if output else sys.stdout
     try:
         for i, v in zip(ids, vectors):
             vec = None if np.isnan(v).any() else [round(float(x), 6) for x in v]
@@ -63,4 +78,3 @@ def run(args: argparse.Namespace) -> int:
     finally:
         if out is not sys.stdout:
             out.close()
-    return 0

@@ -12,9 +12,9 @@ per_class, excluded (data labels no map covers, with counts), model, seconds; pl
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 
+from affectkit.cli import json_line, printable
 from affectkit.cli.train import parse_map
 
 HELP = "evaluate a model on a labelled CSV"
@@ -35,9 +35,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from affectkit.records import check_output
     from affectkit.training.evaluate import evaluate, plot_confusion
     from affectkit.training.metrics import format_report
 
+    for png in (args.confusion_png, args.reliability_png):
+        if png:
+            check_output(png, args.data)
     result = evaluate(
         args.model,
         args.data,
@@ -47,6 +51,8 @@ def run(args: argparse.Namespace) -> int:
         multi_label=args.multi_label,
         progress=not args.quiet and not args.json,
     )
+    for note in result.get("warnings", ()):
+        print(f"affectkit evaluate: warning: {printable(note)}", file=sys.stderr)
     if args.confusion_png and "confusion" in result:
         path = plot_confusion(result, args.confusion_png)
         print(f"confusion matrix: {path}", file=sys.stderr)
@@ -56,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
         path = reliability_plot(result["confidence"], result["correct"], args.reliability_png,
                                 title=result["model"])  # fmt: skip
         print(f"reliability diagram: {path}", file=sys.stderr)
-    hidden = ("confusion", "labels", "label_space", "confidence", "correct")
+    hidden = ("confusion", "labels", "label_space", "confidence", "correct", "warnings")
     status = 0
     if not result["n"]:  # every row skipped or excluded: no figure means anything
         print(f"affectkit evaluate: nothing to evaluate in {args.data}: no row has both an input "
@@ -65,17 +71,17 @@ def run(args: argparse.Namespace) -> int:
         status = 1
     if args.json:
         out = {k: v for k, v in result.items() if k not in hidden}
-        print(json.dumps(out, ensure_ascii=False))
+        print(json_line(out))
         return status
     if status:
         return status
-    print(f"model {result['model']} on {args.data} ({result['label_space']} labels)")
-    print(format_report(result))
+    print(printable(f"model {result['model']} on {args.data} ({result['label_space']} labels)"))
+    print("\n".join(printable(line) for line in format_report(result).split("\n")))
     if "ece" in result:
         print(f"{'ECE':>12}  {result['ece']:9.4f}   (expected calibration error, 15 bins)")
     if result["excluded"]:
-        print(f"excluded (labels the model cannot predict): {result['excluded']}")
+        print(f"excluded (labels the model cannot predict): {printable(str(result['excluded']))}")
     if result["skipped"]:
-        print(f"skipped: {result['skipped']}")
+        print(f"skipped: {printable(str(result['skipped']))}")
     print(f"{result['seconds']:.1f} s")
     return status

@@ -13,6 +13,8 @@ import argparse
 import datetime as dt
 from pathlib import Path
 
+from affectkit.cli import printable
+
 HELP = "create, list and revoke API keys of the service"
 
 
@@ -45,14 +47,14 @@ def run(args: argparse.Namespace) -> int:
                 raise InvalidInputError("--rate-per-min must be >= 1 (or use --unlimited).")
             token, key = store.create_key(args.name, None if args.unlimited else args.rate_per_min)
             limit = "no rate limit" if key.rate_per_min is None else f"{key.rate_per_min}/min"
-            print(f"{key.id}  {key.name}  {limit}")
+            print(f"{key.id}  {printable(key.name)}  {limit}")
             print(f"key (shown once, store it now): {token}")
         elif args.action == "list":
             for k in store.list_keys():
                 when = dt.datetime.fromtimestamp(k.created).isoformat(timespec="seconds")
                 state = "revoked" if k.revoked else "active"
                 limit = "unlimited" if k.rate_per_min is None else f"{k.rate_per_min}/min"
-                print(f"{k.id}  {k.name:<20} {limit:<10} {state:<8} created {when}")
+                print(f"{k.id}  {printable(k.name):<20} {limit:<10} {state:<8} created {when}")
         else:
             if not args.name:
                 raise InvalidInputError(
@@ -60,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
                 )
             if not store.revoke_key(args.name):
                 raise InvalidInputError(f"No active key with id {args.name!r}.")
-            print(f"revoked {args.name}")
+            print(f"revoked {printable(args.name)}")
     finally:
         store.close()
     return 0

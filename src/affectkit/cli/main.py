@@ -21,6 +21,7 @@ from affectkit.cli import (
     export,
     keys,
     models,
+    printable,
     serve,
     train,
 )
@@ -63,8 +64,8 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.run(args) or 0
-    except AffectError as exc:
-        print(f"affectkit {args.command}: error: {exc}", file=sys.stderr)
+    except AffectError as exc:  # one line, with whatever came from the input made harmless
+        print(f"affectkit {args.command}: error: {printable(str(exc))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

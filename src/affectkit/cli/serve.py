@@ -4,19 +4,26 @@ Examples:
   affectkit serve                                  # 127.0.0.1:8000, data in ./data
   affectkit serve --host 0.0.0.0 --port 9000       # beyond loopback: API keys are required
   affectkit serve --no-microbatch                  # every request analysed on its own
+  affectkit serve --max-upload-rows 20000000       # larger batch uploads
 
 Open http://127.0.0.1:8000/ for the playground and /docs for the API documentation.
+Everything the service writes (its data folder, database, uploads, results) is readable by
+its owner only.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import sys
 from pathlib import Path
 
 HELP = "run the HTTP service and its playground page"
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
+    from affectkit.serving.settings import ServeSettings as S
+
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
     p.add_argument("--data-dir", default="data", help="SQLite store, uploads, job results")
@@ -25,6 +32,33 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         action=argparse.BooleanOptionalAction,
         default=None,
         help="require API keys (default: whenever the host is not loopback)",
+    )
+    p.add_argument(
+        "--insecure-no-keys",
+        action="store_true",
+        help="with --no-require-keys beyond loopback: serve anyone who can reach the host",
+    )
+    limits = p.add_argument_group("limits")
+    for flag, name, unit in (
+        ("--max-body-bytes", "max_body_bytes", "bytes of a JSON request"),
+        ("--max-upload-bytes", "max_upload_bytes", "bytes of an upload as sent"),
+        ("--max-upload-decompressed-bytes", "max_upload_decompressed_bytes",
+         "bytes of an upload once decompressed"),
+        ("--max-upload-rows", "max_upload_rows", "rows (lines) of an upload"),
+        ("--max-upload-line-chars", "max_upload_line_chars", "characters in one line of an upload"),
+        ("--max-pending-jobs", "max_pending_jobs", "queued or running jobs per key"),
+        ("--max-texts", "max_texts", "inputs per /v1/analyze request"),
+        ("--max-text-chars", "max_text_chars", "characters per text"),
+        ("--explain-max-words", "explain_max_words", "words explained per request"),
+    ):  # fmt: skip
+        limits.add_argument(
+            flag, type=int, default=getattr(S, name), help=f"{unit} (default %(default)s)"
+        )
+    limits.add_argument(
+        "--request-timeout",
+        type=float,
+        default=S.request_timeout_s,
+        help="seconds an analysis may take before a 504 stops it (default %(default)s)",
     )
     p.add_argument("--cors-origin", action="append", default=[], help="allow this web origin")
     p.add_argument("--no-microbatch", action="store_true", help="analyse requests one by one")
@@ -49,7 +83,18 @@ def settings_from_args(args: argparse.Namespace):
         port=args.port,
         data_dir=Path(args.data_dir),
         require_keys=args.require_keys,
+        insecure_no_keys=args.insecure_no_keys,
         cors_origins=tuple(args.cors_origin),
+        max_body_bytes=args.max_body_bytes,
+        max_upload_bytes=args.max_upload_bytes,
+        max_upload_decompressed_bytes=args.max_upload_decompressed_bytes,
+        max_upload_rows=args.max_upload_rows,
+        max_upload_line_chars=args.max_upload_line_chars,
+        max_pending_jobs=args.max_pending_jobs,
+        max_texts=args.max_texts,
+        max_text_chars=args.max_text_chars,
+        explain_max_words=args.explain_max_words,
+        request_timeout_s=args.request_timeout,
         microbatch=not args.no_microbatch,
         batch_window_ms=args.batch_window_ms,
         max_batch=args.max_batch,
@@ -64,7 +109,14 @@ def run(args: argparse.Namespace) -> int:
     uvicorn = require("uvicorn", "serve")
     from affectkit.serving.app import create_app
 
-    settings = settings_from_args(args)
+    settings = settings_from_args(args)  # refuses --no-require-keys beyond loopback alone
+    os.umask(0o077)  # whatever the service writes (store, uploads, results) is its owner's
+    if not settings.keys_required and settings.insecure_no_keys:
+        print(
+            f"warning: serving on {settings.host} without API keys (--insecure-no-keys): "
+            f"anyone who can reach it can analyse, list and delete its items and jobs.",
+            file=sys.stderr,
+        )
     if settings.keys_required:
         from affectkit.storage import Store
 

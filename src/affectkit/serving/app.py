@@ -11,8 +11,11 @@ Routes (OpenAPI docs at /docs), one router each in `affectkit.serving.routes`:
 Responses always carry a list (``{"results": [...]}``). Errors are JSON with a stable code
 (`affectkit.serving.errors`), never a stack trace. API keys (``Authorization: Bearer ak_...`` or
 ``X-API-Key``) are required whenever the service listens beyond loopback; each key has its own
-rate limit (`affectkit.serving.deps`). Models load once at start-up; concurrent requests are
-micro-batched (`affectkit.serving.batcher`).
+rate limit (`affectkit.serving.deps`), both checked before the body is read
+(`affectkit.serving.middleware`). Where keys are required only ``/healthz`` (liveness, no
+details) and the playground page answer without one. Models load once at start-up; concurrent
+requests are micro-batched (`affectkit.serving.batcher`), each with its deadline. Limits and
+what a crash, a full disk or a cancelled job do: docs/service.md, "Reliability".
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ def create_app(settings: ServeSettings | None = None):
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         svc.preload()
+        svc.jobs.remove_orphans()  # files of jobs deleted just before a crash
         svc.jobs.resume_unfinished()
         yield
         await svc.close()
@@ -60,4 +64,4 @@ def create_app(settings: ServeSettings | None = None):
     add_error_handlers(app)
     for module in (analyze, models, items, jobs, playground):
         app.include_router(module.router)
-    return Guard(app, svc.settings, svc.metrics)
+    return Guard(app, svc)

@@ -11,6 +11,13 @@ runs at once, so a lone client pays no window delay.
 
 With micro-batching off, every request runs on its own, one at a time on the same worker thread
 (the fair baseline: the same threads, the same model).
+
+Deadlines. Each request may carry its own deadline (a `time.monotonic()` value; the route
+answers 504 once it passes). The analysis of a batch runs inside an `affectkit.deadline.scope`
+that ends at the LATEST deadline of the requests still waiting in it, and the model loops check
+it between forward passes: a client that timed out neither fails the others in its batch nor
+keeps the single inference thread busy once every request of its batch has given up. A request
+whose deadline passed while it queued is not analysed at all.
 """
 
 from __future__ import annotations
@@ -22,6 +29,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
+from affectkit import deadline
+
 Key = tuple[str, str, bool]  # model, language, explain
 
 
@@ -29,6 +38,7 @@ Key = tuple[str, str, bool]  # model, language, explain
 class _Pending:
     texts: Sequence[Any]
     future: asyncio.Future
+    deadline: float | None = None  # time.monotonic(); None: none
     queued: float = field(default_factory=time.perf_counter)
 
 
@@ -53,16 +63,19 @@ class MicroBatcher:
         self._workers: list[asyncio.Task] = []
         self._last_batch: dict[Key, int] = {}  # requests in each key's previous batch
 
-    async def submit(self, key: Key, texts: Sequence[Any]) -> list[Any]:
+    async def submit(self, key: Key, texts: Sequence[Any], until: float | None = None) -> list[Any]:
+        """The results for `texts`; `until`: this request's deadline (`time.monotonic()`),
+        past which its analysis stops (`DeadlineExceeded`) unless the batch it shares has a
+        request with a later one."""
         loop = asyncio.get_running_loop()
         if not self.enabled:
             self._on_batch(len(texts))
-            return await loop.run_in_executor(self._executor, self._analyze, key, list(texts))
+            return await loop.run_in_executor(self._executor, self._run, key, list(texts), until)
         queue = self._queues.get(key)
         if queue is None:
             queue = self._queues[key] = asyncio.Queue()
             self._workers.append(loop.create_task(self._worker(key, queue)))
-        pending = _Pending(texts, loop.create_future())
+        pending = _Pending(texts, loop.create_future(), until)
         await queue.put(pending)
         return await pending.future
 
@@ -96,8 +109,10 @@ class MicroBatcher:
                 continue
             texts = [t for p in live for t in p.texts]
             self._on_batch(len(texts))
+            ends = [p.deadline for p in live]
+            until = None if None in ends else max(ends)  # type: ignore[type-var]
             try:
-                results = await loop.run_in_executor(self._executor, self._analyze, key, texts)
+                results = await loop.run_in_executor(self._executor, self._run, key, texts, until)
             except Exception as exc:  # every waiting request gets the error
                 for p in live:
                     if not p.future.done():
@@ -109,6 +124,12 @@ class MicroBatcher:
                 k += len(p.texts)
                 if not p.future.done():
                     p.future.set_result(part)
+
+    def _run(self, key: Key, texts: list[Any], until: float | None) -> list[Any]:
+        """The analysis, on the inference thread, inside the batch's deadline."""
+        with deadline.scope(at=until):
+            deadline.check()  # it may have passed while the batch waited for the thread
+            return self._analyze(key, texts)
 
     async def close(self) -> None:
         for w in self._workers:

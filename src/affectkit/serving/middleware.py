@@ -1,24 +1,47 @@
-"""ASGI middleware around the app: request-size limits, latency metrics, a last JSON error."""
+"""ASGI middleware around the app: the API key, the rate limit and the declared size, checked
+before any of the body is read; request-size limits while it is read; latency metrics; a last
+JSON error."""
 
 from __future__ import annotations
 
 import time
 
-from affectkit.serving.errors import error_body, send_json
-from affectkit.serving.metrics import Metrics
-from affectkit.serving.settings import ServeSettings
+from starlette.datastructures import Headers
+
+from affectkit.serving.deps import SCOPE_KEY, authenticate
+from affectkit.serving.errors import ApiError, error_body, send_json
+from affectkit.serving.state import Service
+
+# What answers without a key where keys are required: liveness (its details need a key) and
+# the playground page (static; it asks for a key). CORS preflights carry no credentials.
+PUBLIC = {("/healthz", "GET"), ("/healthz", "HEAD"), ("/", "GET")}
 
 
 class Guard:
-    """Request-size limits (413 before the app reads too much), latency and status metrics,
-    and JSON errors for whatever escapes the app."""
+    """Authentication before the body (401/429 without reading a byte of it), request-size
+    limits (413 before the app reads too much), latency and status metrics, and JSON errors
+    for whatever escapes the app."""
 
-    def __init__(self, app, settings: ServeSettings, metrics: Metrics) -> None:
-        self.app, self.settings, self.metrics = app, settings, metrics
+    def __init__(self, app, svc: Service) -> None:
+        self.app, self.svc = app, svc
+        self.settings, self.metrics = svc.settings, svc.metrics
 
     def _limit(self, scope) -> int:
         upload = scope["path"] == "/v1/jobs" and scope["method"] == "POST"
         return self.settings.max_upload_bytes if upload else self.settings.max_body_bytes
+
+    def _authenticate(self, scope) -> None:
+        """Leave the caller's key in the scope for the routes, or raise 401/429."""
+        if scope["method"] == "OPTIONS":
+            return
+        headers = Headers(scope=scope)
+        if (scope["path"], scope["method"]) in PUBLIC:
+            try:  # a valid key shows details; no key or a bad one is no error here
+                scope[SCOPE_KEY] = authenticate(self.svc, headers)
+            except ApiError:
+                scope[SCOPE_KEY] = None
+            return
+        scope[SCOPE_KEY] = authenticate(self.svc, headers)
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
@@ -58,10 +81,16 @@ class Guard:
             await send(msg)
 
         try:
+            self._authenticate(scope)
             if too_large:
                 await guarded_send({"type": "http.response.start", "status": 413})
             else:
                 await self.app(scope, limited_receive, guarded_send)
+        except ApiError as exc:  # refused before the body: not a byte of it was read
+            status["started"], status["code"] = True, exc.status
+            # and none will be: the server closes the connection instead of draining it
+            extra = {**(exc.headers or {}), "Connection": "close"}
+            await send_json(send, exc.status, error_body(exc.code, exc.message), extra)
         except Exception:
             if not status["started"]:
                 status["code"] = 500

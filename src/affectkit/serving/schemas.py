@@ -57,3 +57,66 @@ def spec_dict(spec: ModelSpec) -> dict[str, Any]:
         "description": spec.description,
         "source": spec.source,
     }
+
+
+# -- answers (documented in the OpenAPI description; the routes return plain dicts) -----------
+
+
+class ResultsResponse(BaseModel):
+    """``POST /v1/analyze``: one `AffectResult` (its JSON form) per input, in order."""
+
+    results: list[dict[str, Any]]
+
+
+class JobView(BaseModel):
+    id: str
+    status: Literal["queued", "running", "done", "failed"]
+    filename: str
+    created: float
+    finished: float | None
+    rows_done: int
+    rows_total: int | None
+    errors: int
+    error: str | None
+    params: dict[str, Any]
+    results_url: str | None
+
+
+class JobsResponse(BaseModel):
+    results: list[JobView]
+
+
+class Deleted(BaseModel):
+    id: str
+    deleted: bool
+
+
+class DeletedResponse(BaseModel):
+    results: list[Deleted]
+
+
+class ItemView(BaseModel):
+    id: str
+    created: float
+    kind: str
+    text: str | None
+    ref: str
+    result: dict[str, Any]
+
+
+class ItemsResponse(BaseModel):
+    results: list[ItemView]
+
+
+class ModelsResponse(BaseModel):
+    results: list[dict[str, Any]]
+    defaults: dict[str, Any]
+    defaults_by_kind: dict[str, Any]
+
+
+class HealthResponse(BaseModel):
+    """Liveness; `version` and `models_loaded` only where no key is needed or one was sent."""
+
+    status: Literal["ok"]
+    version: str | None = None
+    models_loaded: list[str] | None = None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -44,12 +45,16 @@ class Service:
 
     @classmethod
     def start(cls, settings: ServeSettings) -> Service:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        """Open the store (creating the data folder 0700 and the database 0600) and set up
+        the job runner and the micro-batcher; nothing is loaded yet (`preload`)."""
+        settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         store = Store(settings.db_path)
         metrics = Metrics()
         model_options = {"batch_size": settings.model_batch_size, **settings.model_options}
 
         def run_analysis(key: tuple[str, str, bool], inputs: list[Any]):
+            # inside the batch's `affectkit.deadline.scope` (set by the batcher): the model's
+            # loops stop there once every request of the batch is past its deadline
             model, language, explain = key
             return api.analyze(
                 inputs, model=model, language=language, errors="flag",
@@ -63,7 +68,9 @@ class Service:
             max_batch=settings.max_batch,
             on_batch=metrics.batch_size,
         )
-        jobs = JobRunner(store, settings.data_dir, settings.model_options)
+        jobs = JobRunner(
+            store, settings.data_dir, settings.model_options, limits=settings.upload_limits
+        )
         return cls(settings, store, metrics, jobs, batcher)
 
     def preload(self) -> None:
@@ -77,7 +84,7 @@ class Service:
 
     async def close(self) -> None:
         await self.batcher.close()
-        self.jobs.close()
+        await asyncio.to_thread(self.jobs.close)  # waits (a few seconds at most) for the job
         self.store.close()
 
 

@@ -11,15 +11,19 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import secrets
 import sqlite3
 import threading
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from affectkit.errors import StorageError
 from affectkit.inputs import Input
 
 KEY_PREFIX = "ak_"
@@ -94,7 +98,10 @@ class ApiKey:
 class Store:
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        # keys' hashes, stored texts and jobs: only the owner reads them (SQLite gives its
+        # -wal and -shm files the database file's mode)
+        self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        os.close(os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600))
         self._db = sqlite3.connect(str(self.path), check_same_thread=False, timeout=30)
         self._db.row_factory = sqlite3.Row
         self._lock = threading.Lock()
@@ -117,8 +124,21 @@ class Store:
             self._db.execute(f"PRAGMA user_version = {version}")
             self._db.commit()
 
+    @contextmanager
+    def _writing(self) -> Iterator[None]:
+        """A full disk (or a full, locked or read-only database) is a `StorageError`; the
+        failed change is rolled back and nothing else is lost. Hold the lock."""
+        try:
+            yield
+        except sqlite3.OperationalError as exc:
+            self._db.rollback()
+            raise StorageError(
+                f"The store {self.path} could not be written ({exc}). Free some disk space "
+                f"(or check its permissions) and try again."
+            ) from None
+
     def _q(self, sql: str, args: tuple = ()) -> list[sqlite3.Row]:
-        with self._lock:
+        with self._lock, self._writing():
             cur = self._db.execute(sql, args)
             rows = cur.fetchall()
             self._db.commit()
@@ -173,7 +193,7 @@ class Store:
             rows.append(
                 (i, now, key_id, inp.kind, inp.reference, json.dumps(result, ensure_ascii=False))
             )
-        with self._lock:
+        with self._lock, self._writing():
             self._db.executemany(
                 "INSERT INTO items (id, created, key_id, kind, ref, result) VALUES (?,?,?,?,?,?)",
                 rows,

@@ -159,17 +159,23 @@ class EnsembleAnalyzer:
 
     @classmethod
     def from_pretrained(cls, path: str | Path, **options: Any) -> EnsembleAnalyzer:
-        from affectkit.registry import load_folder
+        from affectkit.registry import inside, load_folder, read_json_object
 
         path = Path(path).expanduser()
+        data = read_json_object(path / CONFIG_FILE)
         try:
-            data = json.loads((path / CONFIG_FILE).read_text(encoding="utf-8"))
             config = EnsembleConfig.from_dict(data)
-        except (OSError, json.JSONDecodeError, InvalidInputError) as exc:
+        except InvalidInputError as exc:
             raise ModelLoadError(f"Cannot load the ensemble in {path}: {exc}") from None
         members = []
         for m in config.members:
             sub = path / m.folder
+            if not inside(sub, path) or sub.resolve() == path.resolve():
+                raise ModelLoadError(
+                    f"{path / CONFIG_FILE}: member folder {m.folder!r} is not a sub-folder of the "
+                    f"ensemble folder; an ensemble holds its members. Copy the whole folder as "
+                    f"`affectkit blend` wrote it."
+                )
             if not (sub / CONFIG_FILE).is_file():
                 raise ModelLoadError(
                     f"{path}: member folder {m.folder!r} is missing or has no {CONFIG_FILE}; copy "

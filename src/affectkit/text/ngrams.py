@@ -33,11 +33,14 @@ from typing import Any
 
 import numpy as np
 
+from affectkit import deadline
 from affectkit.errors import InvalidInputError, ModelLoadError, require
+from affectkit.registry import read_json_object
 from affectkit.results import FLAG_UNCERTAIN, AffectResult, Evidence
 from affectkit.text.classifier.outputs import LabelPlan, activate, summarise
 from affectkit.text.preprocess import PREPROCESSORS, check_preprocess, clean_text
 from affectkit.text.scoring import triage
+from affectkit.text.weights import check_safetensors
 
 KIND = "text-ngram-linear"
 VOCAB_FILE = "vocab.json"
@@ -267,13 +270,18 @@ class NgramAnalyzer:
     def from_pretrained(cls, path: str | Path, **_options: Any) -> NgramAnalyzer:
         """Load a model folder. Transformer loader options (backend, threads...) are ignored."""
         path = Path(path).expanduser()
+        data = read_json_object(path / "config.json")
         try:
-            config = NgramModelConfig.from_dict(
-                json.loads((path / "config.json").read_text(encoding="utf-8"))
-            )
-            vocab = json.loads((path / VOCAB_FILE).read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError, InvalidInputError) as exc:
+            config = NgramModelConfig.from_dict(data)
+            vocab = read_json_object(path / VOCAB_FILE, max_bytes=2**31, kind=list)
+        except (TypeError, ValueError) as exc:  # InvalidInputError, or a value of another type
             raise ModelLoadError(f"Cannot load the n-gram model in {path}: {exc}") from None
+        if not all(isinstance(f, str) for f in vocab):
+            raise ModelLoadError(f"{path / VOCAB_FILE} must be a JSON list of n-gram strings.")
+        tensors = check_safetensors(path / WEIGHTS_FILE)
+        missing = [k for k in ("idf", "coef", "intercept") if k not in tensors]
+        if missing:
+            raise ModelLoadError(f"{path / WEIGHTS_FILE} has no tensor(s) {missing}.")
         st = require("safetensors.numpy", "models")
         try:
             w = st.load_file(str(path / WEIGHTS_FILE))
@@ -327,6 +335,7 @@ class NgramAnalyzer:
         del explain  # evidence is free here
         results, todo = triage(batch, self.name, self.languages)
         for i, text, lang in todo:
+            deadline.check()
             results[i] = self._analyze_one(text, lang)
         return results  # type: ignore[return-value]
 

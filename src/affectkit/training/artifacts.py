@@ -13,8 +13,10 @@ import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from affectkit.errors import StorageError
+from affectkit import registry
+from affectkit.errors import InvalidInputError, StorageError
 from affectkit.labels import DATASET_MAPS, EMOTIONS, POLARITIES, canonical
+from affectkit.records import check_output, same_file
 from affectkit.training.config import BACKBONES as ENCODERS
 from affectkit.training.config import TrainingConfig
 
@@ -179,3 +181,30 @@ def save_or_explain(cfg: TrainingConfig, out: Path, **parts):
         return save_model_folder(cfg, out, **parts)
     except OSError as exc:
         raise storage_error(out, exc) from None
+
+
+# what a run writes into its output folder (a multi-task run: also one sub-folder per head)
+OUTPUT_FILES = (
+    "config.json", "head.safetensors", "encoder.safetensors", "vocab.json", "weights.safetensors",
+    "checkpoint.pt", "metrics.json", "history.jsonl", "multitask.json", "MODEL_CARD.md",
+)  # fmt: skip
+
+
+def check_output_folder(cfg: TrainingConfig) -> None:
+    """Refuse a recipe whose output would overwrite one of its inputs: a data file among the
+    files a run writes, or the model folder it starts from (`init_from`)."""
+    out = Path(cfg.output).expanduser()
+    inputs = [*cfg.data, cfg.validation_data]
+    inputs += [d for head in cfg.heads.values() for d in _as_list(head.get("data"))]
+    for name in OUTPUT_FILES:
+        check_output(out / name, *inputs)
+    if cfg.init_from and registry.is_model_folder(cfg.init_from):
+        if same_file(out, cfg.init_from):
+            raise InvalidInputError(
+                f"The output folder {cfg.output!r} is the model init_from starts from: the run "
+                f"would overwrite it. Choose another output folder (--output)."
+            )
+
+
+def _as_list(value) -> list:
+    return [] if value is None else [value] if isinstance(value, str) else list(value)

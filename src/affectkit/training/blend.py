@@ -32,7 +32,10 @@ from typing import Any
 import numpy as np
 
 from affectkit.errors import InvalidInputError
+from affectkit.records import check_output
+from affectkit.registry import read_json_object
 from affectkit.training import data as D
+from affectkit.training.artifacts import OUTPUT_FILES
 from affectkit.training.calibration import fit_and_measure, nll
 from affectkit.training.config import TrainingConfig
 from affectkit.training.linear import train_ngram
@@ -176,6 +179,11 @@ def blend(
 
     t0 = time.time()
     out, base_dir, rel = _folders(train_cfg, blend_cfg)
+    inputs = [*train_cfg.data, train_cfg.validation_data, *blend_cfg.extra_data]
+    for name in ("config.json", "metrics.json", "MODEL_CARD.md"):
+        check_output(out / name, *inputs)  # what the blend writes must not be its data
+    for name in OUTPUT_FILES:
+        check_output(out / "ngram" / name, *inputs)
     base = registry.load_folder(base_dir, threads=threads)
     log(f"affectkit blend: {blend_cfg.name} = {base.name} + character n-grams -> {out}")
     train, val, labels, skipped = load_splits(train_cfg, log=lambda m: None)
@@ -194,7 +202,7 @@ def blend(
     w, grid, rep, alone = _fit_blend(base, ngram, val, labels, metric, log)
     t = rep["temperature"]
 
-    base_config = json.loads((base_dir / "config.json").read_text(encoding="utf-8"))
+    base_config = read_json_object(base_dir / "config.json")
     validation = {"split": "validation (carved from the training data)", **rep,
                   "members_alone": {"accuracy": alone}}  # fmt: skip
     config = EnsembleConfig(

@@ -251,8 +251,25 @@ def reliability_plot(confidence, correct, path: str | Path, title: str = "", bin
     ax.set_ylabel("accuracy")
     ax.set_title(f"{title}  ECE {ece(confidence, correct, bins):.3f}", fontsize=9)
     fig.tight_layout()
+    return save_figure(fig, path)
+
+
+def save_figure(fig, path: str | Path) -> Path:
+    """Save a matplotlib figure (and close it); an unwritable place is a `StorageError`, a name
+    matplotlib has no format for an `InvalidInputError`, each saying what to do."""
+    import matplotlib.pyplot as plt
+
+    from affectkit.errors import InvalidInputError
+    from affectkit.records import cannot_write
+
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path)
-    plt.close(fig)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fig.savefig(path)
+    except OSError as exc:
+        raise cannot_write(path, exc) from None
+    except ValueError as exc:  # an extension matplotlib does not write
+        raise InvalidInputError(f"Cannot save {str(path)!r}: {exc}. Name it .png.") from None
+    finally:
+        plt.close(fig)
     return path

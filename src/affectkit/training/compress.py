@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from affectkit.errors import InvalidInputError
+from affectkit.registry import read_json_object
 from affectkit.training.config import TrainingConfig
 from affectkit.training.recalibrate import recalibrate, revalidate
 
@@ -59,7 +60,7 @@ def compress(
         )
     path = (Path(folder) / weights).resolve()
     config_path = Path(folder) / "config.json"
-    config = json.loads(config_path.read_text(encoding="utf-8"))
+    config = read_json_object(config_path)
     recipe = config.get("training", {}).get("config")
     if recipe is not None:
         _require_training_files(recipe)  # before the weights change, not after

@@ -6,7 +6,6 @@ out are counted in `Dataset.skipped` and printed in the run summary and the mode
 
 from __future__ import annotations
 
-import csv
 import itertools
 import json
 import random
@@ -16,10 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from affectkit.errors import DataFormatError, InvalidInputError
-from affectkit.records import bad_text, check_header, open_text
+from affectkit.records import bad_text, check_input_file, csv_rows, open_text
 from affectkit.text.preprocess import decode_escapes
-
-csv.field_size_limit(2**31 - 1)
 
 
 def source_name(path: str | Path) -> str:
@@ -41,13 +38,14 @@ class Dataset:
     skipped: Counter = field(default_factory=Counter)  # reason -> count
 
 
-def _rows(path: Path) -> Iterator[dict]:
+def _rows(path: Path) -> Iterator[dict | None]:
+    """The rows of a training file as dicts; None for a CSV row that cannot be read (bad
+    quoting, a wrong number of fields), which the caller counts."""
     name = path.name.lower().removesuffix(".gz")
     if name.endswith(".csv") or name.endswith(".tsv"):
-        with open_text(path) as f:
-            reader = csv.DictReader(f, delimiter="\t" if name.endswith(".tsv") else ",")
-            check_header(path, reader.fieldnames or [])
-            yield from reader
+        header, rows = csv_rows(path)
+        for row in rows:
+            yield None if row.error else dict(zip(header, row.fields, strict=True))
     elif name.endswith((".jsonl", ".json", ".ndjson")):
         with open_text(path) as f:
             for n, line in enumerate(f, start=1):
@@ -77,12 +75,15 @@ def read_file(
     label_map: dict[str, str],
     drop_labels: Sequence[str] = (),
 ) -> Dataset:
-    path = Path(path)
-    if not path.is_file():
-        raise DataFormatError(f"Training file {str(path)!r} does not exist.")
+    path = check_input_file(path, "Training file")
     out = Dataset([])
     drop = set(drop_labels)
-    for n, row in enumerate(_rows(path), start=1):
+    n = 0
+    for row in _rows(path):
+        if row is None:
+            out.skipped["unreadable row (quoting or number of fields)"] += 1
+            continue
+        n += 1
         if n == 1:
             missing = [c for c in (text_col, label_col) if c not in row]
             if missing:

@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from affectkit.errors import AffectError, InvalidInputError
+from affectkit.registry import read_json_object
 from affectkit.training.config import TrainingConfig
 from affectkit.training.splits import load_splits
 
@@ -65,7 +66,7 @@ def reference(folder: str | Path, *, threads: int | None = 1, analyzer=None) -> 
     cached = folder / "reference.json"
     if cached.is_file():
         return json.loads(cached.read_text(encoding="utf-8"))
-    config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+    config = read_json_object(folder / "config.json")
     recipe = config.get("training", {}).get("config")
     if not recipe:
         raise InvalidInputError(f"{folder}/config.json has no training recipe to rebuild from.")

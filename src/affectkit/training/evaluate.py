@@ -4,14 +4,15 @@ The CSV has an input column (text) and a label column (multi-label: comma-separa
 Data labels are matched to the model's labels by name through `--label-map` and the label maps
 of `affectkit.labels` (``angry`` = ``anger``, ``happiness`` = ``joy``...). When the data's label
 set is a subset of the model's (binary data, a 3-class model), predictions are restricted to the
-data's labels: the prediction is the data label with the highest probability. Data labels that
-nothing maps onto the model's labels are counted in ``excluded`` and left out, never guessed;
-rows whose input is empty or unreadable are counted in ``skipped``.
+data's labels: the prediction is the data label with the highest probability. Data with a single
+label is not restricted (a choice of one is always right): it is scored against every label of
+the model's space, and the result's ``warnings`` say so. Data labels that nothing maps onto the
+model's labels are counted in ``excluded`` and left out, never guessed; rows whose input is
+empty or unreadable (bad quoting, a wrong number of fields) are counted in ``skipped``.
 """
 
 from __future__ import annotations
 
-import csv
 import time
 from collections import Counter
 from collections.abc import Mapping, Sequence
@@ -22,9 +23,9 @@ import numpy as np
 
 from affectkit import api, labels
 from affectkit.errors import DataFormatError
-from affectkit.records import bad_text, check_header, open_text
+from affectkit.records import bad_text, check_input_file, csv_rows
 from affectkit.results import AffectResult
-from affectkit.training.calibration import ece
+from affectkit.training.calibration import ece, save_figure
 from affectkit.training.metrics import multilabel_report, report
 
 SPACES = ("own", "polarity", "emotions")
@@ -69,20 +70,27 @@ def choose_space(
     return best[1], best[2]
 
 
-def read_labelled_csv(path: Path, input_col: str, label_col: str) -> list[tuple[str, str]]:
-    if not path.is_file():
-        raise DataFormatError(f"Evaluation file {str(path)!r} does not exist.")
-    with open_text(path) as f:
-        reader = csv.DictReader(f)
-        header = reader.fieldnames or []
-        check_header(path, header)
-        for col, flag in ((input_col, "--input-col"), (label_col, "--label-col")):
-            if col not in header:
-                raise DataFormatError(
-                    f"{path.name} has no column {col!r}; its columns are {header}. Choose one with "
-                    f"{flag}."
-                )
-        return [(row.get(input_col) or "", row.get(label_col) or "") for row in reader]
+def read_labelled_csv(
+    path: Path, input_col: str, label_col: str, skipped: Counter | None = None
+) -> list[tuple[str, str]]:
+    """(input, label) of every readable row; rows that cannot be read (bad quoting, a wrong
+    number of fields) are counted in `skipped` by reason, never run together with others."""
+    header, rows = csv_rows(check_input_file(path, "Evaluation file"))
+    index = {name: i for i, name in enumerate(header)}
+    for col, flag in ((input_col, "--input-col"), (label_col, "--label-col")):
+        if col not in index:
+            raise DataFormatError(
+                f"{path.name} has no column {col!r}; its columns are {header}. Choose one with "
+                f"{flag}."
+            )
+    out = []
+    for row in rows:
+        if row.error:
+            if skipped is not None:
+                skipped["unreadable row (quoting or number of fields)"] += 1
+            continue
+        out.append((row.fields[index[input_col]], row.fields[index[label_col]]))
+    return out
 
 
 def evaluate(
@@ -100,7 +108,8 @@ def evaluate(
     """Evaluate `model` on a labelled CSV; returns the contract's dict (see module docstring)."""
     t0 = time.perf_counter()
     label_map = dict(label_map or {})
-    rows = read_labelled_csv(Path(data), input_col, label_col)
+    unreadable: Counter = Counter()
+    rows = read_labelled_csv(Path(data), input_col, label_col, unreadable)
     if multi_label is None:
         multi_label = any("," in lab for _, lab in rows)
     options = dict(model_options or {})
@@ -115,9 +124,11 @@ def evaluate(
     )
     y_true, dists, excluded, skipped = _match(texts, raw_names, results, per_row, space, mapping)
     out: dict[str, Any] = {"model": getattr(analyzer, "name", model), "label_space": space}
-    out.update(_figures(y_true, dists, multi_label, analyzer))
+    scored = _scored_labels(y_true, _available(per_row).get(space or "", set()))
+    out.update(_figures(y_true, dists, multi_label, analyzer, scored))
+    out["warnings"] = _warnings(y_true, scored)
     out["excluded"] = dict(excluded)
-    out["skipped"] = dict(skipped)
+    out["skipped"] = dict(skipped + unreadable)
     out["seconds"] = round(time.perf_counter() - t0, 3)
     return out
 
@@ -187,10 +198,27 @@ def _match(texts, raw_names, results, per_row, space, mapping):
     return y_true, dists, excluded, skipped
 
 
-def _figures(y_true, dists, multi_label: bool, analyzer) -> dict[str, Any]:
-    """The contract's figures over the data's labels; single-label runs add calibration (ECE
-    over probabilities renormalised to the data's labels) and the confusion matrix."""
+def _scored_labels(y_true: list[list[str]], space_labels: set[str]) -> list[str]:
+    """The labels predictions choose among: the data's labels (restricted), unless the data has
+    fewer than two, where a restricted choice could not be wrong: then the whole label space."""
+    data_labels = {lab for ys in y_true for lab in ys}
+    return sorted(data_labels if len(data_labels) >= 2 else data_labels | space_labels)
+
+
+def _warnings(y_true: list[list[str]], scored: list[str]) -> list[str]:
     data_labels = sorted({lab for ys in y_true for lab in ys})
+    if not y_true or len(data_labels) >= 2:
+        return []
+    return [
+        f"the data has a single label ({data_labels[0]!r}): predictions are not restricted to "
+        f"it but chosen among the model's {len(scored)} labels {scored}; with one class, "
+        f"macro figures and calibration say little: add rows of other labels"
+    ]
+
+
+def _figures(y_true, dists, multi_label: bool, analyzer, data_labels: list[str]) -> dict[str, Any]:
+    """The contract's figures over `data_labels` (`_scored_labels`); single-label runs add
+    calibration (ECE over probabilities renormalised to those labels) and the confusion matrix."""
     if not y_true:
         return {
             "n": 0,
@@ -265,8 +293,4 @@ def plot_confusion(result: Mapping[str, Any], path: str | Path) -> Path:
         fontsize=9,
     )
     fig.tight_layout()
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path)

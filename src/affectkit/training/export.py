@@ -15,7 +15,10 @@ from typing import Any
 
 from affectkit import registry
 from affectkit.errors import InvalidInputError
+from affectkit.records import cannot_write, check_output
 from affectkit.training.evaluate import evaluate, read_labelled_csv
+
+FILES = ("model.onnx", "model.int8.onnx")  # what export writes into its output folder
 
 
 def export(
@@ -32,6 +35,9 @@ def export(
     """Write `out/model.onnx` and `out/model.int8.onnx`; with `data`, compare the backends."""
     from affectkit.text.classifier import TextModelAnalyzer
 
+    out = Path(out)
+    for name in FILES:
+        check_output(out / name, data)
     analyzer = registry.load(model)
     folder = getattr(analyzer, "folder", None)
     members = getattr(analyzer, "members", None)
@@ -50,8 +56,10 @@ def export(
     rows = None
     if data is not None:  # read (and check) the data before minutes of exporting
         rows = read_labelled_csv(Path(data), input_col, label_col)[:max_rows]
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise cannot_write(out, exc) from None
     with tempfile.TemporaryDirectory(prefix="affectkit-export-") as tmp:
         cache = Path(tmp)
         variants = {
@@ -63,8 +71,11 @@ def export(
             name: TextModelAnalyzer.from_pretrained(folder, threads=threads, **opts).load()
             for name, opts in variants.items()
         }
-        shutil.copyfile(analyzers["ONNX fp32"].onnx_path(), out / "model.onnx")
-        shutil.copyfile(analyzers["ONNX int8"].onnx_path(), out / "model.int8.onnx")
+        try:
+            shutil.copyfile(analyzers["ONNX fp32"].onnx_path(), out / "model.onnx")
+            shutil.copyfile(analyzers["ONNX int8"].onnx_path(), out / "model.int8.onnx")
+        except OSError as exc:
+            raise cannot_write(out, exc) from None
         summary: dict[str, Any] = {
             "files": {
                 "model.onnx": (out / "model.onnx").stat().st_size,

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from affectkit.errors import InvalidInputError
+from affectkit.registry import read_json_object
 from affectkit.text.preprocess import check_preprocess
 from affectkit.training.calibration import (
     CALIBRATIONS,
@@ -46,7 +47,7 @@ def revalidate(folder: str | Path, *, threads: int | None = 1, log=_log) -> dict
     The split is rebuilt from the recipe in config.json, as `recalibrate` does; config.json and
     metrics.json get the new figures (the training loss, not measured here, is dropped)."""
     folder = Path(folder)
-    config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+    config = read_json_object(folder / "config.json")
     recipe = config.get("training", {}).get("config")
     if not config.get("multi_label") or not recipe:
         raise InvalidInputError(f"{folder} is not a multi-label model folder with a recipe.")
@@ -150,7 +151,7 @@ def _single_label_config(folder: Path, preprocess: str | None) -> dict:
             f"{folder} is not a model folder (it has no config.json). Calibrate a folder written "
             f"by `affectkit train`, e.g. src/affectkit/models/text-sentiment-en."
         )
-    config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+    config = read_json_object(folder / "config.json")
     if preprocess is not None:
         check_preprocess(None if preprocess == "none" else preprocess, none="'none'")
         config.pop("preprocess", None)

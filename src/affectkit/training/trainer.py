@@ -24,7 +24,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 
-from affectkit.training.artifacts import TrainResult
+from affectkit.training.artifacts import TrainResult, check_output_folder
 from affectkit.training.config import TrainingConfig
 from affectkit.training.fewshot import train_fewshot
 from affectkit.training.finish import save_run
@@ -48,6 +48,7 @@ def train(
     """Fine-tune `cfg.backbone` on the recipe's data and save a loadable model folder (tfidf and
     few-shot recipes go to their own trainers). Returns the validation report of the best
     checkpoint; a multi-task run returns one report per head."""
+    check_output_folder(cfg)
     if cfg.backbone == "tfidf":  # no encoder: n-grams + logistic regression, seconds
         return train_ngram(cfg, log=log)
     if cfg.fewshot:  # contrastive pairs + logistic regression head (SetFit-style)

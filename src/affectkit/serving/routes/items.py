@@ -5,14 +5,15 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends
 
 from affectkit.serving.deps import caller, key_id, service
-from affectkit.serving.errors import ApiError
+from affectkit.serving.errors import ApiError, responses
+from affectkit.serving.schemas import DeletedResponse, ItemsResponse
 from affectkit.serving.state import Service
 from affectkit.storage import ApiKey
 
-router = APIRouter(tags=["items"])
+router = APIRouter(tags=["items"], responses=responses(401, 422, 429))
 
 
-@router.get("/v1/items")
+@router.get("/v1/items", responses={200: {"model": ItemsResponse}})
 async def list_items(
     limit: int = 100,
     offset: int = 0,
@@ -24,7 +25,7 @@ async def list_items(
     return {"results": svc.store.list_items(key_id(key), limit, offset)}
 
 
-@router.delete("/v1/items/{item_id}")
+@router.delete("/v1/items/{item_id}", responses={200: {"model": DeletedResponse}, **responses(404)})
 async def delete_item(
     item_id: str, key: ApiKey | None = Depends(caller), svc: Service = Depends(service)
 ):

@@ -6,15 +6,20 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import PlainTextResponse
 
 from affectkit import __version__, registry
-from affectkit.serving.deps import caller, service
-from affectkit.serving.schemas import spec_dict
+from affectkit.serving.deps import SCOPE_KEY, caller, service
+from affectkit.serving.errors import responses
+from affectkit.serving.schemas import HealthResponse, ModelsResponse, spec_dict
 from affectkit.serving.state import Service
 from affectkit.storage import ApiKey
 
 router = APIRouter()
 
 
-@router.get("/v1/models", tags=["models"])
+@router.get(
+    "/v1/models",
+    tags=["models"],
+    responses={200: {"model": ModelsResponse}, **responses(401, 429)},
+)
 async def models(key: ApiKey | None = Depends(caller)):
     defaults = registry.defaults()
     return {
@@ -24,13 +29,23 @@ async def models(key: ApiKey | None = Depends(caller)):
     }
 
 
-@router.get("/healthz", tags=["service"])
-async def healthz(svc: Service = Depends(service)):
+@router.head("/healthz", include_in_schema=False)  # what load balancers and monitors send
+@router.get("/healthz", tags=["service"], responses={200: {"model": HealthResponse}})
+async def healthz(request: Request, svc: Service = Depends(service)):
+    """Liveness, public; the version and loaded models only where keys are not required or
+    the request carries a valid one."""
+    if svc.settings.keys_required and request.scope.get(SCOPE_KEY) is None:
+        return {"status": "ok"}
     return {"status": "ok", "version": __version__, "models_loaded": svc.loaded}
 
 
-@router.get("/metrics", tags=["service"], response_class=PlainTextResponse)
-async def prometheus(request: Request, svc: Service = Depends(service)):
-    if svc.settings.keys_required:
-        await caller(request)
+@router.get(
+    "/metrics",
+    tags=["service"],
+    responses={
+        200: {"content": {"text/plain": {"schema": {"type": "string"}}}},
+        **responses(401, 429),
+    },
+)
+async def prometheus(key: ApiKey | None = Depends(caller), svc: Service = Depends(service)):
     return PlainTextResponse(svc.metrics.render(), media_type="text/plain; version=0.0.4")

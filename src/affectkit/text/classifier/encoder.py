@@ -13,7 +13,6 @@ transformers, tokenizers and torch are imported on first use.
 from __future__ import annotations
 
 import contextlib
-import json
 import threading
 import weakref
 from collections.abc import Iterator
@@ -22,8 +21,10 @@ from pathlib import Path
 from typing import Any
 
 from affectkit.errors import InvalidInputError, ModelLoadError, require
+from affectkit.registry import read_json_object
 from affectkit.text.classifier.config import CONVERTED_PREFIX, PACKAGE_PREFIX, EncoderConfig
 from affectkit.text.classifier.modules import torch_classes
+from affectkit.text.weights import check_safetensors, weights_path
 
 
 def resolve_encoder_source(source: str, folder: Path | None) -> Path:
@@ -59,7 +60,7 @@ def resolve_encoder_source(source: str, folder: Path | None) -> Path:
                     f"encoder source {source!r} is relative to a model folder, but this analyzer "
                     f"has none. Pass the encoder module (encoder=...) or an absolute path."
                 )
-            path = folder / path
+            path = weights_path(folder, source, "encoder.source")
     if not (path / "config.json").is_file():
         raise ModelLoadError(
             f"encoder source {source!r} resolves to {path}, which holds no encoder (no "
@@ -132,7 +133,7 @@ def load_tokenizer(
         enc_config = encoder.config.to_dict()
     else:
         enc_dir = resolve_encoder_source(spec.source, folder)
-        enc_config = json.loads((enc_dir / "config.json").read_text("utf-8"))
+        enc_config = read_json_object(enc_dir / "config.json")
     hidden = int(enc_config.get("hidden_size") or enc_config.get("dim") or 0) or None
     max_pos = enc_config.get("max_position_embeddings")
     if max_pos is not None and spec.max_length > max_pos:
@@ -208,7 +209,7 @@ def shared_encoder(enc_dir: Path, spec: EncoderConfig, folder: Path | None) -> A
     weights = spec.weights
     key = (str(enc_dir.resolve()), None)
     if weights is not None:
-        path = ((folder or Path(".")) / weights).resolve()
+        path = weights_path(folder or Path("."), weights).resolve()
         key = (key[0], f"{path}:{path.stat().st_mtime_ns if path.is_file() else 0}")
     with _SHARED_LOCK:
         encoder = _SHARED_ENCODERS.get(key)
@@ -216,7 +217,9 @@ def shared_encoder(enc_dir: Path, spec: EncoderConfig, folder: Path | None) -> A
             return encoder
         encoder = load_encoder(enc_dir)
         if weights is not None:
-            overlay_encoder_weights(encoder, (folder or Path(".")) / weights, spec.source)
+            overlay_encoder_weights(
+                encoder, weights_path(folder or Path("."), weights), spec.source
+            )
         encoder.eval()
         _SHARED_ENCODERS[key] = encoder
         return encoder
@@ -234,9 +237,12 @@ def overlay_encoder_weights(encoder: Any, path: Path, source: str) -> None:
     from affectkit.text.packing import unpack
 
     own = encoder.state_dict()  # still the source encoder's: what delta4 files add to
+    check_safetensors(path)
+    safetensors_torch = require("safetensors.torch", "models")
     try:
-        state = unpack(require("safetensors.torch", "models").load_file(str(path)), base=own)
-    except ValueError as exc:  # damaged or half-written file, or another source encoder
+        state = unpack(safetensors_torch.load_file(str(path)), base=own)
+    except Exception as exc:  # damaged or half-written file (safetensors' own error type, not
+        # a ValueError), or another source encoder
         raise ModelLoadError(f"Cannot read {path}: {exc}") from None
     unknown = sorted(set(state) - set(own))
     if unknown:

@@ -13,7 +13,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from affectkit.errors import InvalidInputError, ModelLoadError, require
+from affectkit.errors import ModelLoadError, require
+from affectkit.registry import read_json_object
 from affectkit.text.classifier.config import (
     CONFIG_FILE,
     CONVERTED_PREFIX,
@@ -22,16 +23,15 @@ from affectkit.text.classifier.config import (
     PACKAGE_PREFIX,
     TextModelConfig,
 )
+from affectkit.text.weights import check_safetensors, weights_path
 
 
 def read_config(path: Path) -> TextModelConfig:
-    """The config of model folder `path`, checked, with its head file present; any problem is a
-    `ModelLoadError` that names the file."""
+    """The config of model folder `path`, checked, with its weight files present, inside the
+    folder and readable as safetensors (their headers: the tensors load later); any problem
+    is a `ModelLoadError` that names the file."""
     config_path = path / CONFIG_FILE
-    try:
-        data = json.loads(config_path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
-        raise ModelLoadError(f"Cannot read {config_path}: {exc}") from None
+    data = read_json_object(config_path)
     if data.get("affectkit_kind") != KIND:
         raise ModelLoadError(
             f"{config_path} has affectkit_kind={data.get('affectkit_kind')!r}; expected "
@@ -39,7 +39,7 @@ def read_config(path: Path) -> TextModelConfig:
         )
     try:
         config = TextModelConfig.from_dict(data)
-    except InvalidInputError as exc:
+    except (TypeError, ValueError) as exc:  # InvalidInputError, or a value of another type
         raise ModelLoadError(f"{config_path}: {exc}") from None
     if not (path / HEAD_FILE).is_file():
         raise ModelLoadError(
@@ -47,6 +47,11 @@ def read_config(path: Path) -> TextModelConfig:
             f"the file that save_pretrained / `affectkit train` writes next to config.json; "
             f"copy the whole model folder or train the model again."
         )
+    check_safetensors(path / HEAD_FILE)
+    if config.encoder.weights is not None:
+        weights = weights_path(path, config.encoder.weights)
+        if weights.is_file():  # a missing file is reported when the encoder loads
+            check_safetensors(weights)
     return config
 
 

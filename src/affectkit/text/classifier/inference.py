@@ -21,6 +21,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from affectkit import deadline
 from affectkit.results import FLAG_CHUNKED, FLAG_UNCERTAIN, AffectResult, Evidence
 from affectkit.text.classifier.encoder import EncoderTokenizer
 from affectkit.text.classifier.outputs import LabelPlan, summarise
@@ -141,6 +142,7 @@ def run_batches(
     logits = np.empty((n, num_labels), dtype=np.float32)
     vectors = np.empty((n, hidden or 0), dtype=np.float32) if pooled else None
     for idx in length_batches(lengths, batch_size):
+        deadline.check()  # a request past its deadline or a cancelled job stops here
         width = int(lengths[idx].max())
         ids = np.full((len(idx), width), pad_id, dtype=np.int64)  # (B, T)
         mask = np.zeros((len(idx), width), dtype=np.int64)  # (B, T)

@@ -16,6 +16,7 @@ import numpy as np
 
 from affectkit.errors import ModelLoadError, require
 from affectkit.text.classifier.config import HeadConfig
+from affectkit.text.weights import check_safetensors
 
 
 @functools.cache
@@ -119,7 +120,12 @@ def load_head(head_file: Path, in_features: int, num_labels: int, spec: HeadConf
     head = torch_classes().ClassifierHead.from_config(in_features, num_labels, spec)
     if not head_file.is_file():
         raise ModelLoadError(f"{head_file.parent} has no {head_file.name}; the head cannot load.")
-    state = require("safetensors.torch", "models").load_file(str(head_file))
+    check_safetensors(head_file)
+    safetensors_torch = require("safetensors.torch", "models")
+    try:
+        state = safetensors_torch.load_file(str(head_file))
+    except Exception as exc:  # safetensors raises its own error type for damaged files
+        raise ModelLoadError(f"Cannot read {head_file}: {exc}") from None
     try:
         head.load_state_dict(state, strict=True)
     except RuntimeError as exc:
