@@ -140,3 +140,30 @@ def test_stratified_split_keeps_every_class_and_is_seeded():
     assert len(held) == 20 and len(rest) == 80
     assert sum(e.labels == ("b",) for e in held) == 5
     assert [e.text for e in D.stratified_split(ex, 0.2, seed=1)[1]] == [e.text for e in held]
+
+
+@pytest.mark.parametrize("suffix", [".jsonl", ".csv", ".parquet"])
+def test_training_files_are_read_within_the_limits(tmp_path, suffix):
+    import json
+
+    from affectkit.errors import LimitExceededError
+    from affectkit.records import ReadLimits
+
+    rows = [{"text": "x" * 50, "label": "positive"}, {"text": "fine", "label": "negative"}] * 3
+    p = tmp_path / f"train{suffix}"
+    if suffix == ".jsonl":
+        p.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    elif suffix == ".csv":
+        p.write_text("text,label\n" + "".join(f"{r['text']},{r['label']}\n" for r in rows))
+    else:
+        pa = pytest.importorskip("pyarrow")
+        import pyarrow.parquet as pq
+
+        pq.write_table(pa.Table.from_pylist(rows), p)
+    args = dict(multi_label=False, label_map={})
+    assert len(D.read_file(p, "text", "label", **args).examples) == 6
+    with pytest.raises(LimitExceededError, match="max_rows"):
+        D.read_file(p, "text", "label", **args, limits=ReadLimits(max_rows=4))
+    if suffix != ".parquet":  # a line longer than allowed: one clear error, not a MemoryError
+        with pytest.raises(LimitExceededError, match="max_line_chars"):
+            D.read_file(p, "text", "label", **args, limits=ReadLimits(max_line_chars=40))

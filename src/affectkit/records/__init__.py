@@ -19,7 +19,7 @@ from affectkit.records.limits import LIMIT_FLAGS, ReadLimits
 from affectkit.records.paths import cannot_write, check_input_file, check_output, same_file
 from affectkit.records.readers import read_records
 from affectkit.records.record import FORMATS, Record, detect_format
-from affectkit.records.textfile import bad_text, check_header, open_text
+from affectkit.records.textfile import bad_text, check_header, numbered_lines, open_text
 from affectkit.records.writers import (
     FLAT_COLUMNS,
     RecordWriter,
@@ -53,6 +53,7 @@ __all__ = [
     "evidence_summary",
     "flat_row",
     "json_row",
+    "numbered_lines",
     "open_text",
     "output_format",
     "parquet_schema",

@@ -13,7 +13,7 @@ from affectkit.records.csvfile import csv_rows
 from affectkit.records.limits import ReadLimits, over
 from affectkit.records.paths import check_input_file
 from affectkit.records.record import Record, detect_format
-from affectkit.records.textfile import Lines, bad_text, count_row, line_body
+from affectkit.records.textfile import bad_text, count_row, numbered_lines
 
 
 def read_records(
@@ -97,22 +97,12 @@ def _read_csv(
 # --- JSON Lines, text, Parquet -------------------------------------------------------------------
 
 
-def _lines(path: Path, limits: ReadLimits) -> Iterator[tuple[int, str]]:
-    """(line number, line without its end) of a text file, bounded by `limits`."""
-    lines = Lines(path, limits)
-    try:
-        while (item := lines.next()) is not None:
-            yield item[0], line_body(item[1])
-    finally:
-        lines.close()
-
-
 def _read_jsonl(
     path: Path, text_col: str, id_col: str | None, limits: ReadLimits
 ) -> Iterator[Record]:
     def gen() -> Iterator[Record]:
         rows = 0
-        for n, line in _lines(path, limits):
+        for n, line in numbered_lines(path, limits):
             if not line.strip():
                 continue  # blank lines separate nothing in JSON Lines
             rows += 1
@@ -143,7 +133,7 @@ def _read_jsonl(
 
 def _read_txt(path: Path, limits: ReadLimits) -> Iterator[Record]:
     def gen() -> Iterator[Record]:
-        for n, line in _lines(path, limits):
+        for n, line in numbered_lines(path, limits):
             count_row(path, limits, n, n)
             if bad_text(line):
                 yield Record(str(n), None, f"line {n}: not valid UTF-8")

@@ -7,7 +7,7 @@ import gzip
 import io
 import re
 import zlib
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -171,3 +171,14 @@ def count_row(path: Path, limits: ReadLimits, n: int, line: int) -> None:
     if limits.max_rows is not None and n > limits.max_rows:
         where = f"row {n} (line {line})"
         raise over(path, "max_rows", limits.max_rows, where)
+
+
+def numbered_lines(path: Path, limits: ReadLimits) -> Iterator[tuple[int, str]]:
+    """(line number, line without its end) of a text file (`open_text`), bounded by `limits`:
+    a line past ``max_line_chars`` or a file past ``max_bytes`` is a `LimitExceededError`."""
+    lines = Lines(path, limits)
+    try:
+        while (item := lines.next()) is not None:
+            yield item[0], line_body(item[1])
+    finally:
+        lines.close()

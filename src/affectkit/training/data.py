@@ -15,7 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from affectkit.errors import DataFormatError, InvalidInputError
-from affectkit.records import bad_text, check_input_file, csv_rows, open_text
+from affectkit.records import ReadLimits, bad_text, check_input_file, csv_rows, numbered_lines
+from affectkit.records.limits import over
+from affectkit.records.textfile import count_row
 from affectkit.text.preprocess import decode_escapes
 
 
@@ -38,27 +40,34 @@ class Dataset:
     skipped: Counter = field(default_factory=Counter)  # reason -> count
 
 
-def _rows(path: Path) -> Iterator[dict | None]:
+def _rows(path: Path, limits: ReadLimits | None = None) -> Iterator[dict | None]:
     """The rows of a training file as dicts; None for a CSV row that cannot be read (bad
-    quoting, a wrong number of fields), which the caller counts."""
+    quoting, a wrong number of fields), which the caller counts. Read within `limits`
+    (default `ReadLimits()`), as every input file is."""
+    limits = limits or ReadLimits()
     name = path.name.lower().removesuffix(".gz")
     if name.endswith(".csv") or name.endswith(".tsv"):
-        header, rows = csv_rows(path)
+        header, rows = csv_rows(path, limits)
         for row in rows:
             yield None if row.error else dict(zip(header, row.fields, strict=True))
     elif name.endswith((".jsonl", ".json", ".ndjson")):
-        with open_text(path) as f:
-            for n, line in enumerate(f, start=1):
-                if line.strip():
-                    try:
-                        yield json.loads(line)
-                    except json.JSONDecodeError as exc:
-                        raise DataFormatError(
-                            f"{path.name} line {n} is not valid JSON ({exc.msg})."
-                        ) from None
+        rows = 0
+        for n, line in numbered_lines(path, limits):  # bounded: a huge line is a clear error
+            if line.strip():
+                rows += 1
+                count_row(path, limits, rows, n)
+                try:
+                    yield json.loads(line)
+                except json.JSONDecodeError as exc:
+                    raise DataFormatError(
+                        f"{path.name} line {n} is not valid JSON ({exc.msg})."
+                    ) from None
     elif name.endswith(".parquet"):
         import pyarrow.parquet as pq
 
+        rows = pq.ParquetFile(path).metadata.num_rows
+        if limits.max_rows is not None and rows > limits.max_rows:
+            raise over(path, "max_rows", limits.max_rows, f"its metadata ({rows:,} rows)")
         yield from pq.read_table(path).to_pylist()
     else:
         raise DataFormatError(
@@ -74,12 +83,16 @@ def read_file(
     multi_label: bool,
     label_map: dict[str, str],
     drop_labels: Sequence[str] = (),
+    limits: ReadLimits | None = None,
 ) -> Dataset:
+    """The labelled examples of a training file (CSV/TSV, JSONL or Parquet, gzip allowed), read
+    within `limits` (default `ReadLimits()`); rows that cannot be used are counted in
+    `Dataset.skipped` by reason."""
     path = check_input_file(path, "Training file")
     out = Dataset([])
     drop = set(drop_labels)
     n = 0
-    for row in _rows(path):
+    for row in _rows(path, limits):
         if row is None:
             out.skipped["unreadable row (quoting or number of fields)"] += 1
             continue
