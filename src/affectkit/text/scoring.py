@@ -5,7 +5,7 @@ A lexicon analyzer adds up signed word weights into a raw sum; `squash` maps it 
 and `polarity_probs` turns that score into a 3-way distribution with a softmax over
 logits ``(-a*s, b - c*|s|, a*s)``: `a` sets how fast confidence grows with the score, `b` how much
 mass `neutral` gets at s = 0, `c` how fast neutral fades. The three numbers are fitted by maximum
-likelihood on training splits (see `bench/tune_lexicon_en.py`) and stored with each analyzer.
+likelihood on training splits (see `tools/tune_lexicon_en.py`) and stored with each analyzer.
 """
 
 from __future__ import annotations
