@@ -133,7 +133,8 @@ class TrainingConfig:
     # single-label: focal loss (Lin et al. 2017), each row's loss times (1 - p_true)^focal_gamma,
     # so rows the model already gets right with confidence weigh less; Mukhoti et al. (2020)
     # found gamma 3 better calibrated than cross-entropy, also on shifted data (on the English
-    # sentiment recipe it left the model underconfident: docs/experiments/text-sentiment-en-calibration.md).
+    # sentiment recipe it left the model underconfident:
+    # docs/experiments/text-sentiment-en-calibration.md).
     # 0 = cross-entropy
     focal_gamma: float = 0.0
     # evaluation, early stopping, checkpoints
