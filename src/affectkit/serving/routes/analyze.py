@@ -69,6 +69,17 @@ def _inputs(body: AnalyzeRequest, settings: ServeSettings) -> list[str | Input]:
     return inputs
 
 
+# Requests with at most this many characters of text are checked on the event loop (a few
+# microseconds); larger ones in a worker thread, so that one request cannot stall the others.
+INLINE_CHARS = 20_000
+
+
+def _size(body: AnalyzeRequest) -> int:
+    texts = [body.text] if body.text is not None else body.texts or ()
+    items = body.inputs or ()
+    return sum(map(len, texts)) + sum(len(i.text or "") + len(i.data or "") for i in items)
+
+
 @router.post(
     "/v1/analyze",
     responses={200: {"model": ResultsResponse}, **responses(400, 404, 504, 507)},
@@ -80,7 +91,10 @@ async def analyze(
 ):
     limit = svc.settings.request_timeout_s
     until = time.monotonic() + limit  # the analysis stops there (`affectkit.deadline`)
-    inputs = await asyncio.to_thread(_inputs, body, svc.settings)
+    if _size(body) <= INLINE_CHARS:  # checking a few sentences costs less than a thread hop
+        inputs = _inputs(body, svc.settings)
+    else:  # up to max_texts x max_text_chars: off the event loop
+        inputs = await asyncio.to_thread(_inputs, body, svc.settings)
     check_model_language(body.model, body.language)
     try:
         results = await asyncio.wait_for(
