@@ -81,3 +81,21 @@ def test_serve_flags_set_the_upload_limits():
     defaults = settings_from_args(p.parse_args([]))
     assert defaults.max_upload_rows == 5_000_000 and defaults.max_upload_line_chars == 1_000_000
     assert defaults.max_upload_decompressed_bytes == 2**30
+
+
+def test_an_existing_data_folder_others_can_read_is_named_on_start(monkeypatch, capsys, tmp_path):
+    import uvicorn
+
+    from affectkit.cli.main import main
+
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: None)
+    monkeypatch.setattr("os.umask", lambda mask: 0o022)  # not the test process's
+    data = tmp_path / "shared-data"
+    data.mkdir(mode=0o755)
+    data.chmod(0o755)
+    args = ["serve", "--data-dir", str(data), "--preload", "lexicon-en"]
+    assert main(args) == 0
+    assert f"chmod 700 {data}" in capsys.readouterr().err
+    data.chmod(0o700)
+    assert main(args) == 0
+    assert "chmod" not in capsys.readouterr().err

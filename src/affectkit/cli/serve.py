@@ -117,6 +117,14 @@ def run(args: argparse.Namespace) -> int:
             f"anyone who can reach it can analyse, list and delete its items and jobs.",
             file=sys.stderr,
         )
+    data = settings.data_dir
+    if data.is_dir() and data.stat().st_mode & 0o077:
+        print(
+            f"warning: the data folder {data} (stored items, uploads, results) can be read by "
+            f"other users of this machine (mode {data.stat().st_mode & 0o777:o}): run "
+            f"`chmod 700 {data}`. Folders affectkit creates are 700.",
+            file=sys.stderr,
+        )
     if settings.keys_required:
         from affectkit.storage import Store
 
