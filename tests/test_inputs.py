@@ -51,3 +51,8 @@ def test_a_text_model_refuses_media_by_name():
         affectkit.analyze([Input.from_path("face.png")], model="lexicon-en")
     (r,) = affectkit.analyze([Input.from_path("face.png")], model="lexicon-en", errors="flag")
     assert "unsupported" in r.flags and r.model == "lexicon-en@1"
+
+
+def test_unsupported_media_results_name_their_modality(lexicon_defaults):
+    audio, image = affectkit.analyze([Input.from_path("a.wav"), Input.from_path("f.png")])
+    assert (audio.modality, image.modality) == ("speech", "face")

@@ -394,3 +394,19 @@ def test_an_output_that_cannot_be_written_is_a_storage_error():
     for name in ("/proc/affectkit-test.jsonl", "/proc/affectkit-test.parquet"):
         with pytest.raises(StorageError, match="Cannot write '/proc/affectkit-test"):
             RecordWriter(name).__enter__()
+
+
+def test_a_json_escaped_half_surrogate_is_that_rows_error_not_the_runs(tmp_path):
+    from affectkit.records.writers import encode_rows
+    from affectkit.results import error_result
+
+    src = tmp_path / "s.jsonl"
+    src.write_text('{"text": "ok \\ud83d cut", "id": "\\udc00"}\n{"text": "fine"}\n')
+    bad, good = read_records(src)
+    assert bad.value is None and "half of a UTF-16 pair" in bad.error and bad.id == "1"
+    assert good.text == "fine"
+    # and a writer never fails on one that gets through: it is written escaped
+    from affectkit.records import Record
+
+    row = encode_rows("jsonl", [Record("x", "a \ud83d b")], [error_result("e", "m@1")])
+    assert b"\\ud83d" in row

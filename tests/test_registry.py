@@ -131,3 +131,35 @@ def test_a_config_that_is_not_a_json_object_is_a_load_error(tmp_path, text):
         registry.load(str(tmp_path))
     with pytest.raises(ModelLoadError, match=r"config\.json holds a JSON"):
         TextModelAnalyzer.from_pretrained(tmp_path)
+
+
+def test_threads_looking_up_at_once_never_see_a_half_filled_registry(monkeypatch):
+    import threading
+
+    monkeypatch.setattr(registry, "_discovered", False)
+    monkeypatch.setattr(registry, "_REGISTRY", {})
+    monkeypatch.setattr(registry, "_DEFAULTS", {})
+    monkeypatch.setattr(registry, "_FOLDER_KINDS", {})
+    import sys
+
+    for name in [m for m in sys.modules if m == "affectkit.text.catalog"]:
+        monkeypatch.delitem(sys.modules, name)
+    barrier, out = threading.Barrier(4), []
+
+    def look():
+        barrier.wait()
+        try:
+            out.append(registry.get_spec("lexicon-en").full_name)
+        except Exception as exc:  # the defect: ModelNotFoundError on an empty registry
+            out.append(repr(exc))
+
+    threads = [threading.Thread(target=look) for _ in range(4)]
+    [t.start() for t in threads]
+    [t.join() for t in threads]
+    assert out == ["lexicon-en@1"] * 4
+
+
+def test_a_folder_kind_that_is_not_a_string_is_a_load_error(tmp_path):
+    (tmp_path / "config.json").write_text('{"affectkit_kind": ["text-classifier"]}')
+    with pytest.raises(ModelLoadError, match="not an affectkit model folder"):
+        registry.load(str(tmp_path))

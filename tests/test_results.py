@@ -116,3 +116,12 @@ def test_bad_spans_and_boxes_say_what_was_expected():
         Span(2, 1, "seconds")
     with pytest.raises(ValueError, match="non-negative size"):
         Box(0, 0, -1, 5)
+
+
+def test_non_finite_numbers_never_reach_the_json():
+    r = AffectResult(
+        label="joy", confidence=1.0, model="m@1", score=float("inf"),
+        raw={"x": float("-inf")}, evidence=(Evidence("w", float("nan"), 0, 1),),
+    )  # fmt: skip
+    d = json.loads(json.dumps(r.to_dict(), allow_nan=False))
+    assert d["score"] is None and d["raw"]["x"] is None and d["evidence"][0]["weight"] is None

@@ -126,7 +126,8 @@ def analyze(
         if name is None:
             if fixed is not None and kind != "text" and errors == "raise":
                 raise InvalidInputError(f"Item {i}: {why}.")
-            results[i] = unsupported_result(fixed.name if fixed else model, lang, why)
+            modality = next((m for m, kinds in MODALITY_INPUTS.items() if kind in kinds), kind)
+            results[i] = unsupported_result(fixed.name if fixed else model, lang, why, modality)
         else:
             groups.setdefault(name, []).append(i)
 

@@ -118,7 +118,8 @@ _REGISTRY: dict[str, dict[int, ModelSpec]] = {}
 _DEFAULTS: dict[tuple[str, str], tuple[str, ...]] = {}
 _FOLDER_KINDS: dict[str, str | Callable[..., Analyzer]] = {}
 _PLUGIN_ERRORS: dict[str, str] = {}
-_discovered = False
+_discovered = False  # set once discovery is complete: the lock-free fast path
+_discovering = False  # True while the thread holding the lock imports the catalogs
 _discovery_lock = threading.RLock()
 
 
@@ -293,7 +294,7 @@ def load_folder(path: Path, **kwargs: Any) -> Analyzer:
     _discover()
     config = read_json_object(path / "config.json")
     kind = config.get("affectkit_kind")
-    if kind not in _FOLDER_KINDS:
+    if not isinstance(kind, str) or kind not in _FOLDER_KINDS:
         raise ModelLoadError(
             f"{path} is not an affectkit model folder: config.json has affectkit_kind={kind!r}, "
             f"expected one of {sorted(_FOLDER_KINDS)}."
@@ -309,21 +310,33 @@ def folder_kinds() -> list[str]:
 
 
 def _discover() -> None:
-    """Import the catalogs and read the entry points, once per process."""
-    global _discovered
+    """Import the catalogs and read the entry points, once per process.
+
+    Other threads wait on the lock until discovery is complete (they never see a half-filled
+    registry); the discovering thread itself re-enters through `register` and `set_defaults`
+    and returns at once. A catalog or plug-in that fails is recorded in `plugin_errors`.
+    """
+    global _discovered, _discovering
     if _discovered:
         return
     with _discovery_lock:
-        if _discovered:
+        if _discovered or _discovering:
             return
-        _discovered = True
-        for module in CATALOGS:
-            importlib.import_module(module)
-        for ep in metadata.entry_points(group=ENTRY_POINT_GROUP):
-            try:
-                _register_entry_point(ep)
-            except Exception as exc:  # a broken plug-in must not break affectkit
-                _PLUGIN_ERRORS[f"{ep.name} ({ep.value})"] = f"{type(exc).__name__}: {exc}"
+        _discovering = True
+        try:
+            for module in CATALOGS:
+                try:
+                    importlib.import_module(module)
+                except Exception as exc:
+                    _PLUGIN_ERRORS[f"catalog {module}"] = f"{type(exc).__name__}: {exc}"
+            for ep in metadata.entry_points(group=ENTRY_POINT_GROUP):
+                try:
+                    _register_entry_point(ep)
+                except Exception as exc:  # a broken plug-in must not break affectkit
+                    _PLUGIN_ERRORS[f"{ep.name} ({ep.value})"] = f"{type(exc).__name__}: {exc}"
+        finally:
+            _discovering = False
+            _discovered = True
 
 
 def _register_entry_point(ep: metadata.EntryPoint) -> None:

@@ -107,7 +107,7 @@ class Evidence:
     def to_dict(self) -> dict[str, Any]:
         return {
             "text": self.text,
-            "weight": round(self.weight, 4),
+            "weight": _r(self.weight),
             "start": self.start,
             "end": self.end,
             "kind": self.kind,
@@ -212,12 +212,13 @@ class AffectResult:
         )
 
 
-def unsupported_result(model: str, language: str, why: str) -> AffectResult:
+def unsupported_result(model: str, language: str, why: str, modality: str = "text") -> AffectResult:
     """The result of an input no analyzer covers (a language, or a kind with no model)."""
     return AffectResult(
         label="unsupported",
         confidence=0.0,
         model=model,
+        modality=modality,
         uncertain=True,
         language=language,
         raw={"reason": why},
@@ -241,7 +242,7 @@ def _r(x: float | None) -> float | None:
     if x is None:
         return None
     x = float(x)
-    return None if math.isnan(x) else round(x, 4)
+    return round(x, 4) if math.isfinite(x) else None  # JSON has no NaN or infinity
 
 
 def _rd(d: Mapping[str, float] | None) -> dict[str, float] | None:

@@ -241,3 +241,31 @@ def test_limit_flags_on_the_command_line(tmp_path):
         assert "Traceback" not in p.stderr and len(p.stderr.strip().splitlines()) == 1
     p = subprocess.run([*args, "--max-rows", "none", "--restart"], capture_output=True, text=True)
     assert p.returncode == 0 and "wrote 30 rows" in p.stderr
+
+
+@pytest.mark.parametrize("damage", ["deleted", "emptied"])
+def test_a_partial_output_deleted_or_cut_is_not_resumed_after(tmp_path, damage):
+    from affectkit.batch.local import analyze_records
+
+    src = tmp_path / "in.txt"
+    src.write_text("".join(f"good text {i}\n" for i in range(10)), encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    job = BatchJob(str(src), str(out), model="lexicon-en", chunk_size=3)
+    calls = []
+
+    def stop_at_third(chunk):
+        calls.append(1)
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        return analyze_records(chunk, model="lexicon-en")
+
+    with pytest.raises(KeyboardInterrupt):
+        run_batch(job, progress=False, analyze_chunk=stop_at_third)
+    if damage == "deleted":
+        out.unlink()
+    else:
+        out.write_bytes(b"")
+    summary = run_batch(job, progress=False, log=lambda m: None)
+    raw = out.read_bytes()
+    assert b"\x00" not in raw and summary.rows == 10 and summary.resumed_from == 0
+    assert [json.loads(line)["id"] for line in raw.splitlines()] == [str(i) for i in range(1, 11)]

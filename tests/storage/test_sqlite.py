@@ -75,3 +75,21 @@ def test_a_full_store_is_a_storage_error_and_loses_nothing(tmp_path):
     store.add_items(None, [("again", {"label": "neutral"})])
     assert len(store.list_items(None, 10, 0)) == 2
     store.close()
+
+
+def test_a_store_from_a_newer_affectkit_is_refused_not_rewritten(tmp_path):
+    import pytest
+
+    from affectkit.errors import StorageError
+
+    path = tmp_path / "new.db"
+    Store(path).close()
+    db = sqlite3.connect(path)
+    db.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    db.commit()
+    db.close()
+    with pytest.raises(StorageError, match="newer affectkit"):
+        Store(path)
+    db = sqlite3.connect(path)
+    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION + 1
+    db.close()

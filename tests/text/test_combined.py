@@ -36,6 +36,7 @@ def test_the_sentiment_result_gains_the_emotions():
     assert out[0].emotions == {"anger": 0.8, "neutral": 0.2} and out[0].arousal == 0.6
     assert out[0].raw["emotion"]["label"] == "anger" and out[0].evidence == polar.evidence
     assert out[1].label == "empty" and e.seen == [["Furious."]]  # no emotion pass for it
+    assert out[1].model == "both@1"  # it still names the analyzer that was asked
 
 
 @pytest.mark.slow

@@ -198,8 +198,15 @@ class _Progress:
         )
 
 
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return -1
+
+
 def _start(
-    state: _State, fp: dict, out: Path, restart: bool, log: Callable[[str], None]
+    state: _State, fp: dict, out: Path, fmt: str, restart: bool, log: Callable[[str], None]
 ) -> _Progress | BatchSummary:
     """Where to start: afresh, after the rows a previous run of this job finished, or nowhere
     (a summary) when that run completed and its output is still there."""
@@ -213,6 +220,10 @@ def _start(
         if prev.get("done"):
             log(f"{out} is complete ({prev['rows']:,} rows); --restart runs the job again.")
             return BatchSummary(prev["rows"], prev["errors"], 0.0, prev["rows"], str(out))
+        if fmt != "parquet" and _size(out) < prev["bytes"]:  # parquet parts check themselves
+            # the output was deleted or cut since: its rows are not all there to resume after
+            log(f"{out} is shorter than the {prev['rows']:,} rows recorded: starting afresh")
+            return _Progress()
         log(f"resuming {out}: {prev['rows']:,} rows already done")
         return _Progress(prev["rows"], prev["errors"], prev["bytes"])
     if prev:
@@ -251,7 +262,7 @@ def run_batch(
     records = read_records(
         job.input, job.text_col, job.id_col, job.input_format, job.input_kind, job.limits
     )
-    start = _start(state, fp, out, restart, log)
+    start = _start(state, fp, out, job.output_format, restart, log)
     if isinstance(start, BatchSummary):
         return start
     p, resumed = start, start.done

@@ -118,15 +118,19 @@ def _read_jsonl(
             if not isinstance(obj, dict):
                 yield Record(str(n), None, f"line {n}: expected a JSON object, got {obj!r:.40}")
                 continue
-            rid = obj.get(id_col or "id", n)
+            rid = str(obj.get(id_col or "id", n))
+            if bad_text(rid):  # a lone surrogate written as a JSON escape (half an emoji)
+                rid = str(n)
             text = obj.get(text_col)
             if not isinstance(text, str):
                 got = "no such field" if text_col not in obj else type(text).__name__
-                yield Record(
-                    str(rid), None, f"line {n}: field {text_col!r} must be a string ({got})"
-                )
+                yield Record(rid, None, f"line {n}: field {text_col!r} must be a string ({got})")
                 continue
-            yield Record(str(rid), text)
+            if bad_text(text):
+                why = "holds half of a UTF-16 pair (a \\uD8xx escape cut from its emoji)"
+                yield Record(rid, None, f"line {n}: field {text_col!r} {why}; fix the text")
+                continue
+            yield Record(rid, text)
 
     return gen()
 

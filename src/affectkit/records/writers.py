@@ -75,12 +75,12 @@ def encode_rows(fmt: str, recs: Sequence[Record], results: Sequence[AffectResult
         return "".join(
             json.dumps(json_row(r, res), ensure_ascii=False) + "\n"
             for r, res in zip(recs, results, strict=True)
-        ).encode("utf-8")
+        ).encode("utf-8", "backslashreplace")  # a lone surrogate anywhere: written escaped
     buf = io.StringIO()
     w = csv.DictWriter(buf, fieldnames=FLAT_COLUMNS)
     for r, res in zip(recs, results, strict=True):
         w.writerow(flat_row(r, res))
-    return buf.getvalue().encode("utf-8")
+    return buf.getvalue().encode("utf-8", "backslashreplace")
 
 
 def csv_header() -> bytes:

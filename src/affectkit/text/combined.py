@@ -1,7 +1,7 @@
 """One text analysis that answers both questions: polarity from a sentiment model, emotions
 from an emotion model, in one result.
 
-The default analyzer of each language (`affectkit.text.catalog`): "Furious." comes back
+The default analyzer of each language (`affectkit.text.catalog`): "I'm furious." comes back
 negative *and* angry. The result is the sentiment model's (label, confidence, polarity, score,
 evidence, flags: so every sentiment figure of the shipped models holds for it) with the emotion
 model's `emotions`, valence and arousal added and its own result kept in ``raw["emotion"]``.
@@ -47,7 +47,8 @@ class SentimentEmotionAnalyzer:
         )
         todo = [i for i, r in enumerate(polar) if not PASS_THROUGH & set(r.flags)]
         emo = self.emotion.analyze([batch[i] for i in todo]) if todo else []
-        out = list(polar)
+        # results with nothing to join still name the analyzer that was asked
+        out = [dataclasses.replace(r, model=self.name) for r in polar]
         for i, e in zip(todo, emo, strict=True):
             out[i] = join(polar[i], e, self.name)
         return out
