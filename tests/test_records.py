@@ -410,3 +410,12 @@ def test_a_json_escaped_half_surrogate_is_that_rows_error_not_the_runs(tmp_path)
 
     row = encode_rows("jsonl", [Record("x", "a \ud83d b")], [error_result("e", "m@1")])
     assert b"\\ud83d" in row
+
+
+def test_a_tsv_output_is_refused_rather_than_written_with_commas(tmp_path):
+    from affectkit.errors import DataFormatError
+    from affectkit.records import output_format
+
+    with pytest.raises(DataFormatError, match="comma-separated"):
+        output_format(tmp_path / "out.tsv")
+    assert output_format(tmp_path / "out.csv") == "csv"

@@ -163,3 +163,13 @@ def test_a_folder_kind_that_is_not_a_string_is_a_load_error(tmp_path):
     (tmp_path / "config.json").write_text('{"affectkit_kind": ["text-classifier"]}')
     with pytest.raises(ModelLoadError, match="not an affectkit model folder"):
         registry.load(str(tmp_path))
+
+
+def test_a_registered_name_wins_over_a_folder_of_that_name(tmp_path, monkeypatch):
+    folder = tmp_path / "lexicon-en"
+    folder.mkdir()
+    (folder / "config.json").write_text('{"affectkit_kind": "text-ngram-linear"}')
+    monkeypatch.chdir(tmp_path)
+    assert not registry.is_model_folder("lexicon-en")
+    assert registry.load("lexicon-en").name == "lexicon-en@1"
+    assert registry.is_model_folder("./lexicon-en")  # the folder, spelled as a path

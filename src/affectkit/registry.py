@@ -240,7 +240,12 @@ def get_spec(name: str) -> ModelSpec:
 
 def is_model_folder(name: str) -> bool:
     """Whether `name` is the path of a folder with a config.json (never an OSError: a name
-    no filesystem takes is no folder)."""
+    no filesystem takes is no folder). A registered name is the registry's even when a folder
+    of that name lies in the working directory: write ``./name`` for the folder."""
+    if "/" not in name and not name.startswith((".", "~")):
+        _discover()
+        if name.partition("@")[0] in _REGISTRY:
+            return False
     try:
         _check_usable(name)
         return (Path(name).expanduser() / "config.json").is_file()

@@ -91,6 +91,10 @@ def csv_header() -> bytes:
 
 def output_format(path: str | Path, fmt: str | None = None) -> str:
     """The format of an output file: jsonl, csv or parquet (an error for anything else)."""
+    if fmt is None and Path(path).name.lower().removesuffix(".gz").endswith(".tsv"):
+        raise DataFormatError(
+            f"Outputs are written comma-separated: name {str(path)!r} .csv (or .jsonl, .parquet)."
+        )
     fmt = detect_format(path, fmt)
     if fmt == "txt":
         raise DataFormatError("Output must be .jsonl, .csv or .parquet, not .txt.")
