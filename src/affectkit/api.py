@@ -8,6 +8,7 @@ serves that kind and language by default. Analyzers are loaded once per process 
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Callable, Sequence
 from typing import Any, Literal
@@ -173,6 +174,12 @@ def warm_up(model: str, **model_options: Any) -> Analyzer:
     return analyzer
 
 
+@functools.cache
+def _router(ref: str) -> Router:
+    """A router function by reference, imported once (it runs for every input)."""
+    return registry.resolve(ref)
+
+
 def _route(value: Any, index: int, language: str) -> tuple[str, Any, str]:
     """(kind, what the analyzer is given, language) of one input."""
     if isinstance(value, Input):
@@ -180,8 +187,7 @@ def _route(value: Any, index: int, language: str) -> tuple[str, Any, str]:
     else:
         kind, payload = "text", value  # the text router says what is wrong with a non-text
     if kind in ROUTERS:
-        router: Router = registry.resolve(ROUTERS[kind])
-        payload, lang = router(payload, index, language)
+        payload, lang = _router(ROUTERS[kind])(payload, index, language)
         return kind, payload, lang
     return kind, payload, language if language != "auto" else "*"
 
