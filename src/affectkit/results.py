@@ -7,7 +7,9 @@ Where a result or a piece of evidence sits in its input is a `Span` with a unit:
 offsets into a text, seconds into an audio or video, or frame numbers; on an image or a video
 frame it may also have a `Box`. Schema version 2 added `span_unit` and `box` to the JSON of
 results and `unit` and `box` to evidence; every version-1 field is still there with the same
-meaning, and `from_dict` reads both versions.
+meaning, and `from_dict` reads both versions. Version 3 added `parts`: the results a whole-input
+result summarises (the speech segments of an audio, the faces of an image, the seconds of a
+video), each a full result with its own span or box.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"
 
 # Units of a `Span`: character offsets into a text, seconds into an audio or video, frame
 # numbers of a video.
@@ -141,6 +143,8 @@ class AffectResult:
       for the whole input; a plain ``(start, end)`` pair is read as character offsets.
       `box`: where on an image or frame (a face), or None.
     - `flags`: see the FLAG_* constants.
+    - `parts`: the results this one summarises, in input order (the speech segments of an
+      audio, the faces of an image), each with its own span or box; empty for a text.
     """
 
     label: str
@@ -159,6 +163,7 @@ class AffectResult:
     evidence: tuple[Evidence, ...] = ()
     flags: tuple[str, ...] = ()
     box: Box | None = None
+    parts: tuple[AffectResult, ...] = ()
 
     def __post_init__(self) -> None:
         if self.span is not None and not isinstance(self.span, Span):
@@ -186,11 +191,12 @@ class AffectResult:
             "raw": _json_safe(self.raw),
             "evidence": [e.to_dict() for e in self.evidence],
             "flags": list(self.flags),
+            "parts": [_part_dict(p) for p in self.parts],
         }
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> AffectResult:
-        """Inverse of `to_dict` (up to rounding); reads schema versions 1 and 2."""
+        """Inverse of `to_dict` (up to rounding); reads schema versions 1 to 3."""
         span, box = d.get("span"), d.get("box")
         return cls(
             label=d["label"],
@@ -209,6 +215,7 @@ class AffectResult:
             evidence=tuple(Evidence.from_dict(e) for e in d.get("evidence", ())),
             flags=tuple(d.get("flags", ())),
             box=None if box is None else Box.from_dict(box),
+            parts=tuple(cls.from_dict(p) for p in d.get("parts") or ()),
         )
 
 
@@ -236,6 +243,12 @@ def error_result(message: str, model: str) -> AffectResult:
         raw={"error": message},
         flags=(FLAG_ERROR,),
     )
+
+
+def _part_dict(part: AffectResult) -> dict[str, Any]:
+    d = part.to_dict()
+    del d["schema_version"]  # the whole result carries it once
+    return d
 
 
 def _r(x: float | None) -> float | None:

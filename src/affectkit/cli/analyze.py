@@ -1,9 +1,11 @@
-"""Analyse texts given as arguments or from a file (CSV, JSONL, TXT, Parquet).
+"""Analyse texts given as arguments or from a file (CSV, JSONL, TXT, Parquet), or recordings.
 
 Examples:
   affectkit analyze "I love this" "这家酒店太差了"
   affectkit analyze --file reviews.csv --text-col review -o results.jsonl
   affectkit analyze --model lexicon-en --json "Not bad at all!"
+  affectkit analyze --audio call.wav --plot timeline.png
+  affectkit analyze --file calls.csv --input-col path --input-kind audio -o calls.jsonl
 
 Every input row gives exactly one output row, in order, with its row id; a row that cannot be
 analysed carries an error message instead of being dropped.
@@ -123,6 +125,21 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         help=f"longest text analysed; a longer one is that row's error (default {MAX_TEXT_CHARS:_}"
         f", as the HTTP API; 'none': no limit)",
     )
+    p.add_argument(
+        "--audio",
+        action="append",
+        metavar="FILE",
+        help="a recording (WAV, FLAC, OGG, MP3, M4A, or a video's sound): its speech segments "
+        "with the voice's emotion, transcript and the words' emotion (repeat for several)",
+    )
+    p.add_argument(
+        "--max-audio-seconds",
+        type=float,
+        default=None,
+        metavar="S",
+        help="longest recording analysed, in seconds (default: 4 hours)",
+    )
+    p.add_argument("--plot", metavar="PNG", help="with --audio: draw the timeline to this PNG")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
 
 
@@ -150,6 +167,12 @@ def _capped(records: Iterator[Record], limit: int | None) -> Iterator[Record]:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.audio:
+        if args.texts or args.file:
+            raise InvalidInputError("Give --audio files, texts or --file, one of them.")
+        args.texts, args.input_kind = args.audio, "audio"
+    if args.plot and not args.audio:
+        raise InvalidInputError("--plot draws the timeline of an --audio recording.")
     if args.texts and args.file:
         raise InvalidInputError("Give texts as arguments or --file, not both.")
     if args.output:
@@ -179,6 +202,8 @@ def run(args: argparse.Namespace) -> int:
             results = _analyze_chunk(chunk, args)
             n += len(chunk)
             n_err += sum(1 for r, res in zip(chunk, results) if r.error or "error" in res.flags)
+            if args.plot:
+                _plot(chunk, results, args.plot)
             if writer is not None:
                 writer.write(chunk, results)
             elif args.json:
@@ -217,6 +242,8 @@ def model_options_from(args: argparse.Namespace) -> dict:
     and --backend; rule-based analyzers ignore them."""
     settings = Settings.from_env()
     opts = {"cache_dir": settings.cache_dir, "threads": settings.threads}
+    if getattr(args, "max_audio_seconds", None) is not None:
+        opts["max_audio_seconds"] = args.max_audio_seconds
     if args.backend:
         opts["backend"] = "onnx" if args.backend.startswith("onnx") else args.backend
         opts["quantize"] = args.backend == "onnx-int8"
@@ -245,5 +272,33 @@ def _print_table(chunk, results) -> None:
         limit = max(20, width - 8)
         print(f"      {printable(text[:limit])}{'…' if len(text) > limit else ''}")
         ev = evidence_summary(res)
-        if ev:
+        if ev and not res.parts:
             print(f"      evidence: {printable(ev)}")
+        for part in res.parts:
+            print("      " + printable(segment_line(part)))
+
+
+def segment_line(part) -> str:
+    """One line per segment of a timeline: span, speaker, voice, words and their reading."""
+    span = f"{part.span.start:7.2f}-{part.span.end:<7.2f}s" if part.span else ""
+    speaker = part.raw.get("speaker", "")
+    line = f"{span} {speaker:<3} voice {part.label:<8} {part.confidence:.2f}"
+    text = part.raw.get("text")
+    if text:
+        line += f"  words {text['label']:<8} {text['confidence']:.2f}"
+    said = part.raw.get("transcript")
+    if said:
+        line += f'  "{said}"'
+    return line
+
+
+def _plot(chunk, results, path: str) -> None:
+    from affectkit.plots import timeline_plot
+
+    timed = [(rec, res) for rec, res in zip(chunk, results) if res.parts]
+    if not timed:
+        print("nothing to plot: no speech was found", file=sys.stderr)
+        return
+    rec, res = timed[0]
+    out = timeline_plot(res, path, title=Path(rec.reference or "").name)
+    print(f"wrote the timeline to {printable(str(out))}", file=sys.stderr)

@@ -1,0 +1,106 @@
+"""Pictures of results people would rather look at than read: a recording's timeline.
+
+`timeline_plot` draws a result whose `parts` have spans in seconds (a speech timeline): one row
+per thing measured — the voice's emotion per segment (colour = emotion, height = confidence),
+the words' polarity per segment where there is a transcript, and valence/arousal of the voice —
+with speakers marked. matplotlib is imported only here, with the Agg backend (no screen).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from affectkit.errors import InvalidInputError, StorageError, require
+from affectkit.labels import EMOTIONS
+from affectkit.results import AffectResult
+
+COLOURS = {
+    "anger": "#d62728",
+    "disgust": "#8c564b",
+    "fear": "#9467bd",
+    "joy": "#ffbf00",
+    "sadness": "#1f77b4",
+    "surprise": "#17becf",
+    "neutral": "#b0b0b0",
+}
+
+
+def timeline_plot(result: AffectResult, path: str | Path, title: str = "") -> Path:
+    """Save the timeline of `result` (parts with spans in seconds) as a PNG; returns the path."""
+    parts = [p for p in result.parts if p.span is not None and p.span.unit == "seconds"]
+    if not parts:
+        raise InvalidInputError("Nothing to draw: the result has no timed segments.")
+    matplotlib = require("matplotlib", "plot")
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import Patch
+
+    has_words = any(p.raw.get("text") for p in parts)
+    rows = 3 if has_words else 2
+    end = max(p.span.end for p in parts)
+    if result.span is not None:
+        end = max(end, result.span.end)
+    fig, axes = plt.subplots(rows, 1, figsize=(11, 1.2 + 1.5 * rows), sharex=True, dpi=110)
+    ax = axes[0]
+    for p in parts:
+        ax.bar(
+            p.span.start,
+            p.confidence,
+            width=p.span.duration,
+            align="edge",
+            color=COLOURS.get(p.label, "#444444"),
+            edgecolor="white",
+            linewidth=0.5,
+        )
+        speaker = p.raw.get("speaker")
+        if speaker and result.raw.get("speakers", 1) > 1:
+            ax.text(p.span.start + p.span.duration / 2, 1.02, speaker, ha="center", fontsize=7)
+    ax.set_ylim(0, 1.12)
+    ax.set_ylabel("voice\nemotion")
+    used = [e for e in EMOTIONS if any(p.label == e for p in parts)]
+    ax.legend(
+        handles=[Patch(color=COLOURS[e], label=e) for e in used],
+        fontsize=7,
+        ncol=len(used),
+        loc="upper left",
+        bbox_to_anchor=(0, 1.35),
+        frameon=False,
+    )
+    if has_words:
+        ax = axes[1]
+        for p in parts:
+            t = p.raw.get("text")
+            if not t or t.get("score") is None:
+                continue
+            score = t["score"]
+            ax.bar(
+                p.span.start,
+                score,
+                width=p.span.duration,
+                align="edge",
+                color="#2ca02c" if score >= 0 else "#d62728",
+                alpha=0.8,
+            )
+        ax.axhline(0, color="black", lw=0.5)
+        ax.set_ylim(-1.05, 1.05)
+        ax.set_ylabel("words\npolarity")
+    ax = axes[-1]
+    mids = [p.span.start + p.span.duration / 2 for p in parts]
+    ax.plot(mids, [p.valence for p in parts], "o-", ms=3, label="valence", color="#2ca02c")
+    ax.plot(mids, [p.arousal for p in parts], "s-", ms=3, label="arousal", color="#ff7f0e")
+    ax.axhline(0, color="black", lw=0.5)
+    ax.set_ylim(-1.05, 1.05)
+    ax.set_ylabel("voice")
+    ax.legend(fontsize=7, loc="lower right", frameon=False)
+    ax.set_xlim(0, end)
+    ax.set_xlabel("seconds")
+    fig.suptitle(title or "timeline", fontsize=10)
+    fig.tight_layout()
+    path = Path(path)
+    try:
+        fig.savefig(path, format="png")
+    except (OSError, ValueError) as exc:
+        raise StorageError(f"Cannot write the plot to {path}: {exc}") from None
+    finally:
+        plt.close(fig)
+    return path
