@@ -27,6 +27,12 @@ Errors = Literal["raise", "flag"]
 Router = Callable[[Any, int, str], tuple[Any, str]]
 ROUTERS: dict[str, str] = {"text": "affectkit.text.route:route"}
 
+# Load options only the models of some input kinds take (the others never see them).
+KIND_OPTIONS: dict[str, tuple[str, ...]] = {
+    "max_audio_seconds": ("audio", "video"),
+    "speakers": ("audio", "video"),
+}
+
 _loaded: dict[str, Analyzer] = {}
 _lock = threading.Lock()
 
@@ -41,12 +47,16 @@ def get_analyzer(model: str, **model_options: Any) -> Analyzer:
 
     `model_options` (``backend="onnx"``, ``quantize``, ``cache_dir``, ``threads``) reach the
     loader of models with a neural backend (model folders, registered models whose backend is
-    not ``"python"``); rule-based analyzers take none and ignore them.
+    not ``"python"``); rule-based analyzers take none and ignore them. Options of one input
+    kind (`KIND_OPTIONS`: ``max_audio_seconds``) reach only models taking that kind.
     """
     is_folder = registry.is_model_folder(model)
     key = model if is_folder else registry.get_spec(model).full_name
     neural = is_folder or registry.get_spec(model).backend != "python"
     options = {k: v for k, v in model_options.items() if v is not None} if neural else {}
+    if any(k in KIND_OPTIONS for k in options):
+        takes = set(registry.takes(model))
+        options = {k: v for k, v in options.items() if takes & set(KIND_OPTIONS.get(k, takes))}
     if options:
         key += "?" + "&".join(f"{k}={v}" for k, v in sorted(options.items()))
     with _lock:

@@ -117,6 +117,7 @@ def resolve(ref: str) -> Any:
 _REGISTRY: dict[str, dict[int, ModelSpec]] = {}
 _DEFAULTS: dict[tuple[str, str], tuple[str, ...]] = {}
 _FOLDER_KINDS: dict[str, str | Callable[..., Analyzer]] = {}
+_FOLDER_INPUTS: dict[str, tuple[str, ...]] = {}
 _PLUGIN_ERRORS: dict[str, str] = {}
 _discovered = False  # set once discovery is complete: the lock-free fast path
 _discovering = False  # True while the thread holding the lock imports the catalogs
@@ -136,12 +137,27 @@ def register(spec: ModelSpec) -> ModelSpec:
     return spec
 
 
-def register_folder_kind(kind: str, loader: str | Callable[..., Analyzer]) -> None:
-    """Say which loader reads model folders whose config.json has ``affectkit_kind == kind``.
+def register_folder_kind(
+    kind: str, loader: str | Callable[..., Analyzer], inputs: tuple[str, ...] = ("text",)
+) -> None:
+    """Say which loader reads model folders whose config.json has ``affectkit_kind == kind``,
+    and which input kinds such a model takes.
 
     The loader is called as ``loader(path, **options)``.
     """
     _FOLDER_KINDS[kind] = loader
+    _FOLDER_INPUTS[kind] = tuple(inputs)
+
+
+def takes(name: str) -> tuple[str, ...]:
+    """The input kinds the model `name` (registry name or model folder) takes, unloaded."""
+    if is_model_folder(name):
+        try:
+            kind = read_json_object(Path(name).expanduser() / "config.json").get("affectkit_kind")
+        except ModelLoadError:
+            return ()
+        return _FOLDER_INPUTS.get(kind, ("text",)) if isinstance(kind, str) else ()
+    return get_spec(name).inputs
 
 
 def set_defaults(kind: str, language: str, names: Iterable[str]) -> None:

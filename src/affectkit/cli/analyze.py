@@ -139,6 +139,14 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         metavar="S",
         help="longest recording analysed, in seconds (default: 4 hours)",
     )
+    p.add_argument(
+        "--speakers",
+        type=int,
+        default=None,
+        metavar="N",
+        help="with --audio: how many people speak (a two-speaker call: 2); segments are "
+        "labelled S1..SN (default 1: not told apart)",
+    )
     p.add_argument("--plot", metavar="PNG", help="with --audio: draw the timeline to this PNG")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
 
@@ -242,8 +250,9 @@ def model_options_from(args: argparse.Namespace) -> dict:
     and --backend; rule-based analyzers ignore them."""
     settings = Settings.from_env()
     opts = {"cache_dir": settings.cache_dir, "threads": settings.threads}
-    if getattr(args, "max_audio_seconds", None) is not None:
-        opts["max_audio_seconds"] = args.max_audio_seconds
+    for name in ("max_audio_seconds", "speakers"):
+        if getattr(args, name, None) is not None:
+            opts[name] = getattr(args, name)
     if args.backend:
         opts["backend"] = "onnx" if args.backend.startswith("onnx") else args.backend
         opts["quantize"] = args.backend == "onnx-int8"

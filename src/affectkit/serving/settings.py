@@ -43,7 +43,7 @@ class ServeSettings:
     max_pending_jobs: int = 10  # queued or running jobs per key (per service without keys)
     max_texts: int = 256  # per /v1/analyze request
     max_text_chars: int = 100_000
-    max_audio_seconds: float = 600.0  # for the speech routes to come
+    max_audio_seconds: float = 600.0  # longest recording /v1/analyze analyses
     max_image_pixels: int = 40_000_000  # for the image routes to come
     request_timeout_s: float = 60.0  # the analysis stops (504) once a request is past it
     # explain: true costs a forward pass per word (occlusion): at most this many words per

@@ -50,7 +50,11 @@ class Service:
         settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         store = Store(settings.db_path)
         metrics = Metrics()
-        model_options = {"batch_size": settings.model_batch_size, **settings.model_options}
+        model_options = {
+            "batch_size": settings.model_batch_size,
+            "max_audio_seconds": settings.max_audio_seconds,
+            **settings.model_options,
+        }
 
         def run_analysis(key: tuple[str, str, bool], inputs: list[Any]):
             # inside the batch's `affectkit.deadline.scope` (set by the batcher): the model's

@@ -12,13 +12,15 @@ one-line reason; the rest of the batch goes on.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from affectkit import deadline
-from affectkit.errors import AffectError, DeadlineExceeded
-from affectkit.inputs import Input
+from affectkit.errors import AffectError, DeadlineExceeded, InvalidInputError
+from affectkit.inputs import SUFFIX_KINDS, Input
 from affectkit.results import AffectResult, error_result
 from affectkit.speech.audio import AudioLimits
 from affectkit.speech.emotion import SpeechEmotionModel
@@ -52,6 +54,8 @@ class SpeechAnalyzer:
         self._text_model = text_model
         self._threads = threads or 0
         self._options = options or PipelineOptions(transcribe=transcribe)
+        if self._options.transcribe != transcribe:
+            self._options = replace(self._options, transcribe=transcribe)
         self._limits = limits or AudioLimits()
         self._pipeline: SpeechPipeline | None = None
 
@@ -67,6 +71,7 @@ class SpeechAnalyzer:
             transcribe=False,
             threads=options.get("threads"),
             limits=limits_from(options),
+            options=pipeline_options(options),
         )
 
     def load(self) -> None:
@@ -91,17 +96,37 @@ class SpeechAnalyzer:
         return self._pipeline
 
     def analyze(self, batch: Sequence[Any], *, explain: bool = False) -> list[AffectResult]:
+        """One timeline per input: `Input`s of kind audio or video, or file paths."""
+        for i, item in enumerate(batch):
+            if not isinstance(item, (Input, str, os.PathLike)):
+                raise InvalidInputError(
+                    f"item {i}: expected an audio Input or a file path, got {type(item).__name__}."
+                )
         out = []
         for item in batch:
             deadline.check()
             try:
-                source = item if isinstance(item, Input) else Input.from_path(item)
-                out.append(self.pipeline.run(source))
+                out.append(self.pipeline.run(_as_input(item)))
             except DeadlineExceeded:
                 raise
             except AffectError as exc:
                 out.append(_error(str(exc), self.name))
         return out
+
+
+def _as_input(item: Input | str | os.PathLike) -> Input:
+    if isinstance(item, Input):
+        return item
+    kind = SUFFIX_KINDS.get(Path(item).suffix.lower())
+    return Input.from_path(item, None if kind else "audio")
+
+
+def pipeline_options(options: dict[str, Any]) -> PipelineOptions:
+    """Pipeline options from load options: ``speakers`` (how many people speak)."""
+    try:
+        return PipelineOptions(speakers=int(options.get("speakers") or 1))
+    except (TypeError, ValueError) as exc:
+        raise InvalidInputError(str(exc)) from None
 
 
 def limits_from(options: dict[str, Any]) -> AudioLimits:
@@ -126,6 +151,7 @@ def load_affect(**options: Any) -> SpeechAnalyzer:
         transcribe=True,
         threads=options.get("threads"),
         limits=limits_from(options),
+        options=pipeline_options(options),
     )
 
 

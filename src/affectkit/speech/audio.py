@@ -101,6 +101,11 @@ class AudioStream:
             tail = resampler.resample_chunk(np.zeros(0, np.float32), last=True)
             if len(tail):
                 yield tail
+        if self.truncated is None and self.duration and self.seconds < self.duration - 0.25:
+            self.truncated = (
+                f"decoding stopped at {self.seconds:.1f} s of the {self.duration:.1f} s the "
+                "header gives (a damaged file?)"
+            )
         if self.seconds == 0:
             raise AudioError(f"{self.source}: the audio holds no samples.")
         if self.seconds < MIN_SECONDS:

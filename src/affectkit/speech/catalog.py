@@ -12,7 +12,9 @@ from affectkit.registry import ModelSpec, register, register_folder_kind, set_de
 MODEL_DIR = Path(str(resources.files("affectkit"))) / "models" / "speech-emotion"
 INPUTS = ("audio", "video")
 
-register_folder_kind("speech-emotion", "affectkit.speech.analyzer:SpeechAnalyzer.from_pretrained")
+register_folder_kind(
+    "speech-emotion", "affectkit.speech.analyzer:SpeechAnalyzer.from_pretrained", INPUTS
+)
 
 
 def _size() -> int:

@@ -45,7 +45,8 @@ class PipelineOptions:
     - `adapt`: ``"auto"`` normalises per speaker when a speaker has at least
       `adapt_min_seconds` of speech in `adapt_min_segments` segments (and the model has an
       adapted head), ``"off"`` never.
-    - `max_speakers`: 1 turns speaker separation off.
+    - `speakers`: how many people speak (a two-speaker call: 2); with 1, segments are not
+      told apart. How many there are is not guessed (`affectkit.speech.speakers`).
     """
 
     vad: VADConfig = field(default_factory=VADConfig)
@@ -53,9 +54,11 @@ class PipelineOptions:
     adapt: str = "auto"
     adapt_min_seconds: float = 20.0
     adapt_min_segments: int = 6
-    max_speakers: int = 2
+    speakers: int = 1
 
     def __post_init__(self) -> None:
+        if not 1 <= self.speakers <= 8:
+            raise ValueError(f"speakers must be 1 to 8. Got {self.speakers!r}.")
         if self.adapt not in ("auto", "off"):
             raise ValueError(f"adapt must be 'auto' or 'off'. Got {self.adapt!r}.")
 
@@ -138,10 +141,8 @@ class SpeechPipeline:
     ) -> AffectResult:
         """The whole-recording result with the segments as its parts."""
         opts = self.options
-        if len(segments) > 1 and opts.max_speakers > 1:
-            ids = speakers_mod.cluster(
-                [s.embedding for s in segments], max_speakers=opts.max_speakers
-            )
+        if len(segments) > 1 and opts.speakers > 1:
+            ids = speakers_mod.cluster([s.embedding for s in segments], opts.speakers)
             for s, i in zip(segments, ids):
                 s.speaker = i
         adapted = self._adapt(segments)
@@ -280,6 +281,10 @@ class SpeechPipeline:
         }
         label = max(emotions, key=emotions.get)
         conf = emotions[label]
+        raw["labels"] = {
+            name: float(sum(w * p.raw["labels"][name] for w, p in zip(weights, parts)))
+            for name in self.model.labels
+        }
         if any(p.raw.get("text") for p in parts):
             raw["text"] = _text_mean(parts, weights)
         if raw["speakers"] > 1:

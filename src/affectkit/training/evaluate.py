@@ -21,8 +21,9 @@ from typing import Any
 
 import numpy as np
 
-from affectkit import api, labels
+from affectkit import api, labels, registry
 from affectkit.errors import DataFormatError
+from affectkit.inputs import SUFFIX_KINDS, Input
 from affectkit.records import bad_text, check_input_file, csv_rows
 from affectkit.results import AffectResult
 from affectkit.training.calibration import ece, save_figure
@@ -116,7 +117,8 @@ def evaluate(
     analyzer = api.get_analyzer(model, **options)
 
     texts = [t for t, _ in rows]
-    results = _analyze(model, texts, options, batch_size, progress)
+    inputs = _as_inputs(texts, analyzer, Path(data).parent)
+    results = _analyze(model, inputs, options, batch_size, progress)
     per_row = [spaces(r) for r in results]
     raw_names = [_label_names(raw_label, multi_label) for _, raw_label in rows]
     space, mapping = choose_space(
@@ -133,7 +135,23 @@ def evaluate(
     return out
 
 
-def _analyze(model: str, texts: list[str], options: dict, batch_size: int, progress: bool):
+def _as_inputs(texts: list[str], analyzer: Any, base: Path) -> list[Any]:
+    """Texts as they are for a text model; for a model of media (audio, images), each value is
+    a path relative to the CSV's folder (an absolute path stays as it is)."""
+    takes = getattr(analyzer, "inputs", None) or registry.MODALITY_INPUTS.get(
+        getattr(analyzer, "modality", "text"), ("text",)
+    )
+    if "text" in takes:
+        return texts
+    out = []
+    for t in texts:
+        path = base / t.strip()
+        kind = SUFFIX_KINDS.get(path.suffix.lower())
+        out.append(Input.from_path(path, kind if kind in takes else takes[0]))
+    return out
+
+
+def _analyze(model: str, texts: list[Any], options: dict, batch_size: int, progress: bool):
     """The model's result for every text, in batches, flagged rather than raised on bad input."""
     results: list[AffectResult] = []
     bar = None
