@@ -78,3 +78,65 @@ def test_upload_a_csv_and_download_the_results(browser, make_server, tmp_path):
         page.click("#download")
     lines = open(dl.value.path(), encoding="utf-8").read().splitlines()
     assert len(lines) == 3
+
+
+@pytest.mark.slow
+def test_analyse_a_recording_and_see_its_speech_timeline(
+    browser, make_server, shared_data, tmp_path
+):
+    sf = pytest.importorskip("soundfile")
+    from affectkit.speech.catalog import MODEL_DIR
+    from tests.speech import media
+
+    if not (MODEL_DIR / "config.json").is_file():
+        pytest.skip("the speech-emotion model is not shipped")
+    url, _ = make_server(preload=("lexicon-en",))  # the speech models load on first use
+    # two RAVDESS sentences ("Kids are talking by the door", "Dogs are sitting by the door")
+    call = tmp_path / "call.wav"
+    sf.write(str(call), media.call(shared_data, [(1, "angry"), (2, "happy")], pause=1.0), 16_000)
+    page = browser.new_page()
+    posts = []
+    page.on("request", lambda r: posts.append(r.url) if r.method == "POST" else None)
+    page.goto(url + "/")
+    assert "--max-body-bytes" in page.inner_text("#audiohint")
+    assert page.inner_text("#audiolimit") == "1.4 MB"  # of the default 2,000,000-byte body
+    page.wait_for_selector("#audiomodel option[value='speech-emotion']", state="attached")
+    page.set_input_files("#audiofile", str(call))
+    page.click("#goaudio")
+    page.wait_for_selector("#segments tbody tr", timeout=120_000)
+    rows = page.locator("#segments tbody tr")
+    assert rows.count() == 2
+    for row in rows.all():
+        assert "door" in row.locator(".transcript").inner_text().lower()
+        assert row.locator(".speaker").inner_text().startswith("S")
+    blocks = page.locator("#timeline .segment")
+    assert blocks.count() == 2
+    labels = [b.get_attribute("data-label") for b in blocks.all()]
+    assert labels == [r.get_attribute("data-label") for r in rows.all()]
+    assert all(label in {"anger", "disgust", "fear", "joy", "sadness", "surprise", "neutral"}
+               for label in labels)  # fmt: skip
+    assert page.locator("#timeline .words-block").count() == 2  # the words' polarity row
+    summary = page.inner_text("#summary")
+    assert "duration " in summary and " s" in summary and "2 segments" in summary
+    assert "door" in summary.lower()  # the whole transcript
+    page.screenshot(path="/tmp/dashboard_audio.png", full_page=True)
+
+    # an unreadable file: the service's one-line reason, on the page
+    bad = tmp_path / "bad.wav"
+    bad.write_bytes(b"not audio")
+    page.set_input_files("#audiofile", str(bad))
+    page.click("#goaudio")
+    page.wait_for_selector("#audioerror", timeout=120_000)
+    assert "not a readable audio" in page.inner_text("#audioerror")
+    assert page.locator("#timeline").count() == 0
+
+    # too large to send: refused in the browser, before a byte goes to the service
+    big = tmp_path / "big.wav"
+    big.write_bytes(b"\0" * 1_600_000)
+    sent = len(posts)
+    page.set_input_files("#audiofile", str(big))
+    page.click("#goaudio")
+    page.wait_for_function("document.getElementById('audiostatus').textContent.includes('large')")
+    status = page.inner_text("#audiostatus")
+    assert "too large" in status and "1.6 MB" in status and "--max-body-bytes" in status
+    assert len(posts) == sent

