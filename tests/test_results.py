@@ -125,3 +125,18 @@ def test_non_finite_numbers_never_reach_the_json():
     )  # fmt: skip
     d = json.loads(json.dumps(r.to_dict(), allow_nan=False))
     assert d["score"] is None and d["raw"]["x"] is None and d["evidence"][0]["weight"] is None
+
+
+def test_parts_nest_full_results_and_round_trip():
+    seg = AffectResult("anger", 0.8, "speech-emotion@1", modality="speech",
+                       span=Span(1.5, 3.25, "seconds"), raw={"transcript": "hi"})  # fmt: skip
+    whole = AffectResult("anger", 0.8, "speech-emotion@1", modality="speech",
+                         span=Span(0, 10, "seconds"), parts=(seg, seg))  # fmt: skip
+    d = whole.to_dict()
+    assert d["schema_version"] == SCHEMA_VERSION == "3"
+    assert "schema_version" not in d["parts"][0] and d["parts"][0]["span"] == [1.5, 3.25]
+    assert d["parts"][0]["span_unit"] == "seconds" and d["parts"][0]["parts"] == []
+    back = AffectResult.from_dict(d)
+    assert back.parts == (seg, seg) and back.to_dict() == d
+    older = {k: v for k, v in d.items() if k != "parts"} | {"schema_version": "2"}
+    assert AffectResult.from_dict(older).parts == ()
