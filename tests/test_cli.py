@@ -169,7 +169,8 @@ def test_media_paths_as_arguments(tmp_path):
     clip.write_bytes(b"RIFF")
     p = cli("analyze", "--json", "--input-kind", "audio", str(clip), str(tmp_path / "gone.wav"))
     first, second = (json.loads(line) for line in p.stdout.splitlines())
-    assert first["label"] == "unsupported" and first["text"] == str(clip)
+    assert first["label"] == "error" and first["text"] == str(clip)
+    assert "not a readable audio" in first["error"]
     assert second["label"] == "error" and "not found" in second["error"]
     p = cli("analyze", "--input-kind", "smell", "x", check=False)
     assert p.returncode == 2 and "invalid choice" in p.stderr

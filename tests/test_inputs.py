@@ -39,11 +39,11 @@ def test_text_inputs_analyse_like_strings_and_media_without_a_model_is_unsupport
     lexicon_defaults,
 ):
     a, b, c = affectkit.analyze(
-        [Input.of("I love it"), "I love it", Input.from_path("call.wav")], model="auto"
+        [Input.of("I love it"), "I love it", Input.from_path("face.png")], model="auto"
     )
     assert a.to_dict() == b.to_dict()
     assert c.label == "unsupported" and "unsupported" in c.flags
-    assert c.raw["reason"] == "no audio analyzer"
+    assert c.raw["reason"] == "no image analyzer"
 
 
 def test_a_text_model_refuses_media_by_name():

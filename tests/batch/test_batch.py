@@ -185,7 +185,8 @@ def test_a_column_of_media_paths_becomes_inputs_of_that_kind(tmp_path):
     )
     rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert summary.rows == 2 and [r["id"] for r in rows] == ["1", "2"]
-    assert rows[0]["label"] == "unsupported" and rows[0]["text"].endswith("a.wav")
+    assert rows[0]["label"] == "error" and rows[0]["text"].endswith("a.wav")
+    assert "not a readable audio" in rows[0]["error"]  # the speech model read it, and said why
     assert rows[1]["label"] == "error" and "not found" in rows[1]["error"]
 
 

@@ -11,9 +11,13 @@ import soundfile as sf
 from affectkit.speech.catalog import MODEL_DIR
 from tests.speech import media
 
-pytestmark = pytest.mark.skipif(
-    not (MODEL_DIR / "config.json").is_file(), reason="the speech-emotion model is not shipped"
-)
+# each command starts a process that loads PyTorch and the speech models: the slow suite
+pytestmark = [
+    pytest.mark.skipif(
+        not (MODEL_DIR / "config.json").is_file(), reason="the speech-emotion model is not shipped"
+    ),
+    pytest.mark.slow,
+]
 
 
 def test_audio_over_http(make_server, shared_data):

@@ -10,9 +10,13 @@ from affectkit.speech.catalog import MODEL_DIR
 from tests.speech import media
 from tests.test_cli import cli
 
-pytestmark = pytest.mark.skipif(
-    not (MODEL_DIR / "config.json").is_file(), reason="the speech-emotion model is not shipped"
-)
+# each command starts a process that loads PyTorch and the speech models: the slow suite
+pytestmark = [
+    pytest.mark.skipif(
+        not (MODEL_DIR / "config.json").is_file(), reason="the speech-emotion model is not shipped"
+    ),
+    pytest.mark.slow,
+]
 
 
 @pytest.fixture(scope="module")
