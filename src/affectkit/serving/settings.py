@@ -43,7 +43,9 @@ class ServeSettings:
     max_pending_jobs: int = 10  # queued or running jobs per key (per service without keys)
     max_texts: int = 256  # per /v1/analyze request
     max_text_chars: int = 100_000
-    max_audio_seconds: float = 600.0  # longest recording /v1/analyze analyses
+    # longest recording /v1/analyze analyses: at the pipeline's real-time factor (about 0.2 on
+    # 2 cores) four minutes take under a minute, inside the default request timeout
+    max_audio_seconds: float = 240.0
     max_image_pixels: int = 40_000_000  # for the image routes to come
     request_timeout_s: float = 60.0  # the analysis stops (504) once a request is past it
     # explain: true costs a forward pass per word (occlusion): at most this many words per

@@ -13,6 +13,7 @@ one-line reason; the rest of the batch goes on.
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -58,6 +59,7 @@ class SpeechAnalyzer:
             self._options = replace(self._options, transcribe=transcribe)
         self._limits = limits or AudioLimits()
         self._pipeline: SpeechPipeline | None = None
+        self._lock = threading.Lock()  # one recording at a time: the VAD keeps state
 
     @classmethod
     def from_pretrained(
@@ -106,7 +108,8 @@ class SpeechAnalyzer:
         for item in batch:
             deadline.check()
             try:
-                out.append(self.pipeline.run(_as_input(item)))
+                with self._lock:
+                    out.append(self.pipeline.run(_as_input(item)))
             except DeadlineExceeded:
                 raise
             except AffectError as exc:
