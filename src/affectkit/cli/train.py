@@ -78,10 +78,17 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("config", nargs="?", help="TOML file with a [train] table")
     p.add_argument(
         "--modality",
-        choices=("text", "audio"),
+        choices=("text", "audio", "image"),
         default="text",
-        help="text (default), or audio: --data is a CSV of audio paths (--input-col), labels "
-        "and speakers (--group-col)",
+        help="text (default); audio: --data is a CSV of audio paths (--input-col), labels "
+        "and speakers (--group-col); image: --data is an .npz of 48x48 faces (FER2013's layout)",
+    )
+    p.add_argument("--dev-data", help="image: an .npz reported on at the end (never for choosing)")
+    p.add_argument("--width", type=int, help="image: the network's base width (24)")
+    p.add_argument(
+        "--max-epochs-this-run",
+        type=int,
+        help="image: stop after this many epochs; the same command resumes from the checkpoint",
     )
     p.add_argument("--input-col", help="audio: the column of audio paths (default: input)")
     p.add_argument("--group-col", help="audio: the speaker column (default: speaker)")
@@ -174,6 +181,8 @@ def build_config(args: argparse.Namespace) -> TrainingConfig:
 def run(args: argparse.Namespace) -> int:
     if args.modality == "audio":
         return _run_audio(args)
+    if args.modality == "image":
+        return _run_image(args)
     from affectkit.training.trainer import train
 
     train(build_config(args), progress=not args.quiet)
@@ -197,4 +206,23 @@ def _run_audio(args: argparse.Namespace) -> int:
     cfg = SpeechTrainConfig(args.data[0], args.output,
                             **{k: v for k, v in options.items() if v is not None})  # fmt: skip
     train_speech(cfg)
+    return 0
+
+
+def _run_image(args: argparse.Namespace) -> int:
+    from affectkit.errors import InvalidInputError
+    from affectkit.training.vision import VisionTrainConfig, train_vision
+
+    if not args.data or len(args.data) != 1 or not args.output:
+        raise InvalidInputError("--modality image needs one --data .npz and --output FOLDER.")
+    options = {
+        "dev_data": args.dev_data, "epochs": args.epochs, "batch_size": args.batch_size,
+        "lr": args.lr, "weight_decay": args.weight_decay, "label_smoothing": args.label_smoothing,
+        "width": args.width, "dropout": args.dropout, "val_ratio": args.val_ratio,
+        "seed": args.seed, "name": args.name, "data_terms": args.data_terms,
+        "max_epochs_this_run": args.max_epochs_this_run, "max_rows": args.max_rows_per_file,
+    }  # fmt: skip
+    cfg = VisionTrainConfig(args.data[0], args.output,
+                            **{k: v for k, v in options.items() if v is not None})  # fmt: skip
+    train_vision(cfg)
     return 0
