@@ -16,7 +16,7 @@ text analyzer's reading of its words.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -374,7 +374,3 @@ def _by_speaker(parts: tuple[AffectResult, ...], segments: list[SpeechSegment]) 
             "emotions": emotions,
         }
     return out
-
-
-def with_name(result: AffectResult, name: str) -> AffectResult:
-    return replace(result, model=name, parts=tuple(replace(p, model=name) for p in result.parts))
