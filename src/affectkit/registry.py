@@ -151,6 +151,7 @@ def register_folder_kind(
 
 def takes(name: str) -> tuple[str, ...]:
     """The input kinds the model `name` (registry name or model folder) takes, unloaded."""
+    _discover()  # the catalogs register the folder kinds
     if is_model_folder(name):
         try:
             kind = read_json_object(Path(name).expanduser() / "config.json").get("affectkit_kind")

@@ -61,6 +61,16 @@ def test_m4a_and_a_videos_sound_through_pyav(tmp_path, speech):
         for p in [*s.encode(frame), *s.encode(None)]:
             c.mux(p)
     mp4 = media.write_mp4(tmp_path / "clip.mp4", speech)
+    stereo = tmp_path / "stereo.m4a"
+    with av.open(str(stereo), "w") as c:
+        s = c.add_stream("aac", rate=16_000)
+        s.layout = "stereo"
+        frame = av.AudioFrame.from_ndarray(np.stack([speech, speech]), "fltp", "stereo")
+        frame.sample_rate = 16_000
+        for p in [*s.encode(frame), *s.encode(None)]:
+            c.mux(p)
+    out = audio.load(stereo)  # averaged as soundfile averages, not FFmpeg's louder downmix
+    assert abs(_rms(out) - _rms(speech)) < 0.15 * _rms(speech)
     for path in (m4a, mp4):
         stream = audio.open_audio(Input.from_path(path))
         out = np.concatenate(list(stream.chunks()))

@@ -114,3 +114,21 @@ def test_train_a_speech_model_and_use_it(shared_data, tmp_path):
     p = cli("analyze", "--model", str(out), "--audio", str(media.clip(shared_data, 9, "angry")),
             "--json")  # fmt: skip
     assert json.loads(p.stdout)["model"] == "speech-emotion@1"
+
+
+def test_two_labels_train_and_predict(shared_data, tmp_path):
+    """A binary CSV (one decision value per clip in scikit-learn) trains and predicts both."""
+    rows = [r for r in media.rows(shared_data)
+            if int(r["actor"]) <= 4 and r["label"] in ("angry", "calm")]  # fmt: skip
+    data = tmp_path / "two.csv"
+    with data.open("w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=["file", "label", "actor"])
+        w.writeheader()
+        for r in rows:
+            w.writerow({"file": str(media.ravdess(shared_data) / r["file"]), "label": r["label"],
+                        "actor": r["actor"]})  # fmt: skip
+    out = tmp_path / "two"
+    cli("train", "--modality", "audio", "--data", str(data), "--input-col", "file",
+        "--group-col", "actor", "--folds", "2", "-o", str(out))  # fmt: skip
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["single_clip"]["uar"] > 0.7  # angry vs calm is easy

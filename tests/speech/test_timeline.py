@@ -150,3 +150,33 @@ def test_registry_defaults_send_audio_to_speech_affect():
     assert registry.default_model("audio", "*") == "speech-affect@1"
     assert set(registry.takes("speech-emotion")) == {"audio", "video"}
     assert set(registry.takes(str(MODEL_DIR))) == {"audio", "video"}
+
+
+def test_speech_after_a_long_pause_keeps_its_own_audio(model, shared_data):
+    """A segment is released once nothing can join it, not when the next speech ends: after
+    45 s of silence (more than the rolling buffer holds) both clips are still analysed."""
+    clip = media.read(media.clip(shared_data, 16, "angry"))
+    x = np.concatenate([clip, np.zeros(45 * 16_000, np.float32), clip])
+    (r,) = SpeechAnalyzer("speech-emotion@1", model, transcribe=False).analyze(
+        [Input.from_bytes("audio", _flac(x))]
+    )
+    assert len(r.parts) == 2
+    assert r.parts[0].label == r.parts[1].label
+    assert r.parts[0].confidence == pytest.approx(r.parts[1].confidence, abs=0.05)
+
+
+def _flac(x: np.ndarray) -> bytes:
+    import io
+
+    buf = io.BytesIO()
+    sf.write(buf, x, 16_000, format="FLAC")
+    return buf.getvalue()
+
+
+def test_a_model_folder_says_it_takes_audio_in_a_fresh_process():
+    import subprocess
+    import sys
+
+    code = f"from affectkit import registry; print(registry.takes({str(MODEL_DIR)!r}))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "('audio', 'video')"

@@ -64,3 +64,10 @@ def test_too_short_blips_are_dropped():
 def test_config_is_checked():
     with pytest.raises(ValueError, match="threshold"):
         VADConfig(threshold=1.5)
+
+
+def test_a_held_segment_is_released_once_nothing_can_join_it():
+    seg = Segmenter(VADConfig())
+    frames = int(1 / FRAME_SECONDS)
+    out = seg.feed([0.9] * frames + [0.0] * frames)  # 1 s speech, then 1 s of silence
+    assert len(out) == 1 and out[0].duration < 1.5  # out before any further speech

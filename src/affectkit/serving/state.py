@@ -50,11 +50,7 @@ class Service:
         settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         store = Store(settings.db_path)
         metrics = Metrics()
-        model_options = {
-            "batch_size": settings.model_batch_size,
-            "max_audio_seconds": settings.max_audio_seconds,
-            **settings.model_options,
-        }
+        model_options = analysis_options(settings)
 
         def run_analysis(key: tuple[str, str, bool], inputs: list[Any]):
             # inside the batch's `affectkit.deadline.scope` (set by the batcher): the model's
@@ -79,7 +75,7 @@ class Service:
 
     def preload(self) -> None:
         """Load and warm up the models named in the settings (``auto``: every default)."""
-        options = {"batch_size": self.settings.model_batch_size, **self.settings.model_options}
+        options = analysis_options(self.settings)  # the same as requests': one loaded copy
         for name in preload_names(self.settings.preload):
             t0 = time.perf_counter()
             api.warm_up(name, **options)
@@ -90,6 +86,16 @@ class Service:
         await self.batcher.close()
         await asyncio.to_thread(self.jobs.close)  # waits (a few seconds at most) for the job
         self.store.close()
+
+
+def analysis_options(settings: ServeSettings) -> dict[str, Any]:
+    """The load options of every model the service analyses with (preload and requests share
+    them, so a model is loaded once)."""
+    return {
+        "batch_size": settings.model_batch_size,
+        "max_audio_seconds": settings.max_audio_seconds,
+        **settings.model_options,
+    }
 
 
 def preload_names(preload: tuple[str, ...]) -> list[str]:

@@ -114,6 +114,9 @@ class SpeechAnalyzer:
                 raise
             except AffectError as exc:
                 out.append(_error(str(exc), self.name))
+            except Exception as exc:  # a decoder or model library failing on one file
+                text = " ".join(str(exc).split())[:300] or type(exc).__name__
+                out.append(_error(f"cannot analyse this recording: {text}", self.name))
         return out
 
 
@@ -126,16 +129,24 @@ def _as_input(item: Input | str | os.PathLike) -> Input:
 
 def pipeline_options(options: dict[str, Any]) -> PipelineOptions:
     """Pipeline options from load options: ``speakers`` (how many people speak)."""
+    speakers = options.get("speakers")
     try:
-        return PipelineOptions(speakers=int(options.get("speakers") or 1))
+        return PipelineOptions(speakers=1 if speakers is None else int(speakers))
     except (TypeError, ValueError) as exc:
-        raise InvalidInputError(str(exc)) from None
+        raise InvalidInputError(f"speakers: {exc}") from None
 
 
 def limits_from(options: dict[str, Any]) -> AudioLimits:
-    """Audio limits from load options: ``max_audio_seconds`` (None or absent: the default)."""
+    """Audio limits from load options: ``max_audio_seconds`` (absent: the default)."""
     seconds = options.get("max_audio_seconds")
-    return AudioLimits(max_seconds=float(seconds)) if seconds else AudioLimits()
+    if seconds is None:
+        return AudioLimits()
+    try:
+        return AudioLimits(max_seconds=float(seconds))
+    except (TypeError, ValueError):
+        raise InvalidInputError(
+            f"max_audio_seconds must be a positive number of seconds. Got {seconds!r}."
+        ) from None
 
 
 def _error(message: str, model: str) -> AffectResult:

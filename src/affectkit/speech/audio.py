@@ -101,7 +101,13 @@ class AudioStream:
             tail = resampler.resample_chunk(np.zeros(0, np.float32), last=True)
             if len(tail):
                 yield tail
-        if self.truncated is None and self.duration and self.seconds < self.duration - 0.25:
+        exact = self.decoder == "soundfile"  # a container's duration may be its video's
+        if (
+            exact
+            and self.truncated is None
+            and self.duration
+            and self.seconds < self.duration - 0.25
+        ):
             self.truncated = (
                 f"decoding stopped at {self.seconds:.1f} s of the {self.duration:.1f} s the "
                 "header gives (a damaged file?)"
@@ -237,21 +243,26 @@ def _open_pyav(name: str, path: str | None, data: bytes | None, limits: AudioLim
         raise AudioError(f"{name}: the audio track has no sample rate.")
 
     def blocks(size: int) -> Iterator[np.ndarray]:
-        # Decoded frames are converted to float mono at the file's own rate here; soxr does the
-        # resampling in `chunks`, the same as for soundfile.
-        resampler = av.AudioResampler(format="flt", layout="mono", rate=rate)
+        # Decoded frames become packed float at the file's own rate and channel layout, and are
+        # averaged to mono by `_mono` as soundfile's are (FFmpeg's own downmix is 3 dB louder
+        # for stereo); soxr does the resampling in `chunks`, the same for both decoders.
+        resampler = None
         with av.open(io.BytesIO(data) if data is not None else path) as c:
             pending: list[np.ndarray] = []
             held = 0
             for frame in c.decode(audio=0):
+                if resampler is None:
+                    resampler = av.AudioResampler(format="flt", layout=frame.layout.name, rate=rate)
+                n = len(frame.layout.channels) or 1
                 for out in resampler.resample(frame):
-                    pending.append(out.to_ndarray().reshape(-1))
-                    held += pending[-1].size
+                    pending.append(out.to_ndarray().reshape(-1, n))
+                    held += len(pending[-1])
                 if held >= size:
                     yield np.concatenate(pending)
                     pending, held = [], 0
-            for out in resampler.resample(None):
-                pending.append(out.to_ndarray().reshape(-1))
+            if resampler is not None:
+                for out in resampler.resample(None):
+                    pending.append(out.to_ndarray().reshape(-1, len(out.layout.channels) or 1))
             if pending:
                 yield np.concatenate(pending)
 

@@ -328,6 +328,8 @@ class _Rolling:
             self.offset += extra
 
     def get(self, start: float, end: float) -> np.ndarray:
+        if int(start * SAMPLE_RATE) < self.offset:
+            raise RuntimeError(f"audio from {start:.2f} s has left the buffer (bug)")
         a = max(int(start * SAMPLE_RATE) - self.offset, 0)
         b = max(int(end * SAMPLE_RATE) - self.offset, a)
         return self.data[a:b]

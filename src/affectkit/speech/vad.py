@@ -123,6 +123,12 @@ class Segmenter:
         for p in probs:
             i = self._frames
             self._frames += 1
+            if self._held is not None:
+                # a held segment that nothing can join any more goes out now, not with the
+                # next speech (its audio may be gone from the caller's buffer by then)
+                since = self._start if self._start is not None else i
+                if since * FRAME_SECONDS - self._held.end > cfg.merge_gap:
+                    out += self._release()
             if self._start is None:
                 if p >= cfg.threshold:
                     self._start, self._silence, self._probs = i, 0, [p]

@@ -174,7 +174,12 @@ def _fit(x: np.ndarray, y: np.ndarray, c: float):
 def _logits(fit, x: np.ndarray, k: int) -> np.ndarray:
     scaler, clf = fit
     z = np.full((len(x), k), -30.0)
-    z[:, clf.classes_] = clf.decision_function(scaler.transform(x))
+    d = clf.decision_function(scaler.transform(x))
+    if d.ndim == 1:  # two classes: one decision value, the second class's logit
+        z[:, clf.classes_[0]] = 0.0
+        z[:, clf.classes_[1]] = d
+    else:
+        z[:, clf.classes_] = d
     return z
 
 
@@ -402,8 +407,12 @@ def _final(x: np.ndarray, y: np.ndarray, cv: dict, k: int, config: dict):
         head.scale.copy_(torch.from_numpy(scaler.scale_.astype(np.float32)))
         w = np.zeros((k, x.shape[2]), np.float32)
         b = np.full(k, -30.0, np.float32)
-        w[clf.classes_] = clf.coef_
-        b[clf.classes_] = clf.intercept_
+        if len(clf.classes_) == 2:  # one row of weights: the second class against the first
+            w[clf.classes_[0]], b[clf.classes_[0]] = 0.0, 0.0
+            w[clf.classes_[1]], b[clf.classes_[1]] = clf.coef_[0], clf.intercept_[0]
+        else:
+            w[clf.classes_] = clf.coef_
+            b[clf.classes_] = clf.intercept_
         head.linear.weight.copy_(torch.from_numpy(w))
         head.linear.bias.copy_(torch.from_numpy(b))
     return head, fit_temperature(cv["logits"], y)
