@@ -1,4 +1,5 @@
-"""Pictures of results people would rather look at than read: a recording's timeline.
+"""Pictures of results people would rather look at than read: a recording's timeline, the
+faces of a photo.
 
 `timeline_plot` draws a result whose `parts` have spans in seconds (a speech timeline): one row
 per thing measured — the voice's emotion per segment (colour = emotion, height = confidence),
@@ -103,4 +104,29 @@ def timeline_plot(result: AffectResult, path: str | Path, title: str = "") -> Pa
         raise StorageError(f"Cannot write the plot to {path}: {exc}") from None
     finally:
         plt.close(fig)
+    return path
+
+
+def annotate_faces(rgb, result: AffectResult, path: str | Path) -> Path:
+    """Save `rgb` (uint8 [H, W, 3]) with each face of `result` boxed and labelled, as a PNG."""
+    image_mod = require("PIL.Image", "vision")
+    draw_mod = require("PIL.ImageDraw", "vision")
+    img = image_mod.fromarray(rgb)
+    draw = draw_mod.Draw(img)
+    width = max(2, round(max(img.size) / 300))
+    for part in result.parts:
+        if part.box is None:
+            continue
+        b = part.box
+        colour = COLOURS.get(part.label, "#444444")
+        draw.rectangle([b.x, b.y, b.x + b.width, b.y + b.height], outline=colour, width=width)
+        text = f"{part.label} {part.confidence:.2f}"
+        top = max(0, b.y - 14)
+        draw.rectangle([b.x, top, b.x + 7 * len(text) + 6, top + 13], fill=colour)
+        draw.text((b.x + 3, top), text, fill="white")
+    path = Path(path)
+    try:
+        img.save(path, format="PNG")
+    except (OSError, ValueError) as exc:
+        raise StorageError(f"Cannot write the picture to {path}: {exc}") from None
     return path

@@ -44,7 +44,11 @@ NAME_HELP = (
 )
 
 # Modules that register the built-in models of each modality when imported.
-CATALOGS: list[str] = ["affectkit.text.catalog", "affectkit.speech.catalog"]
+CATALOGS: list[str] = [
+    "affectkit.text.catalog",
+    "affectkit.speech.catalog",
+    "affectkit.vision.catalog",
+]
 
 # The input kinds (`affectkit.inputs.KINDS`) each modality's analyzers take by default.
 MODALITY_INPUTS: dict[str, tuple[str, ...]] = {

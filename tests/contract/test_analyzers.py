@@ -22,7 +22,7 @@ SAMPLES = {
 }
 SPECS = registry.list_models()
 # Input kinds the suite has fixtures for; an analyzer of another kind fails until it has some.
-KINDS_WITH_SAMPLES = ("text", "audio", "video")
+KINDS_WITH_SAMPLES = ("text", "audio", "video", "image")
 SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "data"
 
 
@@ -32,6 +32,15 @@ def media_samples(spec) -> list:
 
     if not SHARED.is_dir():
         pytest.skip("../shared/data is not beside the repository")
+    if spec.inputs == ("image",):  # two FER2013 dev faces as PNG files
+        import numpy as np
+        from PIL import Image
+
+        faces = np.load(SHARED / "face" / "fer2013" / "dev.npz")["images"][:2]
+        paths = [_TMP / f"face{i}.png" for i in range(2)]
+        for face, path in zip(faces, paths):
+            Image.fromarray(face).save(path)
+        return [Input.from_path(p) for p in paths]
     out = [Input.from_path(media.clip(SHARED, 2, "happy")),
            Input.from_path(media.clip(SHARED, 11, "angry"))]  # fmt: skip
     if "video" in spec.inputs:

@@ -133,6 +133,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "with the voice's emotion, transcript and the words' emotion (repeat for several)",
     )
     p.add_argument(
+        "--image",
+        action="append",
+        metavar="FILE",
+        help="a photo (JPEG, PNG, ...): every face, its box and expression (repeat for several)",
+    )
+    p.add_argument("--annotate", metavar="PNG", help="with --image: draw the faces to this PNG")
+    p.add_argument(
         "--max-audio-seconds",
         type=float,
         default=None,
@@ -179,8 +186,16 @@ def run(args: argparse.Namespace) -> int:
         if args.texts or args.file:
             raise InvalidInputError("Give --audio files, texts or --file, one of them.")
         args.texts, args.input_kind = args.audio, "audio"
+    if args.image:
+        if args.texts or args.file or args.audio:
+            raise InvalidInputError(
+                "Give --image files, --audio files, texts or --file, one of them."
+            )
+        args.texts, args.input_kind = args.image, "image"
     if args.plot and not args.audio:
         raise InvalidInputError("--plot draws the timeline of an --audio recording.")
+    if args.annotate and not args.image:
+        raise InvalidInputError("--annotate draws the faces of an --image.")
     if args.texts and args.file:
         raise InvalidInputError("Give texts as arguments or --file, not both.")
     if args.output:
@@ -212,6 +227,8 @@ def run(args: argparse.Namespace) -> int:
             n_err += sum(1 for r, res in zip(chunk, results) if r.error or "error" in res.flags)
             if args.plot:
                 _plot(chunk, results, args.plot)
+            if args.annotate:
+                _annotate(chunk, results, args.annotate)
             if writer is not None:
                 writer.write(chunk, results)
             elif args.json:
@@ -288,7 +305,12 @@ def _print_table(chunk, results) -> None:
 
 
 def segment_line(part) -> str:
-    """One line per segment of a timeline: span, speaker, voice, words and their reading."""
+    """One line per part: a face's box and expression, or a recording's segment (span,
+    speaker, voice, words and their reading)."""
+    if part.box is not None:
+        b = part.box
+        return (f"face at {b.x:.0f},{b.y:.0f} {b.width:.0f}x{b.height:.0f}  "
+                f"{part.label:<8} {part.confidence:.2f}")  # fmt: skip
     span = f"{part.span.start:7.2f}-{part.span.end:<7.2f}s" if part.span else ""
     speaker = part.raw.get("speaker", "")
     line = f"{span} {speaker:<3} voice {part.label:<8} {part.confidence:.2f}"
@@ -299,6 +321,19 @@ def segment_line(part) -> str:
     if said:
         line += f'  "{said}"'
     return line
+
+
+def _annotate(chunk, results, path: str) -> None:
+    from affectkit.plots import annotate_faces
+    from affectkit.vision.image import load
+
+    shown = [(rec, res) for rec, res in zip(chunk, results) if res.parts and rec.value is not None]
+    if not shown:
+        print("nothing to draw: no face was found", file=sys.stderr)
+        return
+    rec, res = shown[0]
+    out = annotate_faces(load(rec.value), res, path)
+    print(f"wrote the faces to {printable(str(out))}", file=sys.stderr)
 
 
 def _plot(chunk, results, path: str) -> None:

@@ -30,6 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from affectkit.errors import DataFormatError, InvalidInputError, require
+from affectkit.vision.expression import predict_logits
 
 KIND = "face-expression"
 
@@ -130,23 +131,6 @@ def _batches(n: int, size: int, rng: np.random.Generator):
     order = rng.permutation(n)
     for i in range(0, n - size + 1, size):  # drop the last partial batch (batch norm)
         yield order[i : i + size]
-
-
-def predict_logits(model, images: np.ndarray, batch: int = 512, flip: bool = True) -> np.ndarray:
-    """Logits of uint8 images [N, 48, 48], averaged with the mirrored image when `flip`."""
-    import torch
-
-    model.eval()
-    out = []
-    with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16):
-        for i in range(0, len(images), batch):
-            x = torch.from_numpy(images[i : i + batch]).float().div(255)[:, None]
-            x = x.contiguous(memory_format=torch.channels_last)
-            z = model(x).float()
-            if flip:
-                z = (z + model(x.flip(3)).float()) / 2
-            out.append(z.numpy())
-    return np.concatenate(out) if out else np.zeros((0, 0), np.float32)
 
 
 def train_vision(cfg: VisionTrainConfig, log: Callable[[str], None] | None = None) -> Path | None:

@@ -1,0 +1,112 @@
+"""The face analyzer end to end with a small model trained here on real FER2013 faces: crops,
+faces in scenes, no face, bad files in a batch, and the whole-image rule."""
+
+import io
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from affectkit.inputs import Input
+from affectkit.labels import EMOTIONS
+from affectkit.results import FLAG_EMPTY, FLAG_ERROR, AffectResult
+from affectkit.vision.analyzer import FaceAnalyzer
+from affectkit.vision.detect import WHOLE_IMAGE_RULE, HaarDetector, faces_in
+from affectkit.vision.expression import FaceExpressionModel
+
+pytestmark = pytest.mark.slow  # trains a small network first (about 20 s)
+
+
+@pytest.fixture(scope="module")
+def folder(shared_data, tmp_path_factory):
+    from affectkit.training.vision import VisionTrainConfig, train_vision
+
+    face = shared_data / "face" / "fer2013"
+    out = tmp_path_factory.mktemp("face-run")
+    return train_vision(VisionTrainConfig(str(face / "train.npz"), str(out), epochs=1,
+                                          batch_size=64, max_rows=1500))  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def analyzer(folder):
+    return FaceAnalyzer("face-expression@1", FaceExpressionModel.from_pretrained(folder))
+
+
+@pytest.fixture(scope="module")
+def faces(shared_data):
+    return np.load(shared_data / "face" / "fer2013" / "dev.npz")["images"]
+
+
+def _png(a: np.ndarray) -> bytes:
+    buf = io.BytesIO()
+    Image.fromarray(a).save(buf, format="PNG")
+    return buf.getvalue()
+
+
+def test_a_face_crop_is_classified_whole(analyzer, faces):
+    upside_down = faces[3][::-1].copy()  # no frontal-face detector finds it: the rule applies
+    (r,) = analyzer.analyze([Input.from_bytes("image", _png(upside_down))])
+    assert r.modality == "face" and len(r.parts) == 1
+    part = r.parts[0]
+    assert part.box.width == 48 and part.raw["detector"] == "whole-image"
+    # a crop the detector does find, covering most of it, is classified in its box
+    (found,) = analyzer.analyze([Input.from_bytes("image", _png(faces[3]))])
+    box = found.parts[0].box
+    assert len(found.parts) == 1 and box.width * box.height >= 0.5 * 48 * 48
+    assert set(part.emotions) == set(EMOTIONS) and abs(sum(part.emotions.values()) - 1) < 1e-6
+    assert part.evidence[0].box == part.box and part.evidence[0].note == "whole-image"
+    assert "whole image" in WHOLE_IMAGE_RULE
+    d = r.to_dict()
+    assert AffectResult.from_dict(d).to_dict() == d
+
+
+def test_faces_in_a_scene_get_boxes(analyzer, faces):
+    scene = np.full((480, 640), 128, np.uint8)
+    found_any = 0
+    for i in range(12):  # a detector misses some FER crops: look for those it finds
+        big = np.array(Image.fromarray(faces[i]).resize((150, 150), Image.BICUBIC))
+        scene[:] = 128
+        scene[100:250, 60:210] = big
+        boxes = faces_in(np.repeat(scene[..., None], 3, 2), HaarDetector())
+        if boxes:
+            found_any += 1
+            (r,) = analyzer.analyze([Input.from_bytes("image", _png(scene))])
+            assert len(r.parts) == len(boxes)
+            b = r.parts[0].box
+            cx, cy = b.x + b.width / 2, b.y + b.height / 2
+            assert 60 <= cx <= 210 and 100 <= cy <= 250 and 90 <= b.width <= 300
+    assert found_any >= 6
+
+
+def test_no_face_is_an_empty_result_and_bad_files_are_errors(analyzer, tmp_path):
+    blank = np.full((480, 640), 90, np.uint8)
+    (tmp_path / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(40))
+    rs = analyzer.analyze([Input.from_bytes("image", _png(blank)), tmp_path / "broken.png",
+                           tmp_path / "missing.jpg"])  # fmt: skip
+    assert (
+        rs[0].label == "empty"
+        and FLAG_EMPTY in rs[0].flags
+        and rs[0].raw["reason"] == "no face found"
+    )
+    assert [FLAG_ERROR in r.flags for r in rs] == [False, True, True]
+    assert "not a readable image" in rs[1].raw["error"] and "no such file" in rs[2].raw["error"]
+
+
+def test_analyze_image_on_the_command_line(folder, faces, tmp_path):
+    import json
+
+    from tests.test_cli import cli
+
+    scene = np.full((480, 640), 120, np.uint8)
+    for i, (x, y) in enumerate([(60, 100), (350, 150)]):
+        scene[y : y + 150, x : x + 150] = np.array(
+            Image.fromarray(faces[i + 5]).resize((150, 150), Image.BICUBIC)
+        )
+    Image.fromarray(scene).save(tmp_path / "scene.png")
+    png = tmp_path / "boxes.png"
+    p = cli("analyze", "--model", str(folder), "--image", str(tmp_path / "scene.png"), "--json",
+            "--annotate", str(png))  # fmt: skip
+    row = json.loads(p.stdout)
+    assert row["modality"] == "face" and len(row["parts"]) == 2
+    assert all(q["box"]["width"] > 100 for q in row["parts"])
+    assert Image.open(png).size == (640, 480)
