@@ -96,7 +96,7 @@ def test_batch_over_a_csv_of_audio_paths(clips_csv, tmp_path):
 
 @pytest.mark.slow
 def test_train_a_speech_model_and_use_it(shared_data, tmp_path):
-    rows = [r for r in media.rows(shared_data) if int(r["actor"]) <= 4][::2]
+    rows = [r for r in media.rows(shared_data) if int(r["actor"]) <= 4][::5]  # 48 clips
     data = tmp_path / "train.csv"
     with data.open("w", newline="") as f:
         w = csv.DictWriter(f, fieldnames=["file", "label", "actor"])
@@ -106,7 +106,7 @@ def test_train_a_speech_model_and_use_it(shared_data, tmp_path):
                         "actor": r["actor"]})  # fmt: skip
     out = tmp_path / "model"
     cli("train", "--modality", "audio", "--data", str(data), "--input-col", "file",
-        "--group-col", "actor", "--folds", "2", "--augment-copies", "1",
+        "--group-col", "actor", "--folds", "2", "--augment-copies", "0",
         "-o", str(out))  # fmt: skip
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["single_clip"]["n"] == len(rows)
@@ -119,7 +119,7 @@ def test_train_a_speech_model_and_use_it(shared_data, tmp_path):
 def test_two_labels_train_and_predict(shared_data, tmp_path):
     """A binary CSV (one decision value per clip in scikit-learn) trains and predicts both."""
     rows = [r for r in media.rows(shared_data)
-            if int(r["actor"]) <= 4 and r["label"] in ("angry", "calm")]  # fmt: skip
+            if int(r["actor"]) <= 4 and r["label"] in ("angry", "calm")][::2]  # fmt: skip
     data = tmp_path / "two.csv"
     with data.open("w", newline="") as f:
         w = csv.DictWriter(f, fieldnames=["file", "label", "actor"])
