@@ -110,3 +110,22 @@ def test_analyze_image_on_the_command_line(folder, faces, tmp_path):
     assert row["modality"] == "face" and len(row["parts"]) == 2
     assert all(q["box"]["width"] > 100 for q in row["parts"])
     assert Image.open(png).size == (640, 480)
+
+
+def test_evaluate_on_a_csv_of_face_crops(folder, faces, shared_data, tmp_path):
+    """FER2013 crops as PNG files: the whole-image rule classifies them; label names match the
+    model's own; a label no map covers (CK+'s contempt) is excluded and counted."""
+    from affectkit.training.evaluate import evaluate
+
+    labels = np.load(shared_data / "face" / "fer2013" / "dev.npz")["labels"]
+    names = ["angry", "disgust", "fear", "happy", "neutral", "sad", "surprise"]
+    (tmp_path / "crops").mkdir()
+    rows = ["input,label"]
+    for i in range(20):
+        Image.fromarray(faces[i]).save(tmp_path / "crops" / f"{i}.png")
+        rows.append(f"crops/{i}.png,{names[labels[i]]}")
+    rows.append("crops/0.png,contempt")
+    (tmp_path / "eval.csv").write_text("\n".join(rows) + "\n")
+    out = evaluate(str(folder), tmp_path / "eval.csv")
+    assert out["n"] == 20 and out["excluded"] == {"contempt": 1}
+    assert 0 <= out["accuracy"] <= 1
