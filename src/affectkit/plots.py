@@ -27,7 +27,11 @@ COLOURS = {
 
 
 def timeline_plot(result: AffectResult, path: str | Path, title: str = "") -> Path:
-    """Save the timeline of `result` (parts with spans in seconds) as a PNG; returns the path."""
+    """Save the timeline of `result` (parts with spans in seconds) as a PNG; returns the path.
+    A video's face timeline (faces as parts, their seconds as their parts) goes to
+    `face_timeline_plot`."""
+    if result.modality == "face" and any(p.parts for p in result.parts):
+        return face_timeline_plot(result, path, title)
     parts = [p for p in result.parts if p.span is not None and p.span.unit == "seconds"]
     if not parts:
         raise InvalidInputError("Nothing to draw: the result has no timed segments.")
@@ -97,6 +101,65 @@ def timeline_plot(result: AffectResult, path: str | Path, title: str = "") -> Pa
     ax.set_xlabel("seconds")
     fig.suptitle(title or "timeline", fontsize=10)
     fig.tight_layout()
+    return _save(fig, plt, path)
+
+
+MAX_FACE_ROWS = 8
+
+
+def face_timeline_plot(result: AffectResult, path: str | Path, title: str = "") -> Path:
+    """A video's faces over time: one row per face (the first `MAX_FACE_ROWS` by time on
+    screen; colour = emotion, height = confidence, per second), then valence per face and the
+    engagement proxy per face and second."""
+    faces = sorted(result.parts, key=lambda f: -len(f.parts))[:MAX_FACE_ROWS]
+    faces = sorted(faces, key=lambda f: f.raw.get("face", ""))
+    if not faces:
+        raise InvalidInputError("Nothing to draw: no face was found in the video.")
+    matplotlib = require("matplotlib", "plot")
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import Patch
+
+    rows = len(faces) + 2
+    end = max([f.span.end for f in faces] + [result.span.end if result.span else 0])
+    fig, axes = plt.subplots(rows, 1, figsize=(11, 1.4 + 1.0 * rows), sharex=True, dpi=110)
+    lines = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    used: set[str] = set()
+    for ax, face in zip(axes, faces):
+        for sec in face.parts:
+            used.add(sec.label)
+            colour = COLOURS.get(sec.label, "#444444")
+            ax.bar(sec.span.start, sec.confidence, width=1.0, align="edge", color=colour,
+                   edgecolor="white", linewidth=0.3)  # fmt: skip
+        ax.set_ylim(0, 1.05)
+        ax.set_yticks([])
+        ax.set_ylabel(face.raw.get("face", "face"), rotation=0, ha="right", va="center")
+    axes[0].legend(
+        handles=[Patch(color=COLOURS[e], label=e) for e in EMOTIONS if e in used], fontsize=7,
+        ncol=len(used), loc="upper left", bbox_to_anchor=(0, 1.45), frameon=False,
+    )  # fmt: skip
+    val, eng = axes[-2], axes[-1]
+    for i, face in enumerate(faces):
+        colour = lines[i % len(lines)]
+        mids = [s.span.start + 0.5 for s in face.parts]
+        name = face.raw.get("face", str(i + 1))
+        val.plot(mids, [s.valence for s in face.parts], "-", lw=1.2, color=colour, label=name)
+        score = [s.raw.get("engagement") for s in face.parts]
+        eng.plot(mids, score, "-", lw=1.2, color=colour, label=name)
+    val.axhline(0, color="black", lw=0.5)
+    val.set_ylim(-1.05, 1.05)
+    val.set_ylabel("valence")
+    val.legend(fontsize=7, loc="lower right", frameon=False, ncol=min(len(faces), 8))
+    eng.set_ylim(-0.05, 1.05)
+    eng.set_ylabel("facing the\ncamera")
+    eng.set_xlim(0, end)
+    eng.set_xlabel("seconds")
+    fig.suptitle(title or "faces over time", fontsize=10)
+    fig.tight_layout()
+    return _save(fig, plt, path)
+
+
+def _save(fig, plt, path: str | Path) -> Path:
     path = Path(path)
     try:
         fig.savefig(path, format="png")

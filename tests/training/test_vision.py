@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 import torch
 
+from affectkit.errors import ModelLoadError
 from affectkit.training.vision import VisionTrainConfig, augment, stratified_split, train_vision
 
 
@@ -41,3 +42,19 @@ def test_a_run_stops_resumes_and_writes_its_model(shared_data, tmp_path):
     config = json.loads((folder / "config.json").read_text())
     assert config["affectkit_kind"] == "face-expression" and config["temperature"] > 0
     assert (folder / "weights.safetensors").stat().st_size > 1_000_000
+    # the ONNX exports: fp32 agrees with PyTorch; int8 is used only where it held on validation
+    from affectkit.vision.expression import FaceExpressionModel
+
+    assert isinstance(config["int8_holds"], bool)
+    assert metrics["int8"]["holds"] == config["int8_holds"]
+    images = np.load(face / "dev.npz")["images"][:16]
+    want = FaceExpressionModel.from_pretrained(folder, backend="torch").predict_proba(list(images))
+    got = FaceExpressionModel.from_pretrained(folder, backend="onnx").predict_proba(list(images))
+    assert np.abs(got - want).max() < 1e-3
+    int8 = FaceExpressionModel.from_pretrained(folder, backend="onnx-int8")
+    assert (int8.predict_proba(list(images)).argmax(1) == want.argmax(1)).mean() >= 0.75
+    auto = FaceExpressionModel.from_pretrained(folder).backend
+    assert auto == ("onnx-int8" if config["int8_holds"] else "onnx")
+    (folder / "model.onnx").write_bytes(b"not onnx")
+    with pytest.raises(ModelLoadError, match="Cannot open the ONNX file"):
+        FaceExpressionModel.from_pretrained(folder, backend="onnx")

@@ -5,6 +5,8 @@ Examples:
   affectkit analyze --file reviews.csv --text-col review -o results.jsonl
   affectkit analyze --model lexicon-en --json "Not bad at all!"
   affectkit analyze --audio call.wav --plot timeline.png
+  affectkit analyze --image class.jpg --annotate faces.png
+  affectkit analyze --video lecture.mp4 --fps 2 --plot faces.png
   affectkit analyze --file calls.csv --input-col path --input-kind audio -o calls.jsonl
 
 Every input row gives exactly one output row, in order, with its row id; a row that cannot be
@@ -140,6 +142,27 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--annotate", metavar="PNG", help="with --image: draw the faces to this PNG")
     p.add_argument(
+        "--video",
+        action="append",
+        metavar="FILE",
+        help="a video (MP4, MOV, MKV, ...): every face followed over time, its expression per "
+        "second, and how much it faces the camera (repeat for several)",
+    )
+    p.add_argument(
+        "--fps",
+        type=float,
+        default=None,
+        metavar="N",
+        help="with --video: frames looked at per second of video (default 2)",
+    )
+    p.add_argument(
+        "--max-video-seconds",
+        type=float,
+        default=None,
+        metavar="S",
+        help="longest video analysed, in seconds (default: 4 hours)",
+    )
+    p.add_argument(
         "--max-audio-seconds",
         type=float,
         default=None,
@@ -154,7 +177,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         help="with --audio: how many people speak (a two-speaker call: 2); segments are "
         "labelled S1..SN (default 1: not told apart)",
     )
-    p.add_argument("--plot", metavar="PNG", help="with --audio: draw the timeline to this PNG")
+    p.add_argument(
+        "--plot", metavar="PNG", help="with --audio or --video: draw the timeline to this PNG"
+    )
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
 
 
@@ -182,18 +207,17 @@ def _capped(records: Iterator[Record], limit: int | None) -> Iterator[Record]:
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.audio:
-        if args.texts or args.file:
-            raise InvalidInputError("Give --audio files, texts or --file, one of them.")
-        args.texts, args.input_kind = args.audio, "audio"
-    if args.image:
-        if args.texts or args.file or args.audio:
-            raise InvalidInputError(
-                "Give --image files, --audio files, texts or --file, one of them."
-            )
-        args.texts, args.input_kind = args.image, "image"
-    if args.plot and not args.audio:
-        raise InvalidInputError("--plot draws the timeline of an --audio recording.")
+    media = [k for k in ("audio", "image", "video") if getattr(args, k)]
+    if len(media) > 1 or (media and (args.texts or args.file)):
+        raise InvalidInputError(
+            "Give --audio files, --image files, --video files, texts or --file: one of them."
+        )
+    if media:
+        args.texts, args.input_kind = getattr(args, media[0]), media[0]
+    if args.plot and not (args.audio or args.video):
+        raise InvalidInputError("--plot draws the timeline of an --audio or --video file.")
+    if args.fps is not None and not args.video:
+        raise InvalidInputError("--fps sets how many frames of a --video are looked at.")
     if args.annotate and not args.image:
         raise InvalidInputError("--annotate draws the faces of an --image.")
     if args.texts and args.file:
@@ -267,7 +291,7 @@ def model_options_from(args: argparse.Namespace) -> dict:
     and --backend; rule-based analyzers ignore them."""
     settings = Settings.from_env()
     opts = {"cache_dir": settings.cache_dir, "threads": settings.threads}
-    for name in ("max_audio_seconds", "speakers"):
+    for name in ("max_audio_seconds", "speakers", "max_video_seconds", "fps"):
         if getattr(args, name, None) is not None:
             opts[name] = getattr(args, name)
     if args.backend:
@@ -307,6 +331,13 @@ def _print_table(chunk, results) -> None:
 def segment_line(part) -> str:
     """One line per part: a face's box and expression, or a recording's segment (span,
     speaker, voice, words and their reading)."""
+    if part.parts and part.raw.get("face"):  # a face of a video: its summary
+        e = part.raw.get("engagement") or {}
+        score = e.get("score")
+        facing = "" if score is None else f"  facing the camera {score:.2f}"
+        return (f"{part.raw['face']:<4} {part.span.start:6.0f}-{part.span.end:<6.0f}s "
+                f"{part.label:<8} {part.confidence:.2f}  seen {part.raw.get('seconds_seen')} s"
+                f"{facing}")  # fmt: skip
     if part.box is not None:
         b = part.box
         return (f"face at {b.x:.0f},{b.y:.0f} {b.width:.0f}x{b.height:.0f}  "
@@ -341,7 +372,7 @@ def _plot(chunk, results, path: str) -> None:
 
     timed = [(rec, res) for rec, res in zip(chunk, results) if res.parts]
     if not timed:
-        print("nothing to plot: no speech was found", file=sys.stderr)
+        print("nothing to plot: no speech or face was found", file=sys.stderr)
         return
     rec, res = timed[0]
     out = timeline_plot(res, path, title=Path(rec.reference or "").name)

@@ -12,17 +12,15 @@ one-line reason; the rest of the batch goes on.
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from affectkit import deadline
-from affectkit.errors import AffectError, DeadlineExceeded, InvalidInputError
-from affectkit.inputs import SUFFIX_KINDS, Input
-from affectkit.results import AffectResult, error_result
+from affectkit.errors import InvalidInputError
+from affectkit.media import analyze_each
+from affectkit.results import AffectResult
 from affectkit.speech.audio import AudioLimits
 from affectkit.speech.emotion import SpeechEmotionModel
 from affectkit.speech.timeline import PipelineOptions, SpeechPipeline
@@ -99,32 +97,10 @@ class SpeechAnalyzer:
 
     def analyze(self, batch: Sequence[Any], *, explain: bool = False) -> list[AffectResult]:
         """One timeline per input: `Input`s of kind audio or video, or file paths."""
-        for i, item in enumerate(batch):
-            if not isinstance(item, (Input, str, os.PathLike)):
-                raise InvalidInputError(
-                    f"item {i}: expected an audio Input or a file path, got {type(item).__name__}."
-                )
-        out = []
-        for item in batch:
-            deadline.check()
-            try:
-                with self._lock:
-                    out.append(self.pipeline.run(_as_input(item)))
-            except DeadlineExceeded:
-                raise
-            except AffectError as exc:
-                out.append(_error(str(exc), self.name))
-            except Exception as exc:  # a decoder or model library failing on one file
-                text = " ".join(str(exc).split())[:300] or type(exc).__name__
-                out.append(_error(f"cannot analyse this recording: {text}", self.name))
-        return out
-
-
-def _as_input(item: Input | str | os.PathLike) -> Input:
-    if isinstance(item, Input):
-        return item
-    kind = SUFFIX_KINDS.get(Path(item).suffix.lower())
-    return Input.from_path(item, None if kind else "audio")
+        return analyze_each(
+            batch, lambda source: self.pipeline.run(source), model=self.name,
+            modality="speech", default_kind="audio", lock=self._lock,
+        )  # fmt: skip
 
 
 def pipeline_options(options: dict[str, Any]) -> PipelineOptions:
@@ -147,11 +123,6 @@ def limits_from(options: dict[str, Any]) -> AudioLimits:
         raise InvalidInputError(
             f"max_audio_seconds must be a positive number of seconds. Got {seconds!r}."
         ) from None
-
-
-def _error(message: str, model: str) -> AffectResult:
-    r = error_result(message, model)
-    return AffectResult(**{**{f: getattr(r, f) for f in r.__slots__}, "modality": "speech"})
 
 
 def load_affect(**options: Any) -> SpeechAnalyzer:

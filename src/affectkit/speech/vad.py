@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from affectkit.errors import require
+from affectkit.onnxrt import open_session
 
 SAMPLE_RATE = 16_000
 WINDOW = 512  # samples per VAD frame at 16 kHz
@@ -48,13 +49,7 @@ class SileroVAD:
     """Speech probability of each 32 ms frame of 16 kHz mono audio, fed in chunks of any size."""
 
     def __init__(self, path: str | Path | None = None) -> None:
-        ort = require("onnxruntime", "speech")
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = 1
-        options.inter_op_num_threads = 1
-        self._session = ort.InferenceSession(
-            str(path or model_path()), options, providers=["CPUExecutionProvider"]
-        )
+        self._session = open_session(path or model_path(), threads=1, extra="speech")
         self.reset()
 
     def reset(self) -> None:

@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from affectkit.errors import ModelLoadError, require
+from affectkit.onnxrt import open_session  # noqa: F401  (the analyzer opens its exports with it)
 from affectkit.text.classifier.config import HEAD_FILE, TextModelConfig
 from affectkit.text.classifier.encoder import EncoderTokenizer
 from affectkit.text.classifier.modules import torch_classes
@@ -193,23 +194,6 @@ def _quiet_root_logger() -> Iterator[None]:
         yield
     finally:
         root.setLevel(level)
-
-
-def open_session(path: Path, threads: int | None) -> Any:
-    """An onnxruntime CPU session on the export `path` (`threads`: intra-op threads, or None
-    for onnxruntime's default)."""
-    ort = require("onnxruntime", "onnx")
-    options = ort.SessionOptions()
-    options.log_severity_level = 3  # errors only
-    if threads is not None:
-        options.intra_op_num_threads = threads
-        options.inter_op_num_threads = 1
-    try:
-        return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
-    except Exception as exc:  # onnxruntime raises its own untyped errors
-        raise ModelLoadError(
-            f"Cannot open the ONNX export {path}: {exc}. Delete the file to rebuild it."
-        ) from None
 
 
 def run_session(session: Any, ids: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
