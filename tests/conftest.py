@@ -53,6 +53,18 @@ def _slow_means_a_transformer_loads(request, monkeypatch):
     monkeypatch.setattr(analyzer.TextModelAnalyzer, "_load_onnx", refuse)
 
 
+@pytest.fixture(scope="session")
+def face_model(shared_data, tmp_path_factory) -> Path:
+    """A small face-expression model folder trained here on 1,500 real FER2013 faces (one
+    epoch, about 20 s): the face tests and the dashboard's run on it."""
+    from affectkit.training.vision import VisionTrainConfig, train_vision
+
+    face = shared_data / "face" / "fer2013"
+    out = tmp_path_factory.mktemp("face-run")
+    return train_vision(VisionTrainConfig(str(face / "train.npz"), str(out), epochs=1,
+                                          batch_size=64, max_rows=1500))  # fmt: skip
+
+
 # A model folder with a linear head fitted on MiniLM embeddings of hand-written reviews,
 # shared by the model tests and the CLI tests.
 from tests.text.classifier.reviews import model_dir  # noqa: E402, F401

@@ -32,6 +32,7 @@ KIND_OPTIONS: dict[str, tuple[str, ...]] = {
     "max_audio_seconds": ("audio", "video"),
     "speakers": ("audio", "video"),
     "max_video_seconds": ("video",),
+    "max_image_pixels": ("image",),
     "fps": ("video",),
     "smooth": ("video",),
 }

@@ -3,6 +3,7 @@
 import os
 import shutil
 
+import numpy as np
 import pytest
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -140,3 +141,61 @@ def test_analyse_a_recording_and_see_its_speech_timeline(
     status = page.inner_text("#audiostatus")
     assert "too large" in status and "1.6 MB" in status and "--max-body-bytes" in status
     assert len(posts) == sent
+
+
+@pytest.mark.slow  # trains a small face model first (the session's `face_model`, about 20 s)
+def test_faces_in_a_photo_and_a_video(browser, make_server, face_model, shared_data, tmp_path):
+    from PIL import Image
+
+    from affectkit import registry
+    from affectkit.labels import EMOTIONS
+    from affectkit.registry import ModelSpec
+    from tests.vision import scenes
+
+    registry.register(ModelSpec("face-test", 1, "face", "emotion", ("*",), tuple(EMOTIONS),
+                                folder=face_model, backend="onnx"))  # fmt: skip
+    try:
+        url, _ = make_server(preload=("lexicon-en",))
+        faces = scenes.dev_faces(shared_data)
+        photo = np.full((480, 640, 3), 120, np.uint8)
+        scenes.place(photo, faces[scenes.FOUND[0]], 60, 100, 150)
+        scenes.place(photo, faces[scenes.FOUND[1]], 380, 150, 150)
+        Image.fromarray(photo).save(tmp_path / "two.jpg", quality=92)
+        page = browser.new_page()
+        page.goto(url + "/")
+        page.wait_for_selector("#facemodel option[value='face-test']", state="attached")
+        page.select_option("#facemodel", "face-test")
+        page.set_input_files("#facefile", str(tmp_path / "two.jpg"))
+        page.click("#goface")
+        page.wait_for_selector("#facetable tbody tr", timeout=60_000)
+        boxes = page.locator("#photo .facebox")
+        assert boxes.count() == 2 and page.locator("#facetable tbody tr").count() == 2
+        assert all(b.get_attribute("data-label") in EMOTIONS for b in boxes.all())
+        # the boxes sit over the faces: one in each half of the picture, inside it
+        img = page.locator("#photo img").bounding_box()
+        middle = img["x"] + img["width"] / 2
+        centres = sorted(
+            b["x"] + b["width"] / 2 for b in map(lambda x: x.bounding_box(), boxes.all())
+        )
+        assert img["x"] < centres[0] < middle < centres[1] < img["x"] + img["width"]
+        assert "640×480 px" in page.inner_text("#facesummary")
+        page.screenshot(path="/tmp/dashboard_faces.png", full_page=True)
+
+        clip = scenes.write_video(tmp_path / "clip.mp4", faces, seconds=3.0)
+        page.set_input_files("#facefile", str(clip))
+        page.click("#goface")
+        page.wait_for_selector("#facetimeline", timeout=60_000)
+        rows = page.locator("#facetable tbody tr")
+        assert rows.count() == 2
+        assert {r.get_attribute("data-face") for r in rows.all()} == {"F1", "F2"}
+        assert page.locator("#facetimeline .face-second").count() >= 4
+        assert "frames looked at" in page.inner_text("#facesummary")
+        page.screenshot(path="/tmp/dashboard_video.png", full_page=True)
+
+        (tmp_path / "bad.png").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(40))
+        page.set_input_files("#facefile", str(tmp_path / "bad.png"))
+        page.click("#goface")
+        page.wait_for_selector("#faceerror", timeout=60_000)
+        assert "not a readable image" in page.inner_text("#faceerror")
+    finally:
+        registry._REGISTRY.pop("face-test", None)

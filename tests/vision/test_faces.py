@@ -18,13 +18,8 @@ pytestmark = pytest.mark.slow  # trains a small network first (about 20 s)
 
 
 @pytest.fixture(scope="module")
-def folder(shared_data, tmp_path_factory):
-    from affectkit.training.vision import VisionTrainConfig, train_vision
-
-    face = shared_data / "face" / "fer2013"
-    out = tmp_path_factory.mktemp("face-run")
-    return train_vision(VisionTrainConfig(str(face / "train.npz"), str(out), epochs=1,
-                                          batch_size=64, max_rows=1500))  # fmt: skip
+def folder(face_model):
+    return face_model
 
 
 @pytest.fixture(scope="module")

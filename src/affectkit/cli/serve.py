@@ -61,6 +61,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         help="seconds of one recording /v1/analyze analyses (default %(default)s)",
     )
     limits.add_argument(
+        "--max-video-seconds",
+        type=float,
+        default=S.max_video_seconds,
+        help="seconds of one video /v1/analyze analyses (default %(default)s)",
+    )
+    limits.add_argument(
         "--request-timeout",
         type=float,
         default=S.request_timeout_s,
@@ -101,6 +107,7 @@ def settings_from_args(args: argparse.Namespace):
         max_text_chars=args.max_text_chars,
         explain_max_words=args.explain_max_words,
         max_audio_seconds=args.max_audio_seconds,
+        max_video_seconds=args.max_video_seconds,
         request_timeout_s=args.request_timeout,
         microbatch=not args.no_microbatch,
         batch_window_ms=args.batch_window_ms,

@@ -46,7 +46,9 @@ class ServeSettings:
     # longest recording /v1/analyze analyses: at the pipeline's real-time factor (about 0.2 on
     # 2 cores) four minutes take under a minute, inside the default request timeout
     max_audio_seconds: float = 240.0
-    max_image_pixels: int = 40_000_000  # for the image routes to come
+    # longest video: two frames a second at about 15 a second on 2 cores is about 40 s
+    max_video_seconds: float = 300.0
+    max_image_pixels: int = 40_000_000  # larger images are refused from their header
     request_timeout_s: float = 60.0  # the analysis stops (504) once a request is past it
     # explain: true costs a forward pass per word (occlusion): at most this many words per
     # request, each text counting at most `EXPLAIN_MAX_WORDS` (64), the longest it explains

@@ -94,6 +94,8 @@ def analysis_options(settings: ServeSettings) -> dict[str, Any]:
     return {
         "batch_size": settings.model_batch_size,
         "max_audio_seconds": settings.max_audio_seconds,
+        "max_video_seconds": settings.max_video_seconds,
+        "max_image_pixels": settings.max_image_pixels,
         **settings.model_options,
     }
 

@@ -253,8 +253,9 @@ def _observed(track: int, probs: np.ndarray, seen: Seen) -> tuple:
 
 
 def options_from(options: dict[str, Any]) -> dict[str, Any]:
-    """Analyzer keyword arguments from load options ``max_video_seconds``, ``fps`` and
-    ``smooth``; other options (``threads``, ``cache_dir``) are not this analyzer's."""
+    """Analyzer keyword arguments from load options ``max_video_seconds``,
+    ``max_image_pixels``, ``fps`` and ``smooth``; other options (``cache_dir``) are not this
+    analyzer's."""
     out: dict[str, Any] = {}
     seconds = options.get("max_video_seconds")
     if seconds is not None:
@@ -264,6 +265,9 @@ def options_from(options: dict[str, Any]) -> dict[str, Any]:
             raise InvalidInputError(
                 f"max_video_seconds must be a positive number of seconds. Got {seconds!r}."
             ) from None
+    pixels = options.get("max_image_pixels")
+    if pixels is not None:
+        out["limits"] = image_mod.ImageLimits(max_pixels=pixels)
     video = {k: options[k] for k in ("fps", "smooth") if options.get(k) is not None}
     if video:
         out["video"] = VideoOptions(**video)
