@@ -112,7 +112,7 @@ def face_timeline_plot(result: AffectResult, path: str | Path, title: str = "") 
     screen; colour = emotion, height = confidence, per second), then valence per face and the
     engagement proxy per face and second."""
     faces = sorted(result.parts, key=lambda f: -len(f.parts))[:MAX_FACE_ROWS]
-    faces = sorted(faces, key=lambda f: f.raw.get("face", ""))
+    faces = sorted(faces, key=lambda f: (f.span.start if f.span else 0.0, f.box.x if f.box else 0))
     if not faces:
         raise InvalidInputError("Nothing to draw: no face was found in the video.")
     matplotlib = require("matplotlib", "plot")
@@ -126,11 +126,12 @@ def face_timeline_plot(result: AffectResult, path: str | Path, title: str = "") 
     lines = plt.rcParams["axes.prop_cycle"].by_key()["color"]
     used: set[str] = set()
     for ax, face in zip(axes, faces):
-        for sec in face.parts:
-            used.add(sec.label)
-            colour = COLOURS.get(sec.label, "#444444")
-            ax.bar(sec.span.start, sec.confidence, width=1.0, align="edge", color=colour,
-                   edgecolor="white", linewidth=0.3)  # fmt: skip
+        used.update(sec.label for sec in face.parts)
+        ax.bar(  # one call per face: a two-hour video is thousands of seconds
+            [sec.span.start for sec in face.parts], [sec.confidence for sec in face.parts],
+            width=[sec.span.duration for sec in face.parts], align="edge",
+            color=[COLOURS.get(sec.label, "#444444") for sec in face.parts], linewidth=0,
+        )  # fmt: skip
         ax.set_ylim(0, 1.05)
         ax.set_yticks([])
         ax.set_ylabel(face.raw.get("face", "face"), rotation=0, ha="right", va="center")
@@ -141,10 +142,9 @@ def face_timeline_plot(result: AffectResult, path: str | Path, title: str = "") 
     val, eng = axes[-2], axes[-1]
     for i, face in enumerate(faces):
         colour = lines[i % len(lines)]
-        mids = [s.span.start + 0.5 for s in face.parts]
         name = face.raw.get("face", str(i + 1))
-        val.plot(mids, [s.valence for s in face.parts], "-", lw=1.2, color=colour, label=name)
-        score = [s.raw.get("engagement") for s in face.parts]
+        mids, valence, score = _with_gaps(face.parts)
+        val.plot(mids, valence, "-", lw=1.2, color=colour, label=name)
         eng.plot(mids, score, "-", lw=1.2, color=colour, label=name)
     val.axhline(0, color="black", lw=0.5)
     val.set_ylim(-1.05, 1.05)
@@ -157,6 +157,24 @@ def face_timeline_plot(result: AffectResult, path: str | Path, title: str = "") 
     fig.suptitle(title or "faces over time", fontsize=10)
     fig.tight_layout()
     return _save(fig, plt, path)
+
+
+def _with_gaps(seconds) -> tuple[list[float], list[float], list[float]]:
+    """Mid-points, valence and engagement of a face's seconds, with NaN where it was not seen
+    (so a line breaks instead of joining across the gap)."""
+    mids: list[float] = []
+    valence: list[float] = []
+    score: list[float] = []
+    nan = float("nan")
+    for k, sec in enumerate(seconds):
+        if k and sec.span.start - seconds[k - 1].span.end > 0.01:
+            mids.append(sec.span.start - 0.01)
+            valence.append(nan)
+            score.append(nan)
+        mids.append(sec.span.start + sec.span.duration / 2)
+        valence.append(nan if sec.valence is None else sec.valence)
+        score.append(sec.raw.get("engagement", nan))
+    return mids, valence, score
 
 
 def _save(fig, plt, path: str | Path) -> Path:

@@ -1,5 +1,7 @@
 """Video decoding: frames sampled at a rate from an H.264 MP4, bounded, and bad videos refused."""
 
+import itertools
+
 import numpy as np
 import pytest
 
@@ -21,6 +23,13 @@ def test_frames_at_a_rate(tmp_path):
     assert 5 <= len(got) <= 7 and times == sorted(times)
     assert all(f.shape == (48, 64, 3) and f.dtype == np.uint8 for _, f in got)
     assert len(list(video.open_video(path.read_bytes()).frames(fps=100))) == 30
+    # a rate that does not divide the video's: sampled on the grid 0, 1/3, 2/3, ... (no drift)
+    thirds = [t for t, _ in video.open_video(path).frames(fps=3)]
+    assert (
+        len(thirds) == 9
+        and thirds[0] == 0
+        and all(b - a < 0.45 for a, b in itertools.pairwise(thirds))
+    )
 
 
 def test_bad_videos_are_one_line_errors(tmp_path, shared_data):

@@ -214,9 +214,9 @@ def run(args: argparse.Namespace) -> int:
         )
     if media:
         args.texts, args.input_kind = getattr(args, media[0]), media[0]
-    if args.plot and not (args.audio or args.video):
+    if args.plot and args.input_kind not in ("audio", "video"):
         raise InvalidInputError("--plot draws the timeline of an --audio or --video file.")
-    if args.fps is not None and not args.video:
+    if args.fps is not None and args.input_kind != "video":
         raise InvalidInputError("--fps sets how many frames of a --video are looked at.")
     if args.annotate and not args.image:
         raise InvalidInputError("--annotate draws the faces of an --image.")

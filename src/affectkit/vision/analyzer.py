@@ -13,6 +13,7 @@ input's ``error`` result with a one-line reason; the rest of the batch goes on.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -22,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from affectkit import deadline
-from affectkit.errors import InvalidInputError, require
+from affectkit.errors import InvalidInputError, LimitExceededError, require
 from affectkit.inputs import Input
 from affectkit.labels import EMOTIONS
 from affectkit.media import analyze_each
@@ -98,10 +99,10 @@ class FaceAnalyzer:
         cls, path: str | Path, name: str | None = None, **options: Any
     ) -> FaceAnalyzer:
         """A face-expression model folder; load options ``max_video_seconds``, ``fps``,
-        ``smooth``, ``threads``, and ``backend`` (``torch``, ``onnx``; with ``quantize``:
-        int8; absent: what the folder's config recommends)."""
+        ``smooth``, ``threads``, and ``backend`` (``torch`` or ``onnx``; ``quantize``: int8;
+        neither: what the folder's config recommends)."""
         backend = options.get("backend") or "auto"
-        if backend == "onnx" and options.get("quantize"):
+        if backend in ("auto", "onnx") and options.get("quantize"):
             backend = "onnx-int8"
         model = FaceExpressionModel.from_pretrained(
             path, backend=backend, threads=options.get("threads")
@@ -137,7 +138,7 @@ class FaceAnalyzer:
             return self.run_video(source)
         if source.kind != "image":
             raise InvalidInputError(
-                f"A {source.kind} input has no faces to read: give an image or a video."
+                f"An {source.kind} input has no faces to read: give an image or a video."
             )
         return self.run_image(source)
 
@@ -189,17 +190,27 @@ class FaceAnalyzer:
         stream = open_video(source, self._video_limits)
         timeline = FaceTimeline(self.model.labels, self.name, smooth=opts.smooth)
         tracker = IoUTracker(max_gap=opts.track_gap)
-        shrink = min(1.0, opts.detect_width / max(stream.width, 1))
-        for t, rgb in stream.frames(opts.fps):
-            deadline.check()
-            seen = self.see(rgb, self._detect(rgb, shrink))
-            probs = self.model.predict_proba([s.crop for s in seen])
-            ids = tracker.update(t, [s.face.box for s in seen])
-            timeline.add_frame(t, [_observed(i, p, s) for i, p, s in zip(ids, probs, seen)])
+        size = (stream.width, stream.height)
+        with contextlib.closing(stream.frames(opts.fps)) as frames:
+            for t, rgb in frames:
+                deadline.check()
+                h, w = rgb.shape[:2]
+                if w * h > self._video_limits.max_pixels:  # a header may not tell (width 0)
+                    raise LimitExceededError(
+                        f"{stream.source}: {w}x{h} frames are over "
+                        f"{self._video_limits.max_pixels:,} pixels."
+                    )
+                size = (w, h)
+                seen = self.see(rgb, self._detect(rgb, min(1.0, opts.detect_width / w)))
+                probs = self.model.predict_proba([s.crop for s in seen])
+                ids = tracker.update(t, [s.face.box for s in seen])
+                timeline.add_frame(t, [_observed(i, p, s) for i, p, s in zip(ids, probs, seen)])
         raw: dict[str, Any] = {
-            "width": stream.width, "height": stream.height, "fps": opts.fps,
+            "width": size[0], "height": size[1], "fps": opts.fps,
             "detector": self.detector.name,
         }  # fmt: skip
+        if stream.frame_rate and opts.fps > stream.frame_rate:
+            raw["fps"] = round(stream.frame_rate, 3)  # every frame was looked at
         if stream.truncated:
             raw["warning"] = stream.truncated
         return timeline.result(stream.duration, raw)

@@ -123,7 +123,11 @@ def export_onnx(net, target: Path) -> Path:
         def forward(self, x):
             return (self.inner(x) + self.inner(x.flip(3))) / 2
 
-    module = WithFlip(net.float()).eval()  # eval on the wrapper: export restores its mode
+    import copy
+
+    # a float copy (the caller's network is left as it is); eval on the wrapper, as the export
+    # restores the mode it finds
+    module = WithFlip(copy.deepcopy(net).float()).eval()
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(suffix=".onnx.tmp", dir=target.parent)
     os.close(fd)
@@ -166,6 +170,7 @@ def quantize_int8(fp32: Path, target: Path, calibration: np.ndarray) -> Path:
         def get_next(self):
             return next(self.batches, None)
 
+    target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(suffix=".onnx.tmp", dir=target.parent)
     os.close(fd)
     pre = Path(tmp).with_suffix(".pre")

@@ -2,14 +2,15 @@
 
 `FaceTimeline` takes what the analyzer saw in each sampled frame — every face's track id,
 expression probabilities, box, and its eyes where they could be looked for — and keeps per
-face and second only sums (bounded memory whatever the video's length: a few numbers per face
-and second). `result()` then builds one `AffectResult` for the video:
+face and second only sums: memory grows with face-seconds (about 200 bytes each: 10 faces for
+2 hours is 72,000 of them, some 15 MB), never with frames or their pixels. `result()` then builds
+one `AffectResult` for the video:
 
 - its `parts` are the faces (tracks of `IoUTracker`, ids F1, F2, ... in order of appearance),
   each with its span (first to last second seen), median box, summary and engagement, and its
   own `parts`: one per second in which it was seen, with the expression smoothed over a centred
-  window of `smooth` seconds (weighted by frames; ``raw["unsmoothed"]`` keeps that second's own
-  label);
+  window of `smooth` whole seconds (3: the second and one each side; weighted by frames;
+  ``raw["unsmoothed"]`` keeps that second's own label);
 - the video's emotions are the mean over all face-seconds.
 
 A face seen in fewer than `min_frames` sampled frames is dropped as a likely false detection
@@ -46,7 +47,7 @@ ENGAGEMENT_NOTE = (
 UNCERTAIN_BELOW = 0.4
 
 
-@dataclass
+@dataclass(slots=True)
 class _Second:
     frames: int = 0
     probs: np.ndarray | None = None
@@ -67,6 +68,7 @@ class FaceTimeline:
         self.faces: dict[int, dict[int, _Second]] = defaultdict(dict)  # track -> second -> sums
         self.frames = 0
         self.last_t = 0.0
+        self.end = 0.0  # the video's end in seconds, known when `result` is called
 
     def add_frame(self, t: float, seen: Sequence[tuple[int, np.ndarray, Box, Any, float | None]]
                   ) -> None:  # fmt: skip
@@ -89,7 +91,7 @@ class FaceTimeline:
                 acc.box[i] += v
 
     def result(self, duration: float | None, raw: dict[str, Any]) -> AffectResult:
-        end = max(duration or 0.0, self.last_t)
+        end = self.end = max(duration or 0.0, self.last_t)
         least = min(self.min_frames, self.frames)
         kept = {k: v for k, v in self.faces.items() if sum(a.frames for a in v.values()) >= least}
         raw = {**raw, "frames_sampled": self.frames, "faces": len(kept),
@@ -123,7 +125,8 @@ class FaceTimeline:
                 label=label, confidence=conf, model=self.model, modality="face",
                 uncertain=conf < UNCERTAIN_BELOW, emotions=d["emotions"], polarity=d["polarity"],
                 score=d["polarity"]["positive"] - d["polarity"]["negative"],
-                valence=d["valence"], arousal=d["arousal"], span=Span(s, s + 1, "seconds"),
+                valence=d["valence"], arousal=d["arousal"],
+                span=Span(float(s), float(min(s + 1, max(self.end, s))), "seconds"),
                 box=box, raw={"face": f"F{number}", "frames": acc.frames,
                               "unsmoothed": max(own["emotions"], key=own["emotions"].get),
                               "labels": d["raw"], **self._proxies(s, acc)},
@@ -139,7 +142,7 @@ class FaceTimeline:
             "emotion_shares": {e: labels.count(e) / len(labels) for e in set(labels)},
             "engagement": engagement,
         }
-        span = Span(keys[0], keys[-1] + 1, "seconds")
+        span = Span(float(keys[0]), parts[-1].span.end, "seconds")
         box = Box(*map(float, np.median(boxes, 0)))
         return _summary(self.model, emotions, parts, span=span, raw=raw, parts=tuple(parts),
                         box=box)  # fmt: skip
@@ -178,13 +181,15 @@ class FaceTimeline:
 
 
 def _smooth(keys: np.ndarray, probs: np.ndarray, frames: np.ndarray, window: float) -> np.ndarray:
-    """Frame-weighted mean of the seconds within ±window/2 of each second (gaps not filled)."""
-    if window <= 1:
+    """Frame-weighted mean over the `window` whole seconds centred on each second (3: one each
+    side; an even window reaches half a second less on each side, so 4 acts as 3; gaps are not
+    filled)."""
+    if window < 2:
         return probs
-    half = window / 2
+    half = (window - 1) / 2
     out = np.empty_like(probs)
     for i, s in enumerate(keys):
-        near = np.abs(keys - s) < half
+        near = np.abs(keys - s) <= half + 1e-9
         w = frames[near]
         out[i] = (probs[near] * w[:, None]).sum(0) / w.sum()
     return out

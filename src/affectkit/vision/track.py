@@ -9,7 +9,7 @@ followed.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from affectkit.results import Box
 
@@ -22,12 +22,11 @@ def iou(a: Box, b: Box) -> float:
     return inter / union if union > 0 else 0.0
 
 
-@dataclass
+@dataclass(slots=True)
 class Track:
     id: int
-    box: Box
+    box: Box  # where it was last seen
     last_seen: float
-    boxes: list[tuple[float, Box]] = field(default_factory=list)
 
 
 class IoUTracker:
@@ -64,5 +63,4 @@ class IoUTracker:
         for j, b in enumerate(boxes):
             tr = next(tr for tr in self.tracks if tr.id == ids[j])
             tr.box, tr.last_seen = b, t
-            tr.boxes.append((t, b))
         return [i for i in ids if i is not None]

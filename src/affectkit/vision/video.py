@@ -54,16 +54,21 @@ class VideoStream:
         """(seconds, RGB frame) at about `fps` frames per second of video."""
         if not fps > 0:
             raise InvalidInputError(f"fps must be positive. Got {fps}.")
-        step, next_at = 1.0 / fps, 0.0
+        step, next_at, decoded = 1.0 / fps, 0.0, 0
         container = self._open()  # type: ignore[operator]
         try:
             track = container.streams.video[0]
             track.thread_type = "AUTO"
+            # times from the stream's first frame (MPEG-TS and cut files do not start at 0)
+            start = 0.0
+            if track.start_time is not None and track.time_base is not None:
+                start = float(track.start_time * track.time_base)
             for frame in container.decode(track):
+                decoded += 1
                 t = (
-                    float(frame.time)
+                    max(0.0, float(frame.time) - start)
                     if frame.time is not None
-                    else self.frames_read / (self.frame_rate or 25)
+                    else (decoded - 1) / (self.frame_rate or 25)
                 )
                 if t > self.limits.max_seconds + 0.5:
                     raise LimitExceededError(
@@ -73,7 +78,8 @@ class VideoStream:
                 if t + 1e-6 < next_at:
                     continue
                 self.frames_read += 1
-                next_at = t + step
+                while next_at <= t + 1e-6:  # the next instant on the grid 0, step, 2 step, ...
+                    next_at += step
                 yield t, frame.to_ndarray(format="rgb24")
         except (VideoError, LimitExceededError):
             raise
