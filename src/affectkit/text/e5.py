@@ -34,16 +34,14 @@ there afterwards; models trained on it ship only the layers they changed.
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import struct
-import tempfile
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from affectkit.cache import cached_folder, write_folder
 from affectkit.errors import ModelLoadError, require
 
 NAME = "multilingual-e5-small"
@@ -268,9 +266,8 @@ def build_encoder(target: str | Path, source: str | Path | None = None) -> Path:
     safetensors_numpy = require("safetensors.numpy", "models")
     target = Path(target)
     f = read_e5_file(source or package_file())
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=".e5-", dir=target.parent))
-    try:
+
+    def fill(tmp: Path) -> None:
         sd = {k: np.ascontiguousarray(v) for k, v in _state_dict(f).items()}
         H = f.header["hidden"]  # BertModel's pooler is unused (we pool ourselves): zeros
         sd["pooler.dense.weight"] = np.zeros((H, H), np.float32)
@@ -290,25 +287,10 @@ def build_encoder(target: str | Path, source: str | Path | None = None) -> Path:
             "affectkit_prefix": PREFIX,
         }
         (tmp / "tokenizer_config.json").write_text(json.dumps(tok_config, indent=2) + "\n")
-        (tmp / "VERSION").write_text(FORMAT_VERSION + "\n")
-        if target.exists():
-            shutil.rmtree(target)
-        os.replace(tmp, target)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return target
+
+    return write_folder(target, fill, FORMAT_VERSION)
 
 
 def encoder_dir(home: str | Path | None = None, *, build: bool = True) -> Path:
     """The converted encoder folder under `home`/encoders, built on first use."""
-    if home is None:
-        from affectkit.config import Settings
-
-        home = Settings.from_env().home
-    target = Path(home).expanduser() / "encoders" / NAME
-    version = target / "VERSION"
-    current = version.is_file() and version.read_text().strip() == FORMAT_VERSION
-    if not current and build:
-        build_encoder(target)
-    return target
+    return cached_folder("encoders", NAME, FORMAT_VERSION, build_encoder, home, build_missing=build)
