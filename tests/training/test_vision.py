@@ -31,7 +31,8 @@ def test_validation_is_stratified_and_disjoint():
 def test_a_run_stops_resumes_and_writes_its_model(shared_data, tmp_path):
     face = shared_data / "face" / "fer2013"
     cfg = dict(data=str(face / "train.npz"), output=str(tmp_path / "run"),
-               dev_data=str(face / "dev.npz"), epochs=2, batch_size=64, max_rows=700)  # fmt: skip
+               dev_data=str(face / "dev.npz"), epochs=2, batch_size=64, max_rows=700,
+               data_terms="FER2013: research use")  # fmt: skip
     assert train_vision(VisionTrainConfig(**cfg, max_epochs_this_run=1)) is None
     history = (tmp_path / "run" / "history.jsonl").read_text().splitlines()
     assert len(history) == 1
@@ -58,3 +59,6 @@ def test_a_run_stops_resumes_and_writes_its_model(shared_data, tmp_path):
     (folder / "model.onnx").write_bytes(b"not onnx")
     with pytest.raises(ModelLoadError, match="Cannot open the ONNX file"):
         FaceExpressionModel.from_pretrained(folder, backend="onnx")
+    card = (folder / "MODEL_CARD.md").read_text()
+    assert "research use" in card.lower() and "affectkit train --modality image" in card
+    assert "FER2013 dev, with flip" in card and "| happy |" in card
