@@ -160,3 +160,31 @@ def test_analyze_video_on_the_command_line(folder, faces, tmp_path):
     bad = cli("analyze", "--model", str(folder), "--video", str(path), "--fps", "0", check=False)
     assert bad.returncode != 0 and "fps must be a positive number" in bad.stderr
     assert "Traceback" not in bad.stderr
+
+
+def test_batch_over_a_csv_of_photos_and_videos(folder, faces, tmp_path):
+    """`affectkit batch` with a column of media paths: photos (a broken one is its row's error,
+    every row in the output in order), then videos."""
+    import json
+
+    from tests.test_cli import cli
+
+    scene = np.full((480, 640), 120, np.uint8)
+    scenes.place(scene, faces[scenes.FOUND[0]], 100, 100, 150)
+    Image.fromarray(scene).save(tmp_path / "one.png")
+    (tmp_path / "broken.jpg").write_bytes(b"\xff\xd8\xff" + bytes(30))
+    scenes.write_video(tmp_path / "clip.mp4", faces, seconds=2.0)
+    (tmp_path / "photos.csv").write_text("path\none.png\nbroken.jpg\none.png\n")
+    (tmp_path / "videos.csv").write_text("path\nclip.mp4\n")
+    rows = {}
+    for kind in ("photos", "videos"):
+        out = tmp_path / f"{kind}.jsonl"
+        cli("batch", str(tmp_path / f"{kind}.csv"), "-o", str(out), "--input-col", "path",
+            "--input-kind", kind[:-1].replace("photo", "image"), "--model", str(folder),
+            "--quiet")  # fmt: skip
+        rows[kind] = [json.loads(line) for line in out.read_text().splitlines()]
+    photos, (video,) = rows["photos"], rows["videos"]
+    assert [r["id"] for r in photos] == ["1", "2", "3"] and photos[0]["parts"] == photos[2]["parts"]
+    assert len(photos[0]["parts"]) == 1 and photos[0]["parts"][0]["box"]["width"] > 100
+    assert photos[1]["error"] and "image" in photos[1]["error"]
+    assert video["span_unit"] == "seconds" and video["parts"][0]["parts"]  # faces, their seconds
