@@ -1,5 +1,7 @@
 """Shared fixtures. The real datasets live in ../shared/data beside the repository."""
 
+import os
+import uuid
 from pathlib import Path
 
 import pytest
@@ -63,6 +65,51 @@ def face_model(shared_data, tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("face-run")
     return train_vision(VisionTrainConfig(str(face / "train.npz"), str(out), epochs=1,
                                           batch_size=64, max_rows=1500))  # fmt: skip
+
+
+PG_DEFAULT = "postgresql://postgres@127.0.0.1:5432/test"
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """An engine on the PostgreSQL server the store tests use: AFFECTKIT_TEST_PG (default a
+    trust-auth server on 127.0.0.1:5432, database `test`). When none answers the tests that
+    need it are skipped, saying so; under CI=true that is a failure instead."""
+    pytest.importorskip("sqlalchemy")
+    import sqlalchemy as sa
+
+    from affectkit.storage.engine import database_url, redact
+
+    url = os.environ.get("AFFECTKIT_TEST_PG") or PG_DEFAULT
+    engine = sa.create_engine(database_url(url), connect_args={"connect_timeout": 3})
+    try:
+        with engine.connect():
+            pass
+    except Exception as exc:
+        engine.dispose()
+        why = " ".join(str(getattr(exc, "orig", exc)).split())
+        message = (
+            f"no PostgreSQL server answers at {redact(url)} ({why}): set AFFECTKIT_TEST_PG to "
+            f"the URL of one (any database the user may create schemas in) to run these tests"
+        )
+        if os.environ.get("CI") == "true":
+            pytest.fail(message, pytrace=False)
+        pytest.skip(message)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def postgres_url(postgres_server):
+    """The URL of a schema of this test's own on that server (its search_path), dropped after
+    the test with everything in it."""
+    schema = f"affectkit_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    with postgres_server.begin() as c:
+        c.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+    url = postgres_server.url.update_query_dict({"options": f"-csearch_path={schema}"})
+    yield url.render_as_string(hide_password=False)
+    with postgres_server.begin() as c:
+        c.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
 
 
 # A model folder with a linear head fitted on MiniLM embeddings of hand-written reviews,

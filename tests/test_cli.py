@@ -157,6 +157,21 @@ def test_keys_create_list_revoke(tmp_path, capsys):
     assert (tmp_path / "affectkit.sqlite3").is_file()
 
 
+def test_serve_and_keys_find_their_store_in_db_or_affectkit_db(tmp_path, monkeypatch):
+    from affectkit.cli.main import build_parser
+    from affectkit.cli.serve import settings_from_args
+
+    def store_of(*args):
+        argv = ["serve", "--data-dir", str(tmp_path), *args]
+        return settings_from_args(build_parser().parse_args(argv)).database
+
+    monkeypatch.delenv("AFFECTKIT_DB", raising=False)
+    assert store_of() == tmp_path / "affectkit.sqlite3"
+    monkeypatch.setenv("AFFECTKIT_DB", "postgresql://ak@db/env")
+    assert store_of() == "postgresql://ak@db/env"
+    assert store_of("--db", "postgresql://ak@db/flag") == "postgresql://ak@db/flag"
+
+
 def test_bad_thread_setting_is_a_clear_error():
     p = subprocess.run([str(EXE), "analyze", "--model", "lexicon-en", "hi"], capture_output=True,
                        text=True, env={**os.environ, "AFFECTKIT_THREADS": "abc"})  # fmt: skip

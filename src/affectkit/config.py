@@ -19,6 +19,7 @@ DEFAULT_HOME = Path("~/.affectkit")
 class Settings:
     home: Path  # user models and caches (ONNX exports built on first use...)
     threads: int | None = None  # intra-op threads for torch/onnxruntime; None = library default
+    db: str | None = None  # the service's database URL; None: SQLite in its data folder
 
     @property
     def cache_dir(self) -> Path:
@@ -38,4 +39,8 @@ class Settings:
                 f"AFFECTKIT_THREADS must be a positive integer, got {threads!r}: set it to a "
                 "number of threads (e.g. 2) or unset it for the library default."
             )
-        return cls(home=home, threads=int(threads) if threads else None)
+        return cls(
+            home=home,
+            threads=int(threads) if threads else None,
+            db=env.get("AFFECTKIT_DB") or None,
+        )

@@ -120,6 +120,22 @@ def test_a_client_that_disconnects_mid_body_does_not_hurt_others(make_server):
         assert c.analyze("great", model="lexicon-en")[0].label == "positive"
 
 
+def test_keys_items_and_jobs_live_in_postgresql_with_db_url(make_server, postgres_url, tmp_path):
+    url, settings = make_server(db_url=postgres_url, require_keys=True)
+    store = Store(postgres_url)
+    token, _ = store.create_key("pg", rate_per_min=None)
+    store.close()
+    src = tmp_path / "in.csv"
+    src.write_text("text\ngood\nbad\n", encoding="utf-8")
+    with Client(url, api_key=token) as c:
+        c.analyze_raw({"texts": ["keep me", "and me"], "model": "lexicon-en", "store": True})
+        assert [i["text"] for i in c.items()] == ["keep me", "and me"]
+        job = c.submit_job(src, model="lexicon-en")
+        assert c.wait_job(job["id"], timeout=30)["status"] == "done"
+        assert [j["id"] for j in c.jobs()] == [job["id"]]
+    assert not settings.db_path.exists()  # no SQLite store beside it
+
+
 def test_keys_are_required_beyond_loopback_hashed_and_rate_limited(make_server, tmp_path):
     url, settings = make_server(require_keys=True)
     store = Store(settings.db_path)

@@ -1,10 +1,11 @@
-"""Manage the service's API keys (stored hashed in the service's SQLite store).
+"""Manage the service's API keys (stored hashed in the service's store).
 
 Examples:
   affectkit keys create dashboard --rate-per-min 120
   affectkit keys create loadtest --unlimited
   affectkit keys list
   affectkit keys revoke key_0123456789ab
+  affectkit keys list --db postgresql://affectkit@db.internal/affectkit
 """
 
 from __future__ import annotations
@@ -21,8 +22,11 @@ HELP = "create, list and revoke API keys of the service"
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("action", choices=("create", "list", "revoke"))
     p.add_argument("name", nargs="?", help="create: a name for the key; revoke: its id")
-    p.add_argument("--data-dir", default="data", help="the service's data folder")
+    from affectkit.cli.serve import add_db_argument
     from affectkit.serving.settings import ServeSettings
+
+    p.add_argument("--data-dir", default="data", help="the service's data folder")
+    add_db_argument(p)
 
     p.add_argument(
         "--rate-per-min",
@@ -34,11 +38,15 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from affectkit.errors import InvalidInputError
-    from affectkit.serving.settings import DB_FILE
+    from affectkit.cli.serve import db_url_from
+    from affectkit.errors import InvalidInputError, require
+    from affectkit.serving.settings import ServeSettings
+
+    require("sqlalchemy", "serve")  # the store's library, with alembic and psycopg
     from affectkit.storage import Store
 
-    store = Store(Path(args.data_dir) / DB_FILE)
+    settings = ServeSettings(data_dir=Path(args.data_dir), db_url=db_url_from(args))
+    store = Store(settings.database)
     try:
         if args.action == "create":
             if not args.name:

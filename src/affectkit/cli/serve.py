@@ -5,6 +5,7 @@ Examples:
   affectkit serve --host 0.0.0.0 --port 9000       # beyond loopback: API keys are required
   affectkit serve --no-microbatch                  # every request analysed on its own
   affectkit serve --max-upload-rows 20000000       # larger batch uploads
+  affectkit serve --db postgresql://affectkit@db.internal/affectkit   # keys, items, jobs there
 
 Open http://127.0.0.1:8000/ for the playground and /docs for the API documentation.
 Everything the service writes (its data folder, database, uploads, results) is readable by
@@ -27,6 +28,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
     p.add_argument("--data-dir", default="data", help="SQLite store, uploads, job results")
+    add_db_argument(p)
     p.add_argument(
         "--require-keys",
         action=argparse.BooleanOptionalAction,
@@ -86,6 +88,22 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--log-level", default="info")
 
 
+def add_db_argument(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--db",
+        metavar="URL",
+        help="the store's database: postgresql://USER[:PASSWORD]@HOST[:PORT]/DATABASE or a "
+        "SQLite file (default: $AFFECTKIT_DB, else affectkit.sqlite3 in the data folder)",
+    )
+
+
+def db_url_from(args: argparse.Namespace) -> str | None:
+    """--db, else AFFECTKIT_DB, else None (the SQLite file in the data folder)."""
+    from affectkit.config import Settings
+
+    return args.db or Settings.from_env().db
+
+
 def settings_from_args(args: argparse.Namespace):
     from affectkit.cli.analyze import model_options_from
     from affectkit.serving.settings import ServeSettings
@@ -94,6 +112,7 @@ def settings_from_args(args: argparse.Namespace):
         host=args.host,
         port=args.port,
         data_dir=Path(args.data_dir),
+        db_url=db_url_from(args),
         require_keys=args.require_keys,
         insecure_no_keys=args.insecure_no_keys,
         cors_origins=tuple(args.cors_origin),
@@ -121,6 +140,7 @@ def run(args: argparse.Namespace) -> int:
     from affectkit.errors import require
 
     uvicorn = require("uvicorn", "serve")
+    require("sqlalchemy", "serve")  # the store's library, with alembic and psycopg
     from affectkit.serving.app import create_app
 
     settings = settings_from_args(args)  # refuses --no-require-keys beyond loopback alone
@@ -142,15 +162,16 @@ def run(args: argparse.Namespace) -> int:
     if settings.keys_required:
         from affectkit.storage import Store
 
-        store = Store(settings.db_path)
+        store = Store(settings.database)
         try:
             keys = store.list_keys()
         finally:
             store.close()
         if not any(k.revoked is None for k in keys):
+            where = "--db URL" if args.db else f"--data-dir {args.data_dir}"
             print(
                 f"note: {args.host} is not loopback, so requests need an API key and none "
-                f"exists yet: run `affectkit keys create NAME --data-dir {args.data_dir}`."
+                f"exists yet: run `affectkit keys create NAME {where}`."
             )
     uvicorn.run(
         create_app(settings),

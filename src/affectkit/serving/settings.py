@@ -26,6 +26,8 @@ class ServeSettings:
     host: str = "127.0.0.1"
     port: int = 8000
     data_dir: Path = Path("data")  # SQLite database, uploads and job results; nothing outside
+    # the store's database URL (postgresql://USER@HOST/DB); None: the SQLite file in data_dir
+    db_url: str | None = None
     # API keys: required whenever the service listens beyond loopback (None = decide by host);
     # turning them off beyond loopback also needs insecure_no_keys (`--insecure-no-keys`)
     require_keys: bool | None = None
@@ -104,3 +106,9 @@ class ServeSettings:
     @property
     def db_path(self) -> Path:
         return self.data_dir / DB_FILE
+
+    @property
+    def database(self) -> str | Path:
+        """Where the store is (`affectkit.storage.Store`'s target): `db_url`, else the SQLite
+        file in the data folder."""
+        return self.db_url or self.db_path

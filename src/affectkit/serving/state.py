@@ -48,7 +48,7 @@ class Service:
         """Open the store (creating the data folder 0700 and the database 0600) and set up
         the job runner and the micro-batcher; nothing is loaded yet (`preload`)."""
         settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-        store = Store(settings.db_path)
+        store = Store(settings.database)
         metrics = Metrics()
         model_options = analysis_options(settings)
 
