@@ -27,19 +27,25 @@ SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "data"
 
 
 def media_samples(spec) -> list:
-    """Real speech from the shared clips: two clips and a video carrying one's sound."""
+    """Real speech from the shared clips: two clips and a video carrying one's sound. Real
+    faces for face models: two FER2013 dev faces as PNG files, and a video of two of them."""
     from tests.speech import media
 
     if not SHARED.is_dir():
         pytest.skip("../shared/data is not beside the repository")
-    if spec.inputs == ("image",):  # two FER2013 dev faces as PNG files
-        import numpy as np
+    if "image" in spec.inputs:
         from PIL import Image
 
-        faces = np.load(SHARED / "face" / "fer2013" / "dev.npz")["images"][:2]
+        from tests.vision import scenes
+
+        faces = scenes.dev_faces(SHARED)
         paths = [_TMP / f"face{i}.png" for i in range(2)]
-        for face, path in zip(faces, paths):
+        for face, path in zip(faces[:2], paths):
             Image.fromarray(face).save(path)
+        if "video" in spec.inputs:
+            paths.append(_TMP / f"{spec.name}-faces.mp4")
+            if not paths[-1].exists():
+                scenes.write_video(paths[-1], faces, seconds=2.0)
         return [Input.from_path(p) for p in paths]
     out = [Input.from_path(media.clip(SHARED, 2, "happy")),
            Input.from_path(media.clip(SHARED, 11, "angry"))]  # fmt: skip
