@@ -50,9 +50,12 @@ OPERATIONS = [
     "POST /v1/analyze", "POST /v1/jobs", "GET /v1/jobs", "GET /v1/jobs/{job_id}",
     "GET /v1/jobs/{job_id}/results", "DELETE /v1/jobs/{job_id}", "GET /v1/items",
     "DELETE /v1/items/{item_id}", "GET /v1/models", "GET /healthz", "GET /metrics",
+    "POST /v1/streams/{name}/events", "GET /v1/streams", "GET /v1/streams/{name}/windows",
+    "GET /v1/streams/{name}/events", "PUT /v1/streams/{name}/rules", "GET /v1/alerts",
 ]  # fmt: skip
 # the operations whose inputs can be invalid (the others take no input or any string)
-INVALID = ["POST /v1/analyze", "POST /v1/jobs", "GET /v1/items"]
+INVALID = ["POST /v1/analyze", "POST /v1/jobs", "GET /v1/items", "POST /v1/streams/{name}/events",
+           "GET /v1/streams/{name}/windows", "PUT /v1/streams/{name}/rules"]  # fmt: skip
 CASES = [(label, "positive") for label in OPERATIONS] + [(label, "negative") for label in INVALID]
 
 

@@ -21,6 +21,7 @@ from affectkit.cli import (
     export,
     keys,
     models,
+    monitor,
     printable,
     serve,
     train,
@@ -41,6 +42,7 @@ COMMANDS = {
     "models": models,
     "serve": serve,
     "keys": keys,
+    "monitor": monitor,
 }
 
 

@@ -75,6 +75,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         help="seconds an analysis may take before a 504 stops it (default %(default)s)",
     )
     p.add_argument("--cors-origin", action="append", default=[], help="allow this web origin")
+    p.add_argument(
+        "--webhook",
+        action="append",
+        default=[],
+        metavar="URL",
+        help="POST monitoring alerts (docs/monitor.md) here (repeat for several)",
+    )
     p.add_argument("--no-microbatch", action="store_true", help="analyse requests one by one")
     p.add_argument("--batch-window-ms", type=float, default=5.0)
     p.add_argument("--max-batch", type=int, default=64)
@@ -116,6 +123,7 @@ def settings_from_args(args: argparse.Namespace):
         require_keys=args.require_keys,
         insecure_no_keys=args.insecure_no_keys,
         cors_origins=tuple(args.cors_origin),
+        webhooks=tuple(args.webhook),
         max_body_bytes=args.max_body_bytes,
         max_upload_bytes=args.max_upload_bytes,
         max_upload_decompressed_bytes=args.max_upload_decompressed_bytes,

@@ -6,6 +6,9 @@ Routes (OpenAPI docs at /docs), one router each in `affectkit.serving.routes`:
 - ``POST /v1/jobs`` (multipart upload of CSV/JSONL/TXT/Parquet), ``GET /v1/jobs``,
   ``GET /v1/jobs/{id}`` (progress), ``GET /v1/jobs/{id}/results`` (JSONL), ``DELETE``.
 - ``GET /v1/items``, ``DELETE /v1/items/{id}``: analyses stored with ``store: true``.
+- ``POST /v1/streams/{name}/events`` (monitoring: events in), ``GET /v1/streams``,
+  ``GET /v1/streams/{name}/windows``, ``GET /v1/streams/{name}/events``,
+  ``PUT /v1/streams/{name}/rules``, ``GET /v1/alerts``.
 - ``GET /v1/models``, ``GET /healthz``, ``GET /metrics`` (Prometheus), ``GET /`` (playground).
 
 Responses always carry a list (``{"results": [...]}``). Errors are JSON with a stable code
@@ -27,7 +30,7 @@ from fastapi import FastAPI
 from affectkit import __version__
 from affectkit.serving.errors import add_error_handlers
 from affectkit.serving.middleware import Guard
-from affectkit.serving.routes import analyze, items, jobs, models, playground
+from affectkit.serving.routes import analyze, items, jobs, models, playground, streams
 from affectkit.serving.settings import ServeSettings
 from affectkit.serving.state import Service
 
@@ -58,10 +61,10 @@ def create_app(settings: ServeSettings | None = None):
         app.add_middleware(
             CORSMiddleware,
             allow_origins=list(svc.settings.cors_origins),
-            allow_methods=["GET", "POST", "DELETE"],
+            allow_methods=["GET", "POST", "PUT", "DELETE"],
             allow_headers=["Authorization", "X-API-Key", "Content-Type"],
         )
     add_error_handlers(app)
-    for module in (analyze, models, items, jobs, playground):
+    for module in (analyze, models, items, jobs, streams, playground):
         app.include_router(module.router)
     return Guard(app, svc)

@@ -64,13 +64,20 @@ class ServeSettings:
     model_batch_size: int = 8
     preload: tuple[str, ...] = ("auto",)  # models loaded at start-up ("auto": the defaults)
     model_options: dict = field(default_factory=dict)  # backend, threads, cache_dir
+    # monitoring (POST /v1/streams/{name}/events): events per request, ingestions at once
+    # (more answer 429 with Retry-After), a text's UTF-8 bytes, and the webhooks alerts go to
+    max_events: int = 1000
+    max_ingestions: int = 4
+    max_event_text_bytes: int = 1_000_000
+    webhooks: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "data_dir", Path(self.data_dir))  # a str works too
         for name in (
             "max_body_bytes", "max_upload_bytes", "max_upload_decompressed_bytes",
             "max_upload_rows", "max_upload_line_chars", "max_pending_jobs", "max_texts",
-            "max_text_chars", "explain_max_words", "max_batch", "model_batch_size",
+            "max_text_chars", "explain_max_words", "max_batch", "model_batch_size", "max_events",
+            "max_ingestions", "max_event_text_bytes",
         ):  # fmt: skip
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:

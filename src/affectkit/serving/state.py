@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from affectkit import api, registry
+from affectkit.monitor import Monitor, Notifier
 from affectkit.serving.batcher import MicroBatcher
 from affectkit.serving.jobs import JobRunner
 from affectkit.serving.metrics import Metrics
@@ -40,8 +41,10 @@ class Service:
     metrics: Metrics
     jobs: JobRunner
     batcher: MicroBatcher
+    monitor: Monitor
     limiter: RateLimiter = field(default_factory=RateLimiter)
     loaded: list[str] = field(default_factory=list)
+    ingesting: int = 0  # stream ingestions running now (at most settings.max_ingestions)
 
     @classmethod
     def start(cls, settings: ServeSettings) -> Service:
@@ -71,7 +74,14 @@ class Service:
         jobs = JobRunner(
             store, settings.data_dir, settings.model_options, limits=settings.upload_limits
         )
-        return cls(settings, store, metrics, jobs, batcher)
+        notifier = Notifier(store.streams, settings.webhooks) if settings.webhooks else None
+        monitor = Monitor(
+            store,
+            model_options=model_options,
+            max_text_bytes=settings.max_event_text_bytes,
+            notifier=notifier,
+        )
+        return cls(settings, store, metrics, jobs, batcher, monitor)
 
     def preload(self) -> None:
         """Load and warm up the models named in the settings (``auto``: every default)."""
@@ -85,6 +95,8 @@ class Service:
     async def close(self) -> None:
         await self.batcher.close()
         await asyncio.to_thread(self.jobs.close)  # waits (a few seconds at most) for the job
+        if self.monitor.notifier is not None:
+            await asyncio.to_thread(self.monitor.notifier.close)
         self.store.close()
 
 

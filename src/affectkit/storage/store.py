@@ -35,6 +35,7 @@ from affectkit.storage.schema import (
     jobs_table,
     keys_table,
 )
+from affectkit.storage.streams import StreamStore
 
 KEY_PREFIX = "ak_"
 
@@ -89,6 +90,8 @@ class Store:
         except BaseException:
             self.engine.dispose()
             raise
+        # streams, events, windows, alerts (`affectkit.monitor`), in this store's transactions
+        self.streams = StreamStore(self._transaction)
 
     @contextmanager
     def _transaction(self, doing: str = "written") -> Iterator[sa.Connection]:

@@ -96,7 +96,7 @@ class FaceExpressionModel:
 
 def load_network(path: Path, config: dict[str, Any]):
     """The PyTorch network of a model folder (its ``weights.safetensors``)."""
-    torch = require("torch", "vision")
+    torch = require("torch", "models")
     from safetensors.torch import load_file
 
     from affectkit.vision.network import ExpressionNet
@@ -113,7 +113,7 @@ def load_network(path: Path, config: dict[str, Any]):
 def export_onnx(net, target: Path) -> Path:
     """Write the network with its test-time flip (mean logits of the image and its mirror) to
     `target` as ONNX with a dynamic batch axis, checked against PyTorch on other inputs."""
-    torch = require("torch", "vision")
+    torch = require("torch", "models")
 
     class WithFlip(torch.nn.Module):
         def __init__(self, inner) -> None:
