@@ -36,6 +36,9 @@ def test_a_run_stops_resumes_and_writes_its_model(shared_data, tmp_path):
     assert train_vision(VisionTrainConfig(**cfg, max_epochs_this_run=1)) is None
     history = (tmp_path / "run" / "history.jsonl").read_text().splitlines()
     assert len(history) == 1
+    early = train_vision(VisionTrainConfig(**cfg, finish_now=True))  # the best so far, now
+    assert json.loads((early / "config.json").read_text())["training"]["epochs_run"] == 1
+    assert "stopped with --finish-now before the 2 planned" in (early / "MODEL_CARD.md").read_text()
     folder = train_vision(VisionTrainConfig(**cfg))
     assert len((tmp_path / "run" / "history.jsonl").read_text().splitlines()) == 2
     metrics = json.loads((folder / "metrics.json").read_text())

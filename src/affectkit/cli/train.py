@@ -90,6 +90,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         type=int,
         help="image: stop after this many epochs; the same command resumes from the checkpoint",
     )
+    p.add_argument(
+        "--finish-now",
+        action="store_true",
+        help="image: write the model folder from the checkpoint's best weights, training no "
+        "further (a long run stopped early)",
+    )
     p.add_argument("--input-col", help="audio: the column of audio paths (default: input)")
     p.add_argument("--group-col", help="audio: the speaker column (default: speaker)")
     p.add_argument("--folds", type=int, help="audio: cross-validation folds of speakers (6)")
@@ -221,6 +227,7 @@ def _run_image(args: argparse.Namespace) -> int:
         "width": args.width, "dropout": args.dropout, "val_ratio": args.val_ratio,
         "seed": args.seed, "name": args.name, "data_terms": args.data_terms,
         "max_epochs_this_run": args.max_epochs_this_run, "max_rows": args.max_rows_per_file,
+        "finish_now": args.finish_now or None,
     }  # fmt: skip
     cfg = VisionTrainConfig(args.data[0], args.output,
                             **{k: v for k, v in options.items() if v is not None})  # fmt: skip

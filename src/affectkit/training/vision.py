@@ -62,6 +62,7 @@ class VisionTrainConfig:
     name: str = "face-expression"
     data_terms: str = ""
     max_epochs_this_run: int | None = None  # stop (resumably) after this many epochs
+    finish_now: bool = False  # write the model from the best weights so far, train no further
     max_rows: int | None = None
 
     def __post_init__(self) -> None:
@@ -181,8 +182,9 @@ def train_vision(cfg: VisionTrainConfig, log: Callable[[str], None] | None = Non
     best = None  # the weights with the best validation accuracy so far
     if ckpt.is_file():
         saved = torch.load(ckpt, map_location="cpu", weights_only=False)
-        if saved["config"] != asdict(cfg) | {
-            "max_epochs_this_run": saved["config"].get("max_epochs_this_run")
+        run_only = ("max_epochs_this_run", "finish_now")  # settings of this run, not the model's
+        if {k: v for k, v in saved["config"].items() if k not in run_only} != {
+            k: v for k, v in asdict(cfg).items() if k not in run_only
         }:
             log("the checkpoint was made with other settings: resuming anyway with these")
         model.load_state_dict(saved["model"])
@@ -195,7 +197,9 @@ def train_vision(cfg: VisionTrainConfig, log: Callable[[str], None] | None = Non
     x_all = torch.from_numpy(images)
     y_all = torch.from_numpy(labels)
     done_this_run = 0
-    while state["epoch"] < cfg.epochs:
+    if cfg.finish_now:
+        log(f"finishing now, after {state['epoch']} of {cfg.epochs} epochs")
+    while state["epoch"] < cfg.epochs and not cfg.finish_now:
         if cfg.max_epochs_this_run is not None and done_this_run >= cfg.max_epochs_this_run:
             log(f"stopping after {done_this_run} epochs this run; run again to resume")
             return None
@@ -295,7 +299,7 @@ def train_vision(cfg: VisionTrainConfig, log: Callable[[str], None] | None = Non
         "input": [48, 48],
         "temperature": temperature,
         "int8_holds": holds,
-        "training": asdict(cfg),
+        "training": asdict(cfg) | {"epochs_run": state["epoch"]},
         "data_terms": cfg.data_terms,
     }
     (folder / "config.json").write_text(json.dumps(config, indent=2) + "\n")
@@ -377,9 +381,14 @@ def write_card(folder: str | Path) -> Path:
         "degrees, scale 0.9-1.1, shifts, brightness and contrast, random erasing. The weights of "
         "the epoch with the best validation accuracy are kept"
         + (
-            f" (epoch {max(epochs, key=lambda e: e['val_accuracy'])['epoch']} of {len(epochs)}; "
-            f"{sum(e['seconds'] for e in epochs) / 3600:.1f} hours of training in all, on 1-2 "
-            "CPU threads)."
+            f" (epoch {max(epochs, key=lambda e: e['val_accuracy'])['epoch']} of {len(epochs)}"
+            + (
+                f", stopped with --finish-now before the {t['epochs']} planned"
+                if len(epochs) < t["epochs"]
+                else ""
+            )
+            + f"; {sum(e['seconds'] for e in epochs) / 3600:.1f} hours of training in all, on "
+            "1-2 CPU threads)."
             if epochs
             else "."
         ),
