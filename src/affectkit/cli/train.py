@@ -96,6 +96,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         help="image: write the model folder from the checkpoint's best weights, training no "
         "further (a long run stopped early)",
     )
+    p.add_argument(
+        "--ensemble",
+        action="append",
+        metavar="RUN",
+        help="image: one model folder (-o) averaging the best weights of these training runs "
+        "(repeat; runs on the same data and --seed, differing in --train-seed or --width)",
+    )
     p.add_argument("--input-col", help="audio: the column of audio paths (default: input)")
     p.add_argument("--group-col", help="audio: the speaker column (default: speaker)")
     p.add_argument("--folds", type=int, help="audio: cross-validation folds of speakers (6)")
@@ -217,15 +224,22 @@ def _run_audio(args: argparse.Namespace) -> int:
 
 def _run_image(args: argparse.Namespace) -> int:
     from affectkit.errors import InvalidInputError
-    from affectkit.training.vision import VisionTrainConfig, train_vision
+    from affectkit.training.vision import VisionTrainConfig, combine_runs, train_vision
 
+    if args.ensemble:
+        if not args.output:
+            raise InvalidInputError("--ensemble needs --output FOLDER for the model.")
+        combine_runs(args.ensemble, args.output, args.dev_data, args.name or "face-expression",
+                     args.data_terms or "")  # fmt: skip
+        return 0
     if not args.data or len(args.data) != 1 or not args.output:
         raise InvalidInputError("--modality image needs one --data .npz and --output FOLDER.")
     options = {
         "dev_data": args.dev_data, "epochs": args.epochs, "batch_size": args.batch_size,
         "lr": args.lr, "weight_decay": args.weight_decay, "label_smoothing": args.label_smoothing,
         "width": args.width, "dropout": args.dropout, "val_ratio": args.val_ratio,
-        "seed": args.seed, "name": args.name, "data_terms": args.data_terms,
+        "seed": args.seed, "train_seed": args.train_seed, "threads": args.threads,
+        "name": args.name, "data_terms": args.data_terms,
         "max_epochs_this_run": args.max_epochs_this_run, "max_rows": args.max_rows_per_file,
         "finish_now": args.finish_now or None,
     }  # fmt: skip

@@ -57,7 +57,9 @@ class VisionTrainConfig:
     width: int = 24
     dropout: float = 0.3
     val_ratio: float = 0.1
-    seed: int = 0
+    seed: int = 0  # the train/validation split
+    train_seed: int | None = None  # initialisation and augmentation (default: seed)
+    threads: int | None = None  # torch intra-op threads (default: torch's own)
     warmup_epochs: float = 1.0
     name: str = "face-expression"
     data_terms: str = ""
@@ -148,8 +150,6 @@ def train_vision(cfg: VisionTrainConfig, log: Callable[[str], None] | None = Non
     torch = require("torch", "models")
     from torch.nn import functional as F
 
-    from affectkit.training.calibration import ece, fit_temperature, softmax
-    from affectkit.training.metrics import report
     from affectkit.vision.network import ExpressionNet
 
     log = log or (lambda m: print(m, file=sys.stderr, flush=True))
@@ -158,7 +158,10 @@ def train_vision(cfg: VisionTrainConfig, log: Callable[[str], None] | None = Non
     images, labels, names = read_npz(cfg.data, cfg.max_rows)
     train_idx, val_idx = stratified_split(labels, cfg.val_ratio, cfg.seed)
     log(f"{len(train_idx)} training and {len(val_idx)} validation images, labels {names}")
-    torch.manual_seed(cfg.seed)
+    if cfg.threads:
+        torch.set_num_threads(cfg.threads)
+    seed = cfg.seed if cfg.train_seed is None else cfg.train_seed
+    torch.manual_seed(seed)
     model = ExpressionNet(len(names), cfg.width, cfg.dropout).to(memory_format=torch.channels_last)
     opt = torch.optim.SGD(
         model.parameters(), lr=cfg.lr, momentum=0.9, nesterov=True, weight_decay=cfg.weight_decay
@@ -182,7 +185,8 @@ def train_vision(cfg: VisionTrainConfig, log: Callable[[str], None] | None = Non
     best = None  # the weights with the best validation accuracy so far
     if ckpt.is_file():
         saved = torch.load(ckpt, map_location="cpu", weights_only=False)
-        run_only = ("max_epochs_this_run", "finish_now")  # settings of this run, not the model's
+        # settings of this run, not the model's
+        run_only = ("max_epochs_this_run", "finish_now", "threads")
         if {k: v for k, v in saved["config"].items() if k not in run_only} != {
             k: v for k, v in asdict(cfg).items() if k not in run_only
         }:
@@ -205,9 +209,9 @@ def train_vision(cfg: VisionTrainConfig, log: Callable[[str], None] | None = Non
             return None
         epoch = state["epoch"]
         # every epoch's randomness from (seed, epoch): a resumed run trains as an unbroken one
-        torch.manual_seed(cfg.seed * 1000 + epoch)
-        generator = torch.Generator().manual_seed(cfg.seed * 1000 + epoch)
-        rng = np.random.default_rng([cfg.seed, epoch])
+        torch.manual_seed(seed * 1000 + epoch)
+        generator = torch.Generator().manual_seed(seed * 1000 + epoch)
+        rng = np.random.default_rng([seed, epoch])
         model.train()
         t0, losses = time.time(), []
         for k, batch in enumerate(_batches(len(train_idx), cfg.batch_size, rng)):
@@ -261,16 +265,38 @@ def train_vision(cfg: VisionTrainConfig, log: Callable[[str], None] | None = Non
     if best is None:
         raise DataFormatError(f"{ckpt} holds no best weights: run the training again.")
     model.load_state_dict(best)
-    val_logits = predict_logits(model, images[val_idx])
-    temperature = fit_temperature(val_logits, labels[val_idx])
-    metrics: dict = {"validation": report(labels[val_idx], val_logits.argmax(1), names)}
+    config = {
+        "name": f"{cfg.name}@1",
+        "width": cfg.width,
+        "training": asdict(cfg) | {"epochs_run": state["epoch"]},
+        "data_terms": cfg.data_terms,
+    }
+    return write_model(model, config, images[val_idx], labels[val_idx], names, cfg.dev_data,
+                       out / "model", log)  # fmt: skip
+
+
+def write_model(
+    model, config: dict, val_x: np.ndarray, val_y: np.ndarray, names: list[str],
+    dev_data: str | None, folder: Path, log: Callable[[str], None],
+) -> Path:  # fmt: skip
+    """The model folder of a trained network (or ensemble): a temperature fitted on the
+    validation images, validation and dev figures, weights, ONNX fp32 and int8, config and card.
+    `config` gives the name, the architecture and the training settings."""
+    from safetensors.torch import save_file
+
+    from affectkit.training.calibration import ece, fit_temperature, softmax
+    from affectkit.training.metrics import report
+
+    val_logits = predict_logits(model, val_x)
+    temperature = fit_temperature(val_logits, val_y)
+    metrics: dict = {"validation": report(val_y, val_logits.argmax(1), names)}
     metrics["validation"]["ece"] = ece(
-        softmax(val_logits, temperature).max(1), val_logits.argmax(1) == labels[val_idx]
+        softmax(val_logits, temperature).max(1), val_logits.argmax(1) == val_y
     )
-    if cfg.dev_data:
-        dev_x, dev_y, dev_names = read_npz(cfg.dev_data)
+    if dev_data:
+        dev_x, dev_y, dev_names = read_npz(dev_data)
         if dev_names != names:
-            raise DataFormatError(f"{cfg.dev_data}: label names {dev_names} differ from {names}.")
+            raise DataFormatError(f"{dev_data}: label names {dev_names} differ from {names}.")
         for tta in (False, True):
             z = predict_logits(model, dev_x, flip=tta)
             rep = report(dev_y, z.argmax(1), names)
@@ -281,32 +307,83 @@ def train_vision(cfg: VisionTrainConfig, log: Callable[[str], None] | None = Non
             f"dev accuracy {metrics['dev']['accuracy']:.4f}, with flip "
             f"{metrics['dev_flip']['accuracy']:.4f}, ECE {metrics['dev_flip']['ece']:.4f}"
         )
-    from safetensors.torch import save_file
-
-    folder = out / "model"
-    folder.mkdir(exist_ok=True)
+    folder.mkdir(parents=True, exist_ok=True)
     save_file(
         {k: v.contiguous() for k, v in model.state_dict().items()},
         str(folder / "weights.safetensors"),
     )
     export_onnx(model, folder / ONNX_FILE)
-    holds = _int8(folder, images[val_idx], labels[val_idx], metrics, log)
+    holds = _int8(folder, val_x, val_y, metrics, log)
     config = {
-        "name": f"{cfg.name}@1",
+        "name": config["name"],
         "affectkit_kind": KIND,
         "labels": names,
-        "width": cfg.width,
+        **{k: v for k, v in config.items() if k != "name"},
         "input": [48, 48],
         "temperature": temperature,
         "int8_holds": holds,
-        "training": asdict(cfg) | {"epochs_run": state["epoch"]},
-        "data_terms": cfg.data_terms,
     }
     (folder / "config.json").write_text(json.dumps(config, indent=2) + "\n")
     (folder / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
     write_card(folder)
     log(f"wrote {folder}")
     return folder
+
+
+def combine_runs(
+    runs: list[str | Path], output: str | Path, dev_data: str | None = None,
+    name: str = "face-expression", data_terms: str = "",
+    log: Callable[[str], None] | None = None,
+) -> Path:  # fmt: skip
+    """One model folder averaging the logits of several training runs' best weights (an
+    ensemble). The runs must share their data and validation split (``--seed``; they differ in
+    ``--train-seed`` or width), so the temperature and figures stay on images none trained on."""
+    torch = require("torch", "models")
+    from affectkit.vision.network import ExpressionEnsemble, ExpressionNet
+
+    log = log or (lambda m: print(m, file=sys.stderr, flush=True))
+    if len(runs) < 2:
+        raise InvalidInputError("an ensemble needs two or more training runs.")
+    nets, members, split = [], [], None
+    for run in runs:
+        ckpt = Path(run) / "checkpoint.pt"
+        if not ckpt.is_file():
+            raise DataFormatError(f"{run}: no checkpoint.pt (not a face-expression training run).")
+        saved = torch.load(ckpt, map_location="cpu", weights_only=False)
+        cfg = saved["config"]
+        key = (Path(cfg["data"]).name, cfg["seed"], cfg["val_ratio"], cfg.get("max_rows"))
+        if split is not None and key != split:
+            raise DataFormatError(
+                f"{run}: trained on another split ({key} vs {split}); the runs of an ensemble "
+                "share --data, --seed, --val-ratio and --max-rows-per-file."
+            )
+        split = key
+        if saved.get("best_model") is None:
+            raise DataFormatError(f"{ckpt} holds no best weights: train it at least one epoch.")
+        net = ExpressionNet(len(saved["model"]["head.bias"]), cfg["width"], cfg["dropout"])
+        net.load_state_dict(saved["best_model"])
+        nets.append(net)
+        members.append(cfg | {"epochs_run": saved["state"]["epoch"],
+                              "best_validation_accuracy": saved["state"]["best"]})  # fmt: skip
+        log(f"{run}: width {cfg['width']}, {saved['state']['epoch']} epochs, best validation "
+            f"accuracy {saved['state']['best']:.4f}")  # fmt: skip
+    first = members[0]
+    images, labels, names = read_npz(first["data"], first.get("max_rows"))
+    _, val_idx = stratified_split(labels, first["val_ratio"], first["seed"])
+    model = ExpressionEnsemble(nets).to(memory_format=torch.channels_last)
+    config = {
+        "name": f"{name}@1",
+        "members": [m["width"] for m in members],
+        "training": {
+            "runs": [str(r) for r in runs],
+            "output": str(output),
+            "dev_data": dev_data,
+            "members": members,
+        },
+        "data_terms": data_terms or first.get("data_terms", ""),
+    }
+    return write_model(model, config, images[val_idx], labels[val_idx], names, dev_data,
+                       Path(output), log)  # fmt: skip
 
 
 def _int8(folder: Path, images: np.ndarray, labels: np.ndarray, metrics: dict, log) -> bool:
@@ -332,13 +409,8 @@ def _int8(folder: Path, images: np.ndarray, labels: np.ndarray, metrics: dict, l
     return holds
 
 
-def write_card(folder: str | Path) -> Path:
-    """MODEL_CARD.md of a face-expression folder, from its config.json and metrics.json (and
-    its training run's history.jsonl beside the folder, where there is one)."""
-    folder = Path(folder)
-    config = json.loads((folder / "config.json").read_text())
-    metrics = json.loads((folder / "metrics.json").read_text())
-    t = config["training"]
+def _run_recipe(t: dict) -> list[str]:
+    """The command and the settings of one training run (``config["training"]``), as card lines."""
     history = Path(t["output"]) / "history.jsonl"
     epochs = []
     if history.is_file():
@@ -346,15 +418,75 @@ def write_card(folder: str | Path) -> Path:
     command = (
         f"affectkit train --modality image --data {t['data']}"
         + (f" --dev-data {t['dev_data']}" if t.get("dev_data") else "")
+        + (f" --train-seed {t['train_seed']}" if t.get("train_seed") is not None else "")
+        + (f" --width {t['width']}" if t.get("width", 24) != 24 else "")
         + f" --epochs {t['epochs']} -o {t['output']}"
     )
+    done = (
+        f" (epoch {max(epochs, key=lambda e: e['val_accuracy'])['epoch']} of {len(epochs)}"
+        + (
+            f", stopped with --finish-now before the {t['epochs']} planned"
+            if len(epochs) < t["epochs"]
+            else ""
+        )
+        + f"; {sum(e['seconds'] for e in epochs) / 3600:.1f} hours of training in all, on "
+        "1-2 CPU threads)."
+        if epochs
+        else "."
+    )
+    return [
+        f"    {command}",
+        "",
+        f"SGD (Nesterov, momentum 0.9, weight decay {t['weight_decay']}), learning rate "
+        f"{t['lr']} with warm-up and a cosine schedule, batch {t['batch_size']}, label smoothing "
+        f"{t['label_smoothing']}, dropout {t['dropout']}; augmentation: flips, rotations up to 12 "
+        "degrees, scale 0.9-1.1, shifts, brightness and contrast, random erasing. The weights of "
+        "the epoch with the best validation accuracy are kept" + done,
+    ]
+
+
+def write_card(folder: str | Path) -> Path:
+    """MODEL_CARD.md of a face-expression folder, from its config.json and metrics.json (and
+    its training runs' history.jsonl, where they are still there)."""
+    folder = Path(folder)
+    config = json.loads((folder / "config.json").read_text())
+    metrics = json.loads((folder / "metrics.json").read_text())
+    t = config["training"]
+    runs = t.get("members") or [t]
+    if config.get("members"):
+        what = (
+            f"an ensemble of {len(runs)} pre-activation residual CNNs on 48x48 grayscale (widths "
+            f"{', '.join(str(w) for w in config['members'])}; four stages of two blocks each, "
+            f"about {_parameters(config):.2f}M parameters in all), each trained from scratch "
+            "with its own seed on the same split; their logits are averaged"
+        )
+    else:
+        what = (
+            "a pre-activation residual CNN on 48x48 grayscale "
+            f"(width {config['width']}, four stages of two blocks, about "
+            f"{_parameters(config):.2f}M parameters), trained from scratch"
+        )
+    recipe = []
+    for i, run in enumerate(runs):
+        if len(runs) > 1:
+            recipe += [f"Member {i + 1}:", ""]
+        recipe += [*_run_recipe(run), ""]
+    if len(runs) > 1:
+        combine = " ".join(f"--ensemble {r}" for r in t["runs"])
+        recipe += [
+            "Then, one folder from the runs' best weights (temperature, figures and int8 check "
+            "on their shared validation split):",
+            "",
+            f"    affectkit train --modality image {combine}"
+            + (f" --dev-data {t['dev_data']}" if t.get("dev_data") else "")
+            + f" -o {t['output']}",
+            "",
+        ]
     val = metrics["validation"]
     lines = [
         f"# {config['name']}",
         "",
-        "Facial expression of a face crop: a pre-activation residual CNN on 48x48 grayscale "
-        f"(width {config['width']}, four stages of two blocks, about "
-        f"{_parameters(config):.2f}M parameters), trained from scratch. Test-time flip (the face "
+        f"Facial expression of a face crop: {what}. Test-time flip (the face "
         "and its mirror image, averaged), temperature-scaled. Runs on onnxruntime "
         "(`model.onnx`, and `model.int8.onnx` where it held its accuracy); PyTorch weights "
         "(`weights.safetensors`) for fine-tuning.",
@@ -364,34 +496,16 @@ def write_card(folder: str | Path) -> Path:
         "",
         "## Training data and its terms",
         "",
-        f"FER2013 training split (`{t['data']}`): 28,709 grayscale 48x48 faces found by Google "
-        "image search for emotion words, labelled by one annotator each; a stratified "
-        f"{t['val_ratio']:.0%} carved off for validation (checkpoint choice, temperature, the "
-        "int8 check). The dev split (PublicTest, 3,589) is for reporting only.",
+        f"FER2013 training split (`{runs[0]['data']}`): 28,709 grayscale 48x48 faces found by "
+        "Google image search for emotion words, labelled by one annotator each; a stratified "
+        f"{runs[0]['val_ratio']:.0%} carved off for validation (checkpoint choice, temperature, "
+        "the int8 check). The dev split (PublicTest, 3,589) is for reporting only.",
         "",
         config.get("data_terms") or "State the training data's terms here (--data-terms).",
         "",
         "## Recipe",
         "",
-        f"    {command}",
-        "",
-        f"SGD (Nesterov, momentum 0.9, weight decay {t['weight_decay']}), learning rate "
-        f"{t['lr']} with warm-up and a cosine schedule, batch {t['batch_size']}, label smoothing "
-        f"{t['label_smoothing']}, dropout {t['dropout']}; augmentation: flips, rotations up to 12 "
-        "degrees, scale 0.9-1.1, shifts, brightness and contrast, random erasing. The weights of "
-        "the epoch with the best validation accuracy are kept"
-        + (
-            f" (epoch {max(epochs, key=lambda e: e['val_accuracy'])['epoch']} of {len(epochs)}"
-            + (
-                f", stopped with --finish-now before the {t['epochs']} planned"
-                if len(epochs) < t["epochs"]
-                else ""
-            )
-            + f"; {sum(e['seconds'] for e in epochs) / 3600:.1f} hours of training in all, on "
-            "1-2 CPU threads)."
-            if epochs
-            else "."
-        ),
+        *recipe[:-1],
         "",
         "## Figures",
         "",
@@ -448,7 +562,7 @@ def write_card(folder: str | Path) -> Path:
 
 def _parameters(config: dict) -> float:
     """Millions of parameters of the network a config describes."""
-    from affectkit.vision.network import ExpressionNet
+    from affectkit.vision.network import build
 
-    net = ExpressionNet(len(config["labels"]), int(config["width"]))
+    net = build(len(config["labels"]), config)
     return sum(p.numel() for p in net.parameters()) / 1e6

@@ -99,11 +99,11 @@ def load_network(path: Path, config: dict[str, Any]):
     torch = require("torch", "models")
     from safetensors.torch import load_file
 
-    from affectkit.vision.network import ExpressionNet
+    from affectkit.vision.network import build
 
     try:
         state = load_file(str(path / "weights.safetensors"))
-        net = ExpressionNet(len(config["labels"]), int(config.get("width", 24)))
+        net = build(len(config["labels"]), config)
         net.load_state_dict(state)
     except (OSError, ValueError, KeyError, RuntimeError) as exc:
         raise ModelLoadError(f"{path}: not a face-expression model folder ({exc}).") from None

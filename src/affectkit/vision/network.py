@@ -3,6 +3,8 @@
 Four stages of two pre-activation residual blocks (widths `width` x 1, 2, 4, 8; stride 2 from the
 second stage on), global average pooling, dropout and a linear layer: about 2.8M parameters at
 width 32. Written here because torchvision does not import beside the pinned CPU torch.
+`ExpressionEnsemble` averages the logits of several such networks (one model folder, one ONNX
+graph); `build` makes whichever a model folder's config describes.
 """
 
 from __future__ import annotations
@@ -53,3 +55,22 @@ class ExpressionNet(nn.Module):
         x = self.blocks(self.stem(x))
         x = F.relu(self.norm(x)).mean((2, 3))
         return self.head(self.drop(x))
+
+
+class ExpressionEnsemble(nn.Module):
+    """Several `ExpressionNet`s (trained apart, on one split) whose logits are averaged."""
+
+    def __init__(self, members: list[ExpressionNet]) -> None:
+        super().__init__()
+        self.members = nn.ModuleList(members)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.stack([m(x) for m in self.members]).mean(0)
+
+
+def build(labels: int, config: dict) -> nn.Module:
+    """The network a model folder's config describes: one net (``width``) or an ensemble
+    (``members``: a width per member)."""
+    if config.get("members"):
+        return ExpressionEnsemble([ExpressionNet(labels, int(w)) for w in config["members"]])
+    return ExpressionNet(labels, int(config.get("width", 24)))
