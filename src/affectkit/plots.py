@@ -32,6 +32,8 @@ def timeline_plot(result: AffectResult, path: str | Path, title: str = "") -> Pa
     `face_timeline_plot`."""
     if result.modality == "face" and any(p.parts for p in result.parts):
         return face_timeline_plot(result, path, title)
+    if result.modality == "fused":
+        return fused_timeline_plot(result, path, title)
     parts = [p for p in result.parts if p.span is not None and p.span.unit == "seconds"]
     if not parts:
         raise InvalidInputError("Nothing to draw: the result has no timed segments.")
@@ -155,6 +157,64 @@ def face_timeline_plot(result: AffectResult, path: str | Path, title: str = "") 
     eng.set_xlim(0, end)
     eng.set_xlabel("seconds")
     fig.suptitle(title or "faces over time", fontsize=10)
+    fig.tight_layout()
+    return _save(fig, plt, path)
+
+
+def fused_timeline_plot(result: AffectResult, path: str | Path, title: str = "") -> Path:
+    """A fused timeline: one row per modality (its own emotion per window: colour = emotion,
+    height = confidence; disagreeing windows hatched), the fused row, then the fused valence."""
+    windows = [p for p in result.parts if p.span is not None]
+    if not windows:
+        raise InvalidInputError("Nothing to draw: the fused result has no windows.")
+    order = ("voice", "words", "face")
+    present = {m for w in windows for m, v in w.raw.get("modalities", {}).items() if "label" in v}
+    mods = [m for m in order if m in present] + sorted(present - set(order))
+    matplotlib = require("matplotlib", "plot")
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import Patch
+
+    rows = len(mods) + 2
+    end = max([w.span.end for w in windows] + [result.span.end if result.span else 0])
+    fig, axes = plt.subplots(rows, 1, figsize=(11, 1.4 + 0.9 * rows), sharex=True, dpi=110)
+    used: set[str] = set()
+
+    def row(ax, items, name, bold=False):
+        if items:
+            used.update(label for _, _, label, _ in items)
+            ax.bar([a for a, _, _, _ in items], [c for _, _, _, c in items],
+                   width=[b - a for a, b, _, _ in items], align="edge", linewidth=0,
+                   color=[COLOURS.get(label, "#444444") for _, _, label, _ in items])  # fmt: skip
+        ax.set_ylim(0, 1.05)
+        ax.set_yticks([])
+        ax.set_ylabel(name, rotation=0, ha="right", va="center",
+                      fontweight="bold" if bold else "normal")  # fmt: skip
+
+    for ax, m in zip(axes, mods):
+        items = [(w.span.start, w.span.end, v["label"], v["confidence"]) for w in windows
+                 if "label" in (v := w.raw["modalities"].get(m, {}))]  # fmt: skip
+        row(ax, items, m)
+    fused = axes[len(mods)]
+    row(fused, [(w.span.start, w.span.end, w.label, w.confidence) for w in windows], "fused", True)
+    for w in windows:
+        if "disagree" in w.flags:
+            fused.bar(w.span.start, 1.05, width=w.span.end - w.span.start, align="edge",
+                      fill=False, hatch="//", edgecolor="#555555", linewidth=0)  # fmt: skip
+    axes[0].legend(
+        handles=[Patch(color=COLOURS[e], label=e) for e in EMOTIONS if e in used]
+        + [Patch(fill=False, hatch="//", edgecolor="#555555", label="modalities disagree")],
+        fontsize=7, ncol=len(used) + 1, loc="upper left", bbox_to_anchor=(0, 1.6), frameon=False,
+    )  # fmt: skip
+    val = axes[-1]
+    mids, valence, _ = _with_gaps(windows)
+    val.plot(mids, valence, "-", lw=1.2, color="#2ca02c")
+    val.axhline(0, color="black", lw=0.5)
+    val.set_ylim(-1.05, 1.05)
+    val.set_ylabel("valence\n(fused)")
+    val.set_xlim(0, end)
+    val.set_xlabel("seconds")
+    fig.suptitle(title or "voice, words and faces over time", fontsize=10)
     fig.tight_layout()
     return _save(fig, plt, path)
 

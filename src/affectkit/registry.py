@@ -48,6 +48,7 @@ CATALOGS: list[str] = [
     "affectkit.text.catalog",
     "affectkit.speech.catalog",
     "affectkit.vision.catalog",
+    "affectkit.fusion.catalog",
 ]
 
 # The input kinds (`affectkit.inputs.KINDS`) each modality's analyzers take by default.

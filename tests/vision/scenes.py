@@ -36,16 +36,25 @@ def write_video(
     fps: int = 10,
     size: tuple[int, int] = (640, 480),
     leaves_at: float | None = 2.0,
+    audio: np.ndarray | None = None,
+    rate: int = 16_000,
 ) -> Path:
     """A video with faces[FOUND[0]] on the left drifting right by 1 px a frame for its whole
-    length and faces[FOUND[1]] on the right until `leaves_at` seconds."""
+    length and faces[FOUND[1]] on the right until `leaves_at` seconds; with `audio` (mono float
+    samples at `rate`) as an AAC track, the video lasts as long as the sound."""
     import av
 
     w, h = size
     left, right = faces[FOUND[0]], faces[FOUND[1]]
+    if audio is not None:
+        seconds = len(audio) / rate
     with av.open(str(path), "w") as c:
         stream = c.add_stream("libx264", rate=fps)
         stream.width, stream.height, stream.pix_fmt = w, h, "yuv420p"
+        sound = None
+        if audio is not None:
+            sound = c.add_stream("aac", rate=rate)
+            sound.layout = "mono"
         for i in range(int(seconds * fps)):
             scene = np.full((h, w, 3), 128, np.uint8)
             place(scene, left, 60 + i, 120, 150)
@@ -55,4 +64,9 @@ def write_video(
                 c.mux(packet)
         for packet in stream.encode(None):
             c.mux(packet)
+        if sound is not None:
+            frame = av.AudioFrame.from_ndarray(audio[None, :].astype(np.float32), "flt", "mono")
+            frame.sample_rate = rate
+            for packet in [*sound.encode(frame), *sound.encode(None)]:
+                c.mux(packet)
     return path

@@ -343,6 +343,12 @@ def segment_line(part) -> str:
         return (f"face at {b.x:.0f},{b.y:.0f} {b.width:.0f}x{b.height:.0f}  "
                 f"{part.label:<8} {part.confidence:.2f}")  # fmt: skip
     span = f"{part.span.start:7.2f}-{part.span.end:<7.2f}s" if part.span else ""
+    if part.modality == "fused":  # a window of a fused timeline: the judgement, then each channel
+        mods = part.raw.get("modalities", {})
+        each = "  ".join(f"{m} {v['label']} {v['confidence']:.2f}" for m, v in mods.items()
+                         if "label" in v)  # fmt: skip
+        mark = "  [disagree]" if "disagree" in part.flags else ""
+        return f"{span} {part.label:<8} {part.confidence:.2f}  |  {each}{mark}"
     speaker = part.raw.get("speaker", "")
     line = f"{span} {speaker:<3} voice {part.label:<8} {part.confidence:.2f}"
     text = part.raw.get("text")
