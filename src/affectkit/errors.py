@@ -31,6 +31,11 @@ class StorageError(AffectError, OSError):
     """Writing a result failed (disk full, no permission); what was finished is kept."""
 
 
+class ConnectionLostError(StorageError):
+    """The database connection broke during a transaction (a restarted server, a dropped
+    network): the transaction was rolled back and may be tried again on a new connection."""
+
+
 class BackendMissingError(AffectError, ImportError):
     """An optional dependency (torch, onnxruntime, pyarrow...) is not installed."""
 

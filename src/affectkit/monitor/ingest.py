@@ -133,21 +133,27 @@ class Monitor:
 
     def evaluate(self, stream: str, touched: dict[int, set[float]]) -> list[dict[str, Any]]:
         """Judge the windows (width -> starts) by the stream's rules; store the new alerts
-        and hand them to the notifier. Returns them."""
+        and hand them to the notifier. Returns them.
+
+        Each touched window is judged once per rule, however many of the batch's events fell
+        in it, on windows read in one transaction: for each, the windows its rules look back
+        on (`Rule.baseline_windows` + `Rule.consecutive`) and itself, never the whole
+        history between a late event's window and the current one."""
         rules = self.rules(stream)
-        fired = []
-        for width in sorted({r.width for r in rules} & set(touched)):
-            starts = sorted(touched[width])
-            ours = [r for r in rules if r.width == width]
-            # every window these rules look at, read at once
+        by_width: dict[int, list[Rule]] = {}
+        for rule in rules:
+            if rule.width in touched:
+                by_width.setdefault(rule.width, []).append(rule)
+        spans = {}
+        for width, ours in by_width.items():
             reach = max(r.baseline_windows + r.consecutive for r in ours)
-            rows = self.streams.windows(
-                stream, width, starts[0] - reach * width, starts[-1] + width
-            )
-            windows = {r["start"]: r for r in rows}
-            first = self.streams.first_window(stream, width)
-            for rule in ours:
-                for start in starts:
+            spans[width] = [(s - reach * width, s + width) for s in touched[width]]
+        near = self.streams.windows_near(stream, spans) if spans else {}
+        fired = []
+        for width in sorted(near):
+            first, windows = near[width]
+            for rule in by_width[width]:
+                for start in sorted(touched[width]):
                     found = judge(rule, windows, start, first)
                     if found is not None:
                         alert = self._store_alert(stream, rule, found)

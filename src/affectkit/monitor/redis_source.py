@@ -11,7 +11,9 @@ worker that had stored it but not yet acknowledged it) is counted once.
 An entry is an event: either one field ``event`` (or ``data``) holding the event's JSON, or the
 event's fields themselves (``id``, ``text``, ``time``, ``author``, ``source``, ``meta`` as JSON
 text). An entry without an ``id`` takes its entry id. When Redis cannot be reached (at the
-start or mid-stream) the worker says so on stderr and reconnects with exponential back-off.
+start or mid-stream) the worker says so on stderr (one line per try) and reconnects with
+exponential back-off; with `idle_exit` it gives up, with a one-line `AffectError`, once that
+long has passed without an entry.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from affectkit.errors import InvalidInputError, StorageError, require
+from affectkit.errors import AffectError, InvalidInputError, StorageError, require
 from affectkit.monitor.ingest import Ingested, Monitor
 
 
@@ -106,6 +108,14 @@ class RedisSource:
                 backoff = s.backoff_s
             except (redis.ConnectionError, redis.TimeoutError, StorageError) as exc:
                 what = "store" if isinstance(exc, StorageError) else f"Redis at {_safe(s.url)}"
+                idle = time.monotonic() - idle_since
+                if idle_exit is not None and idle > idle_exit:
+                    if client is not None:
+                        client.close()
+                    raise AffectError(
+                        f"cannot reach the {what} ({exc}) for {idle:.1f}s; gave up (--idle-exit "
+                        f"{idle_exit:g}). Check the URL and that the server runs."
+                    ) from None
                 print(
                     f"affectkit monitor: cannot reach the {what} ({exc}); retrying in {backoff:g}s",
                     file=sys.stderr,

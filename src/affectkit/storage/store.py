@@ -24,7 +24,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 
-from affectkit.errors import InvalidInputError, StorageError
+from affectkit.errors import ConnectionLostError, InvalidInputError, StorageError
 from affectkit.inputs import Input
 from affectkit.storage import migrate
 from affectkit.storage.engine import create_engine, database_url, display, reason
@@ -105,7 +105,10 @@ class Store:
                 f"The store {self.name} cannot keep this value: {reason(exc, self.url)}."
             ) from None
         except OperationalError as exc:
-            raise StorageError(
+            # a connection lost mid-transaction: the pool drops it (and, with it, the others
+            # opened before it), and the next transaction opens a new one
+            error = ConnectionLostError if exc.connection_invalidated else StorageError
+            raise error(
                 f"The store {self.name} could not be {doing} ({reason(exc, self.url)}). Free "
                 f"some disk space (or check its permissions, or that its server runs) and try "
                 f"again."

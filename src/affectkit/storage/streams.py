@@ -10,16 +10,18 @@ late or out-of-order event lands in its own window whenever it comes.
 
 from __future__ import annotations
 
+import functools
 import json
 import time
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
+from affectkit.errors import ConnectionLostError
 from affectkit.storage.schema import (
     POLARITY_COUNTS,
     WINDOW_EMOTIONS,
@@ -35,6 +37,17 @@ COUNT_COLUMNS = (
     "n", *POLARITY_COUNTS, *(f"emo_{e}" for e in WINDOW_EMOTIONS), "valence_sum", "valence_n"
 )  # fmt: skip
 JSON_EVENT_COLUMNS = ("meta", "polarity", "emotions", "evidence")
+EVENT_COLUMNS = tuple(c.name for c in events_table.c)
+RETRIES = 1  # `add_events`: tries again once on a new connection when one was lost
+RETRY_PAUSE_S = 0.5
+
+
+class Nearby(NamedTuple):
+    """`StreamStore.windows_near` for one width: the stream's first window start (None: no
+    events) and the windows read, by start."""
+
+    first: float | None
+    windows: dict[float, dict[str, Any]]
 
 
 def window_start(t: float, width: int) -> float:
@@ -46,6 +59,78 @@ def window_start(t: float, width: int) -> float:
 def _insert(db: sa.Connection, table: sa.Table):
     dialect = postgresql if db.dialect.name == "postgresql" else sqlite
     return dialect.insert(table)
+
+
+@functools.cache
+def _statements(dialect_name: str) -> dict[str, Any]:
+    """`add_events`' statements for a dialect, built once (building one costs more than
+    running it on a few rows; SQLAlchemy then finds its compiled form in its cache)."""
+    insert = (postgresql if dialect_name == "postgresql" else sqlite).insert
+    stream = insert(streams_table).values(
+        name=sa.bindparam("name"), created=sa.bindparam("created"), config="{}"
+    )
+    windows = insert(windows_table)
+    table = windows_table.c
+    if dialect_name == "postgresql":
+        # one array per column, unnested into rows: a short statement whatever the batch's
+        # size (psycopg parses a long multi-row VALUES statement anew each time, which costs
+        # more than storing the rows)
+        names = ", ".join(f'"{c}"' for c in EVENT_COLUMNS)
+        kinds = {c: "float8" if isinstance(events_table.c[c].type, sa.Float) else "text"
+                 for c in EVENT_COLUMNS}  # fmt: skip
+        arrays = ", ".join(f"CAST(:{c} AS {kinds[c]}[])" for c in EVENT_COLUMNS)
+        events: Any = sa.text(
+            f"INSERT INTO events ({names}) SELECT * FROM unnest({arrays}) "
+            f"ON CONFLICT (stream, id) DO NOTHING RETURNING id"
+        )
+    else:
+        events = (
+            insert(events_table)
+            .on_conflict_do_nothing(index_elements=["stream", "id"])
+            .returning(events_table.c.id)
+        )
+    return {
+        "stream": stream.on_conflict_do_nothing(),
+        "events": events,
+        "windows": windows.on_conflict_do_update(
+            index_elements=["stream", "width", "start"],
+            set_={c: table[c] + windows.excluded[c] for c in COUNT_COLUMNS},
+        ),
+    }
+
+
+def window_counts(rows: Iterable[dict], widths: Iterable[int]) -> dict[tuple[int, float], dict]:
+    """What event rows add to their windows: (width, start) -> the `COUNT_COLUMNS`."""
+    widths = tuple(widths)
+    counts: dict[tuple[int, float], dict[str, float]] = {}
+    for row in rows:
+        polarity, emotion = row.get("polarity_label"), row.get("emotion_label")
+        valence = row.get("valence")
+        for width in widths:
+            key = (width, window_start(row["time"], width))
+            add = counts.get(key)
+            if add is None:
+                add = counts[key] = dict.fromkeys(COUNT_COLUMNS, 0)
+            add["n"] += 1
+            if polarity in POLARITY_COUNTS:
+                add[polarity] += 1
+            if emotion in WINDOW_EMOTIONS:
+                add[f"emo_{emotion}"] += 1
+            if valence is not None:
+                add["valence_sum"] += valence
+                add["valence_n"] += 1
+    return counts
+
+
+def _merge(spans: Iterable[tuple[float, float]]) -> list[tuple[float, float]]:
+    """Overlapping or touching [since, until) spans as one."""
+    out: list[tuple[float, float]] = []
+    for a, b in sorted(spans):
+        if out and a <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], b))
+        else:
+            out.append((a, b))
+    return out
 
 
 class StreamStore:
@@ -101,51 +186,48 @@ class StreamStore:
     def add_events(self, stream: str, rows: Sequence[dict], widths: Iterable[int]) -> set[str]:
         """Insert event rows (the columns of `events_table` but `stream`, JSON columns as
         values) and add the new ones to their windows of each width, in one transaction.
-        Returns the ids newly stored; the others were already there (duplicates)."""
+        Returns the ids newly stored; the others were already there (duplicates).
+
+        One multi-row INSERT for the events, then one upsert per window the new events touch,
+        their counts summed here first (a batch of a few minutes touches one or two 5-minute
+        windows, however many events it holds), sent as one executemany. A connection lost
+        before the commit is retried once on a new one (`RETRIES`): the transaction is
+        idempotent, so a commit that went through before the loss stores nothing twice and
+        its events come back as already stored."""
         widths = tuple(widths)
-        now = time.time()
-        new: set[str] = set()
+        if not rows:
+            return set()
+        params = [_event_row(stream, r) for r in rows]
+        for attempt in range(RETRIES + 1):
+            try:
+                return self._add_events(stream, rows, params, widths)
+            except ConnectionLostError:
+                if attempt == RETRIES:
+                    raise
+            time.sleep(RETRY_PAUSE_S)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _add_events(
+        self, stream: str, rows: Sequence[dict], params: list[dict], widths: tuple[int, ...]
+    ) -> set[str]:
         with self._transaction() as db:
-            db.execute(
-                _insert(db, streams_table)
-                .values(name=stream, created=now, config="{}")
-                .on_conflict_do_nothing()
-            )
-            # one compiled statement, executed over the rows in batches ("insertmanyvalues"):
-            # RETURNING yields only the rows inserted, not those already there
-            insert = (
-                _insert(db, events_table)
-                .on_conflict_do_nothing(index_elements=["stream", "id"])
-                .returning(events_table.c.id)
-            )
-            if rows:
-                new.update(db.execute(insert, [_event_row(stream, r) for r in rows]).scalars())
-            counts: dict[tuple[int, float], dict[str, float]] = {}
-            for row in rows:
-                if row["id"] not in new:
-                    continue
-                for width in widths:
-                    add = counts.setdefault(
-                        (width, window_start(row["time"], width)), dict.fromkeys(COUNT_COLUMNS, 0)
-                    )
-                    add["n"] += 1
-                    if row.get("polarity_label") in POLARITY_COUNTS:
-                        add[row["polarity_label"]] += 1
-                    if row.get("emotion_label") in WINDOW_EMOTIONS:
-                        add[f"emo_{row['emotion_label']}"] += 1
-                    if row.get("valence") is not None:
-                        add["valence_sum"] += row["valence"]
-                        add["valence_n"] += 1
-            # in a fixed order, so that two writers lock the window rows in the same order
-            for (width, start), add in sorted(counts.items()):
-                stmt = _insert(db, windows_table).values(
-                    stream=stream, width=width, start=start, **add
-                )
-                table = windows_table.c
-                db.execute(stmt.on_conflict_do_update(
-                    index_elements=["stream", "width", "start"],
-                    set_={c: table[c] + stmt.excluded[c] for c in COUNT_COLUMNS},
-                ))  # fmt: skip
+            statements = _statements(db.dialect.name)
+            db.execute(statements["stream"], {"name": stream, "created": time.time()})
+            # RETURNING yields only the rows inserted, not those already there. On SQLite,
+            # SQLAlchemy sends the rows as multi-row VALUES ("insertmanyvalues")
+            if db.dialect.name == "postgresql":
+                columns = {c: [p[c] for p in params] for c in EVENT_COLUMNS}
+                new = set(db.execute(statements["events"], columns).scalars())
+            else:
+                new = set(db.execute(statements["events"], params).scalars())
+            counts = window_counts([r for r in rows if r["id"] in new], widths)
+            if counts:
+                # in a fixed order, so that two writers lock the window rows in the same order
+                db.execute(
+                    statements["windows"],
+                    [{"stream": stream, "width": w, "start": s, **add}
+                     for (w, s), add in sorted(counts.items())],
+                )  # fmt: skip
         return new
 
     def windows(
@@ -168,6 +250,31 @@ class StreamStore:
         query = sa.select(sa.func.min(c.start)).where(c.stream == stream, c.width == width)
         with self._transaction("read") as db:
             return db.execute(query).scalar()
+
+    def windows_near(
+        self, stream: str, spans: Mapping[int, Sequence[tuple[float, float]]]
+    ) -> dict[int, Nearby]:
+        """For each width, the stored windows with start in any of its [since, until) spans
+        (overlapping spans are read once) and the stream's first window, in one read
+        transaction: what judging the windows of a batch needs, and no more history."""
+        c = windows_table.c
+        out: dict[int, Nearby] = {}
+        with self._transaction("read") as db:
+            for width, ranges in spans.items():
+                merged = _merge(ranges)
+                if not merged:
+                    continue
+                query = sa.select(windows_table).where(
+                    c.stream == stream,
+                    c.width == width,
+                    sa.or_(*(sa.and_(c.start >= a, c.start < b) for a, b in merged)),
+                )
+                found = {r.start: dict(r._mapping) for r in db.execute(query)}
+                first = db.execute(
+                    sa.select(sa.func.min(c.start)).where(c.stream == stream, c.width == width)
+                ).scalar()
+                out[width] = Nearby(first, found)
+        return out
 
     def events(
         self,
@@ -262,11 +369,12 @@ class StreamStore:
 
 
 def _event_row(stream: str, row: dict) -> dict:
-    out = {k: v for k, v in row.items() if k in events_table.c}
+    out = {k: row.get(k) for k in EVENT_COLUMNS}
     for k in JSON_EVENT_COLUMNS:
-        if out.get(k) is not None:
+        if out[k] is not None:
             out[k] = json.dumps(out[k], ensure_ascii=False)
-    return {**dict.fromkeys(c.name for c in events_table.c), **out, "stream": stream}
+    out["stream"] = stream
+    return out
 
 
 def _event_dict(row) -> dict[str, Any]:
