@@ -18,6 +18,7 @@ def free_port() -> int:
 def running(settings):
     uvicorn = pytest.importorskip("uvicorn")
     from affectkit.serving.app import create_app
+    from affectkit.serving.server import Server  # ends live streams first when it stops
 
     config = uvicorn.Config(
         create_app(settings),
@@ -26,7 +27,7 @@ def running(settings):
         log_level="warning",
         lifespan="on",
     )
-    server = uvicorn.Server(config)
+    server = Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.time() + 60

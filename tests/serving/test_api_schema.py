@@ -49,13 +49,16 @@ def api_schema(tmp_path_factory):
 OPERATIONS = [
     "POST /v1/analyze", "POST /v1/jobs", "GET /v1/jobs", "GET /v1/jobs/{job_id}",
     "GET /v1/jobs/{job_id}/results", "DELETE /v1/jobs/{job_id}", "GET /v1/items",
-    "DELETE /v1/items/{item_id}", "GET /v1/models", "GET /healthz", "GET /metrics",
+    "DELETE /v1/items/{item_id}", "GET /v1/models", "GET /v1/models/{name}/card", "GET /healthz",
+    "GET /metrics",
     "POST /v1/streams/{name}/events", "GET /v1/streams", "GET /v1/streams/{name}/windows",
     "GET /v1/streams/{name}/events", "PUT /v1/streams/{name}/rules", "GET /v1/alerts",
 ]  # fmt: skip
 # the operations whose inputs can be invalid (the others take no input or any string)
 INVALID = ["POST /v1/analyze", "POST /v1/jobs", "GET /v1/items", "POST /v1/streams/{name}/events",
            "GET /v1/streams/{name}/windows", "PUT /v1/streams/{name}/rules"]  # fmt: skip
+# described, not generated: a live answer never ends (tests/serving/test_dashboard.py)
+STREAMING = ["GET /v1/live"]
 CASES = [(label, "positive") for label in OPERATIONS] + [(label, "negative") for label in INVALID]
 
 
@@ -81,4 +84,4 @@ def test_every_answer_is_documented_and_none_is_a_server_error(api_schema, label
 
 def test_the_description_lists_every_route(api_schema):
     labels = {op.ok().label for op in api_schema.get_all_operations()}
-    assert labels == set(OPERATIONS)
+    assert labels == set(OPERATIONS) | set(STREAMING)

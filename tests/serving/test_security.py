@@ -48,12 +48,16 @@ def test_with_keys_required_only_liveness_and_the_page_are_public(make_server):
 
 
 def test_serving_beyond_loopback_without_keys_needs_a_second_flag(monkeypatch, capsys, tmp_path):
-    import uvicorn
-
     from affectkit.cli.main import main
+    from affectkit.serving.server import Server
 
     started = []
-    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: started.append(kw["host"]))
+
+    def run(server):  # instead of serving
+        started.append(server.config.host)
+        server.started = True
+
+    monkeypatch.setattr(Server, "run", run)
     args = ["serve", "--host", "0.0.0.0", "--no-require-keys", "--data-dir", str(tmp_path / "d")]
     args += ["--preload", "lexicon-en"]
     assert main(args) == 2 and started == []
@@ -84,11 +88,10 @@ def test_serve_flags_set_the_upload_limits():
 
 
 def test_an_existing_data_folder_others_can_read_is_named_on_start(monkeypatch, capsys, tmp_path):
-    import uvicorn
-
     from affectkit.cli.main import main
+    from affectkit.serving.server import Server
 
-    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: None)
+    monkeypatch.setattr(Server, "run", lambda server: setattr(server, "started", True))
     monkeypatch.setattr("os.umask", lambda mask: 0o022)  # not the test process's
     data = tmp_path / "shared-data"
     data.mkdir(mode=0o755)

@@ -52,6 +52,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         ("--max-texts", "max_texts", "inputs per /v1/analyze request"),
         ("--max-text-chars", "max_text_chars", "characters per text"),
         ("--explain-max-words", "explain_max_words", "words explained per request"),
+        ("--max-live-connections", "max_live_connections",
+         "dashboard live connections (GET /v1/live) at once"),
     ):  # fmt: skip
         limits.add_argument(
             flag, type=int, default=getattr(S, name), help=f"{unit} (default %(default)s)"
@@ -133,6 +135,7 @@ def settings_from_args(args: argparse.Namespace):
         max_texts=args.max_texts,
         max_text_chars=args.max_text_chars,
         explain_max_words=args.explain_max_words,
+        max_live_connections=args.max_live_connections,
         max_audio_seconds=args.max_audio_seconds,
         max_video_seconds=args.max_video_seconds,
         request_timeout_s=args.request_timeout,
@@ -181,11 +184,15 @@ def run(args: argparse.Namespace) -> int:
                 f"note: {args.host} is not loopback, so requests need an API key and none "
                 f"exists yet: run `affectkit keys create NAME {where}`."
             )
-    uvicorn.run(
+    from affectkit.serving.server import Server
+
+    config = uvicorn.Config(
         create_app(settings),
         host=settings.host,
         port=settings.port,
         log_level=args.log_level,
         timeout_graceful_shutdown=5,
     )
-    return 0
+    server = Server(config)  # ends the dashboards' live streams first when it stops
+    server.run()
+    return 0 if server.started else 3

@@ -8,15 +8,17 @@ Routes (OpenAPI docs at /docs), one router each in `affectkit.serving.routes`:
 - ``GET /v1/items``, ``DELETE /v1/items/{id}``: analyses stored with ``store: true``.
 - ``POST /v1/streams/{name}/events`` (monitoring: events in), ``GET /v1/streams``,
   ``GET /v1/streams/{name}/windows``, ``GET /v1/streams/{name}/events``,
-  ``PUT /v1/streams/{name}/rules``, ``GET /v1/alerts``.
-- ``GET /v1/models``, ``GET /healthz``, ``GET /metrics`` (Prometheus), ``GET /`` (playground).
+  ``PUT /v1/streams/{name}/rules``, ``GET /v1/alerts``, ``GET /v1/live`` (server-sent events
+  for the dashboard, `affectkit.serving.live`).
+- ``GET /v1/models``, ``GET /healthz``, ``GET /metrics`` (Prometheus), ``GET /`` (the dashboard:
+  Analyse, Streams, Alerts, Jobs, Models).
 
 Responses always carry a list (``{"results": [...]}``). Errors are JSON with a stable code
 (`affectkit.serving.errors`), never a stack trace. API keys (``Authorization: Bearer ak_...`` or
 ``X-API-Key``) are required whenever the service listens beyond loopback; each key has its own
 rate limit (`affectkit.serving.deps`), both checked before the body is read
 (`affectkit.serving.middleware`). Where keys are required only ``/healthz`` (liveness, no
-details) and the playground page answer without one. Models load once at start-up; concurrent
+details) and the dashboard page answer without one. Models load once at start-up; concurrent
 requests are micro-batched (`affectkit.serving.batcher`), each with its deadline. Limits and
 what a crash, a full disk or a cancelled job do: docs/service.md, "Reliability".
 """

@@ -64,8 +64,10 @@ WHEN = {
     409: "The job has no results yet (or it failed).",
     413: "Too large: the body, an upload (sent or decompressed), texts, a text, or explain.",
     422: "The request does not validate, or its data cannot be read.",
-    429: "The key's rate limit is spent, or the service is busy ingesting (see Retry-After).",
+    429: "The key's rate limit is spent, the service is busy ingesting, or too many live "
+    "connections are open (see Retry-After).",
     504: "The analysis took longer than the request timeout and was stopped.",
+    503: "The service is shutting down.",
     507: "The service could not write to its disk.",
 }
 

@@ -13,8 +13,9 @@ from affectkit.serving.errors import ApiError, error_body, send_json
 from affectkit.serving.state import Service
 
 # What answers without a key where keys are required: liveness (its details need a key) and
-# the playground page (static; it asks for a key). CORS preflights carry no credentials.
-PUBLIC = {("/healthz", "GET"), ("/healthz", "HEAD"), ("/", "GET")}
+# the dashboard page and its script (static; the page asks for a key, `routes.playground`).
+# CORS preflights carry no credentials.
+PUBLIC = {("/healthz", "GET"), ("/healthz", "HEAD"), ("/", "GET"), ("/static/dashboard.js", "GET")}
 
 
 class Guard:

@@ -1,15 +1,17 @@
-"""Request bodies and the JSON forms of registry entries."""
+"""Request bodies and the JSON forms of registry entries and monitoring windows."""
 
 from __future__ import annotations
 
 import base64
 import binascii
+from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
 from affectkit.errors import InvalidInputError
 from affectkit.inputs import Input
+from affectkit.monitor.rules import EMOTIONS, POLARITIES
 from affectkit.registry import ModelSpec
 
 
@@ -46,6 +48,15 @@ class AnalyzeRequest(BaseModel):
     store: bool = Field(False, description="keep the inputs and results (listable)")
 
 
+MODEL_CARD = "MODEL_CARD.md"  # in a shipped model's folder
+
+
+def model_card(spec: ModelSpec) -> Path | None:
+    """The model card of a model folder, if it has one."""
+    card = spec.folder / MODEL_CARD if spec.folder is not None else None
+    return card if card is not None and card.is_file() else None
+
+
 def spec_dict(spec: ModelSpec) -> dict[str, Any]:
     return {
         "name": spec.full_name,
@@ -56,6 +67,27 @@ def spec_dict(spec: ModelSpec) -> dict[str, Any]:
         "inputs": list(spec.inputs),
         "description": spec.description,
         "source": spec.source,
+        "card": f"/v1/models/{spec.full_name}/card" if model_card(spec) else None,
+    }
+
+
+def window_view(w: dict[str, Any]) -> dict[str, Any]:
+    """A stored window's counts (`affectkit.storage.streams`) with its shares and mean valence:
+    what ``GET /v1/streams/{name}/windows`` and the live updates (``GET /v1/live``) show."""
+    polar = sum(w[p] for p in POLARITIES)
+    emotional = sum(w[f"emo_{e}"] for e in EMOTIONS)
+    return {
+        "start": w["start"],
+        "end": w["start"] + w["width"],
+        "width": w["width"],
+        "events": w["n"],
+        "polarity": {p: w[p] for p in POLARITIES},
+        "polarity_share": {p: round(w[p] / polar, 4) if polar else None for p in POLARITIES},
+        "emotions": {e: w[f"emo_{e}"] for e in EMOTIONS},
+        "emotion_share": {
+            e: round(w[f"emo_{e}"] / emotional, 4) if emotional else None for e in EMOTIONS
+        },
+        "mean_valence": round(w["valence_sum"] / w["valence_n"], 4) if w["valence_n"] else None,
     }
 
 

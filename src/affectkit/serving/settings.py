@@ -70,6 +70,12 @@ class ServeSettings:
     max_ingestions: int = 4
     max_event_text_bytes: int = 1_000_000
     webhooks: tuple[str, ...] = ()
+    # the dashboard's live updates (GET /v1/live, server-sent events): connections at once
+    # (more answer 429), the seconds between heartbeats, and how often the store is looked at
+    # for what other processes (`affectkit monitor` workers) stored
+    max_live_connections: int = 32
+    live_heartbeat_s: float = 15.0
+    live_poll_s: float = 1.5
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "data_dir", Path(self.data_dir))  # a str works too
@@ -77,15 +83,15 @@ class ServeSettings:
             "max_body_bytes", "max_upload_bytes", "max_upload_decompressed_bytes",
             "max_upload_rows", "max_upload_line_chars", "max_pending_jobs", "max_texts",
             "max_text_chars", "explain_max_words", "max_batch", "model_batch_size", "max_events",
-            "max_ingestions", "max_event_text_bytes",
+            "max_ingestions", "max_event_text_bytes", "max_live_connections",
         ):  # fmt: skip
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
                 raise InvalidInputError(f"{name} must be a positive integer. Got {value!r}.")
-        if not self.request_timeout_s > 0:
-            raise InvalidInputError(
-                f"request_timeout_s must be > 0. Got {self.request_timeout_s!r}."
-            )
+        for name in ("request_timeout_s", "live_heartbeat_s", "live_poll_s"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+                raise InvalidInputError(f"{name} must be > 0. Got {value!r}.")
         if self.require_keys is False and not is_loopback(self.host):
             if not self.insecure_no_keys:
                 raise InvalidInputError(

@@ -1,4 +1,5 @@
-"""What the routes share: settings, store, metrics, jobs, the micro-batcher, the rate limiter."""
+"""What the routes share: settings, store, metrics, jobs, the micro-batcher, the rate limiter,
+the monitor and its live clients."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from affectkit import api, registry
 from affectkit.monitor import Monitor, Notifier
 from affectkit.serving.batcher import MicroBatcher
 from affectkit.serving.jobs import JobRunner
+from affectkit.serving.live import LiveHub
 from affectkit.serving.metrics import Metrics
 from affectkit.serving.settings import ServeSettings
 from affectkit.storage import Store
@@ -42,6 +44,7 @@ class Service:
     jobs: JobRunner
     batcher: MicroBatcher
     monitor: Monitor
+    live: LiveHub
     limiter: RateLimiter = field(default_factory=RateLimiter)
     loaded: list[str] = field(default_factory=list)
     ingesting: int = 0  # stream ingestions running now (at most settings.max_ingestions)
@@ -81,7 +84,10 @@ class Service:
             max_text_bytes=settings.max_event_text_bytes,
             notifier=notifier,
         )
-        return cls(settings, store, metrics, jobs, batcher, monitor)
+        live = LiveHub(
+            store.streams, max_clients=settings.max_live_connections, poll_s=settings.live_poll_s
+        )
+        return cls(settings, store, metrics, jobs, batcher, monitor, live)
 
     def preload(self) -> None:
         """Load and warm up the models named in the settings (``auto``: every default)."""
@@ -93,6 +99,7 @@ class Service:
             self.loaded.append(name)
 
     async def close(self) -> None:
+        self.live.close()
         await self.batcher.close()
         await asyncio.to_thread(self.jobs.close)  # waits (a few seconds at most) for the job
         if self.monitor.notifier is not None:

@@ -8,6 +8,11 @@
   ``GET /v1/streams/{name}/events?window_start=...&width=300``;
   ``PUT /v1/streams/{name}/rules`` (``{"rules": [...]}``, `affectkit.monitor.rules`);
   ``GET /v1/alerts?stream=...``.
+- ``GET /v1/live?stream=...&width=300&since=...``: server-sent events (`affectkit.serving.live`)
+  with the stream's windows as they change and every new alert, for the dashboard. It takes the
+  API key in the headers like every route (the page reads it with ``fetch``, not
+  ``EventSource``, which cannot send headers; a key in the URL would land in access logs). At
+  most `ServeSettings.max_live_connections` at once, past that 429.
 
 Times in queries are epoch seconds or ISO-8601 with an offset. Streams are the service's, not
 a key's: every key may read and feed every stream.
@@ -16,17 +21,20 @@ a key's: every key may read and feed every stream.
 from __future__ import annotations
 
 import asyncio
+import time
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends
 
 from affectkit.monitor import check_stream_name, parse_time
 from affectkit.monitor.events import BadEvent
-from affectkit.monitor.rules import EMOTIONS, POLARITIES
 from affectkit.serving.deps import caller, service
 from affectkit.serving.errors import ApiError, responses
+from affectkit.serving.live import KEEP_WINDOWS, LiveResponse
+from affectkit.serving.schemas import window_view
 from affectkit.serving.state import Service
 from affectkit.storage import ApiKey
+from affectkit.storage.streams import window_start
 
 router = APIRouter(tags=["monitoring"], responses=responses(401, 422, 429))
 
@@ -75,6 +83,8 @@ async def post_events(
         done = await asyncio.to_thread(svc.monitor.ingest, name, events)
     finally:
         svc.ingesting -= 1
+    if done.count("stored"):
+        svc.live.changed(name)
     return {
         "results": done.events,
         "stored": done.count("stored"),
@@ -89,25 +99,6 @@ async def list_streams(key: ApiKey | None = Depends(caller), svc: Service = Depe
     return {"results": await asyncio.to_thread(svc.store.streams.list_streams)}
 
 
-def window_view(w: dict[str, Any]) -> dict[str, Any]:
-    """A window's counts with its shares and mean valence."""
-    polar = sum(w[p] for p in POLARITIES)
-    emotional = sum(w[f"emo_{e}"] for e in EMOTIONS)
-    return {
-        "start": w["start"],
-        "end": w["start"] + w["width"],
-        "width": w["width"],
-        "events": w["n"],
-        "polarity": {p: w[p] for p in POLARITIES},
-        "polarity_share": {p: round(w[p] / polar, 4) if polar else None for p in POLARITIES},
-        "emotions": {e: w[f"emo_{e}"] for e in EMOTIONS},
-        "emotion_share": {
-            e: round(w[f"emo_{e}"] / emotional, 4) if emotional else None for e in EMOTIONS
-        },
-        "mean_valence": round(w["valence_sum"] / w["valence_n"], 4) if w["valence_n"] else None,
-    }
-
-
 @router.get("/v1/streams/{name}/windows", responses=responses(404))
 async def list_windows(
     name: str,
@@ -118,9 +109,7 @@ async def list_windows(
     svc: Service = Depends(service),
 ):
     _stream(svc, name)
-    if width not in svc.monitor.widths:
-        widths = ", ".join(map(str, svc.monitor.widths))
-        raise ApiError(422, "invalid_request", f"width must be one of {widths} seconds.")
+    _width(svc, width)
     rows = await asyncio.to_thread(
         svc.store.streams.windows, name, width, _time("since", since), _time("until", until)
     )
@@ -155,6 +144,7 @@ async def put_rules(
     if set(body) != {"rules"}:
         raise ApiError(422, "invalid_request", 'Send {"rules": [...]}: a list of rules.')
     rules = await asyncio.to_thread(svc.monitor.set_rules, name, body["rules"])
+    svc.live.changed(name)  # a new stream shows in the list
     return {"results": [r.to_dict() for r in rules]}
 
 
@@ -169,3 +159,39 @@ async def list_alerts(
     limit = max(1, min(limit, 1000))
     rows = await asyncio.to_thread(svc.store.streams.alerts, stream, limit, _time("since", since))
     return {"results": rows}
+
+
+def _width(svc: Service, width: int) -> int:
+    if width not in svc.monitor.widths:
+        widths = ", ".join(map(str, svc.monitor.widths))
+        raise ApiError(422, "invalid_request", f"width must be one of {widths} seconds.")
+    return width
+
+
+@router.get(
+    "/v1/live",
+    responses={
+        200: {
+            "content": {"text/event-stream": {"schema": {"type": "string"}}},
+            "description": "Server-sent events: hello, windows, stream, alert, resync, bye.",
+        },
+        **responses(404, 503),
+    },
+)
+async def live(
+    stream: str | None = None,
+    width: int = 300,
+    since: str | None = None,
+    key: ApiKey | None = Depends(caller),
+    svc: Service = Depends(service),
+):
+    """The windows of `stream` (of `width` seconds, from `since`; default: the latest
+    240) as they change, and every new alert, until the client goes away."""
+    if stream is not None:
+        await asyncio.to_thread(_stream, svc, stream)
+    _width(svc, width)
+    start = _time("since", since)
+    if start is None:
+        start = window_start(time.time(), width) - (KEEP_WINDOWS - 1) * width
+    sub = svc.live.subscribe(stream, width, start)  # the last step: its slot is freed by
+    return LiveResponse(svc.live, sub, svc.settings.live_heartbeat_s)  # the response

@@ -1,0 +1,427 @@
+// The dashboard's views beside Analyse (index.html): Streams, Alerts, Jobs, Models.
+// Hash routing: #analyse, #streams, #streams/NAME/WIDTH, #alerts, #alerts/NAME, #jobs, #models.
+// Live updates come from GET /v1/live (server-sent events) read with fetch(), which sends the
+// API key in a header as every other call does (EventSource cannot). Charts are plain SVG.
+// Uses index.html's $, esc, call, headers, EMOTION_COLORS.
+"use strict";
+(() => {
+  const VIEWS = ["analyse", "streams", "alerts", "jobs", "models"];
+  const TITLES = {analyse: "affectkit playground", streams: "affectkit · Streams", alerts: "affectkit · Alerts",
+    jobs: "affectkit · Jobs", models: "affectkit · Models"};
+  const WIDTHS = {300: "5 min", 3600: "1 hour", 86400: "1 day"};
+  const SHOWN = 60;  // windows on a chart
+  const POLARITY_COLORS = {negative: "#b02a37", neutral: "#b8bec8", positive: "#157347"};
+  const EMO_ORDER = ["anger", "disgust", "fear", "sadness", "surprise", "joy", "neutral"];
+  const S = {view: null, stream: null, width: 300, since: null, end: null, windows: new Map(),
+    streams: [], selected: null, alerts: new Map(), alertFilter: "", unseen: 0, jobsTimer: null};
+  const txt = (v) => esc(String(v ?? ""));
+  const pct = (v) => (typeof v === "number" ? `${Math.round(100 * v)}%` : "-");
+  const fixed = (v, d = 2) => (typeof v === "number" ? v.toFixed(d) : "-");
+  const fail = (id, e) => { $(id).innerHTML = `<span class="error">${txt(e.message || e)}</span>`; };
+
+  function when(t, width) {  // a time as shown: day windows are UTC days, the rest local time
+    if (t === null || t === undefined) return "-";
+    const d = new Date(t * 1000);
+    if (width >= 86400) return d.toISOString().slice(0, 10);
+    const p = (n) => String(n).padStart(2, "0");
+    return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}` +
+      (width ? "" : `:${p(d.getSeconds())}`);
+  }
+  const span = (a, b, width) => `${when(a, width)} – ${width >= 86400 ? when(b, width) : when(b, width).slice(11)}`;
+  function words(evidence) {  // [[word, weight], ...]: the words behind an event's score
+    return `<span class="words">${(evidence || []).map(([w, x]) =>
+      `<span class="${x >= 0 ? "up" : "down"}" title="${txt(w)} ${fixed(x, 3)}">${txt(w)} ${x >= 0 ? "+" : ""}${fixed(x)}</span>`).join("")}</span>`;
+  }
+
+  // -- routing ------------------------------------------------------------------------------
+  function route() {
+    const [name, a, b] = (location.hash.slice(1) || "analyse").split("/").map((p) => {
+      try { return decodeURIComponent(p); } catch { return ""; }
+    });
+    const view = VIEWS.includes(name) ? name : "analyse";
+    if (view !== S.view) {
+      S.view = view;
+      for (const v of VIEWS) $(`view-${v}`).hidden = v !== view;
+      document.querySelectorAll("#nav a").forEach((l) => {
+        if (l.dataset.view === view) l.setAttribute("aria-current", "page"); else l.removeAttribute("aria-current");
+      });
+      document.title = TITLES[view];
+      clearInterval(S.jobsTimer);
+      S.jobsTimer = null;
+    }
+    if (view === "streams") openStreams(a || null, Number(b) in WIDTHS ? Number(b) : 300);
+    if (view === "alerts") { S.unseen = 0; badge(); openAlerts(a || ""); }
+    if (view === "jobs") { loadJobs(); S.jobsTimer = S.jobsTimer || setInterval(loadJobs, 3000); }
+    if (view === "models") loadModels();
+    startLive();
+  }
+
+  // -- live updates (GET /v1/live) ------------------------------------------------------------
+  const live = {ctrl: null, sig: null, timer: null, retry: 0};
+  function liveStatus(on, text) {
+    for (const id of ["livestatus", "alertslive"]) { $(id).dataset.live = on ? "on" : "off"; $(id).textContent = text; }
+  }
+  async function readLive(params, ctrl) {
+    const r = await fetch("/v1/live?" + new URLSearchParams(params), {headers: headers(false), signal: ctrl.signal, cache: "no-store"});
+    if (!r.ok) {
+      const body = await r.json().catch(() => ({}));
+      throw Object.assign(new Error((body.error && body.error.message) || r.statusText), {status: r.status});
+    }
+    const reader = r.body.pipeThrough(new TextDecoderStream()).getReader();
+    let buf = "";
+    for (;;) {
+      const {value, done} = await reader.read();
+      if (done) return;
+      buf += value;
+      let at;
+      while ((at = buf.indexOf("\n\n")) >= 0) {
+        const block = buf.slice(0, at);
+        buf = buf.slice(at + 2);
+        let kind = "message", data = "";
+        for (const line of block.split("\n")) {
+          if (line.startsWith("event: ")) kind = line.slice(7);
+          else if (line.startsWith("data: ")) data += line.slice(6);
+        }
+        if (data) onLive(kind, JSON.parse(data));
+      }
+    }
+  }
+  function startLive(force) {
+    const want = S.view === "streams" && S.stream && S.since !== null
+      ? {stream: S.stream, width: S.width, since: S.since} : {width: 300};
+    const sig = JSON.stringify(want);
+    if (!force && live.sig === sig && live.ctrl) return;
+    stopLive();
+    live.sig = sig;
+    const ctrl = new AbortController();
+    live.ctrl = ctrl;
+    liveStatus(false, "connecting…");
+    const after = (e) => {
+      if (ctrl.signal.aborted) return;
+      live.ctrl = null;
+      const wait = e && e.status === 429 ? 10000 : Math.min(30000, 1000 * 2 ** live.retry++);
+      liveStatus(false, `${e ? "no live updates: " + e.message : "live updates ended"} (retrying in ${Math.round(wait / 1000)} s)`);
+      live.timer = setTimeout(() => startLive(true), wait);
+    };
+    readLive(want, ctrl).then(() => after(null), after);
+  }
+  function stopLive() {
+    clearTimeout(live.timer);
+    if (live.ctrl) live.ctrl.abort();
+    live.ctrl = null;
+  }
+  let streamsSoon = null;
+  function onLive(kind, data) {
+    if (kind === "hello") { live.retry = 0; liveStatus(true, "live"); }
+    else if (kind === "windows" && data.stream === S.stream && data.width === S.width) {
+      for (const w of data.results) S.windows.set(w.start, w);
+      drawCharts();
+      if (S.selected !== null && data.results.some((w) => w.start === S.selected)) loadWindowEvents(S.selected);
+    } else if (kind === "stream") {
+      clearTimeout(streamsSoon);  // several batches in a row: the list is read once
+      streamsSoon = setTimeout(() => { if (S.view === "streams" || S.view === "alerts") loadStreams(); }, 400);
+    } else if (kind === "alert") {
+      if (S.alerts.has(data.id)) return;
+      S.alerts.set(data.id, data);
+      if (S.view !== "alerts") { S.unseen++; badge(); }
+      if (S.view === "alerts") drawAlerts();
+      if (S.view === "streams") drawCharts();
+    } else if (kind === "resync") { reload(); startLive(true); }
+    else if (kind === "bye") liveStatus(false, "the service is stopping");
+  }
+  function badge() {
+    $("alertbadge").hidden = !S.unseen;
+    $("alertbadge").textContent = S.unseen;
+  }
+  function reload() {
+    if (S.view === "streams") { loadStreams(); if (S.stream) loadWindows(); }
+    if (S.view === "alerts") loadAlerts();
+    if (S.view === "jobs") loadJobs();
+    if (S.view === "models") loadModels();
+  }
+
+  // -- Streams --------------------------------------------------------------------------------
+  async function loadStreams() {
+    try {
+      S.streams = (await call("/v1/streams", {headers: headers(false)})).results;
+      $("streamsstatus").textContent = `${S.streams.length} stream${S.streams.length === 1 ? "" : "s"}`;
+    } catch (e) { fail("streamsstatus", e); return; }
+    const body = $("streamlist").tBodies[0];
+    body.innerHTML = S.streams.length ? S.streams.map((s) =>
+      `<tr class="pick${s.name === S.stream ? " chosen" : ""}" data-stream="${txt(s.name)}"><td>${txt(s.name)}</td>` +
+      `<td class="num">${s.events.toLocaleString("en")}</td><td>${when(s.last_event, 60)}</td>` +
+      `<td>${(s.config || {}).rules ? `${s.config.rules.length} set` : "default"}</td></tr>`).join("")
+      : `<tr><td colspan="4" class="empty">No stream yet: send events with POST /v1/streams/NAME/events ` +
+        `(a JSON list of {"id", "text", "time"}) or affectkit monitor NAME --file events.jsonl.</td></tr>`;
+    fillStreamFilter();
+    return S.streams;
+  }
+  async function openStreams(name, width) {
+    const changed = name !== S.stream || width !== S.width;
+    S.stream = name;
+    S.width = width;
+    $("width").value = String(width);
+    $("streampanel").hidden = !name;
+    if (changed) { S.windows = new Map(); S.selected = null; S.since = null; $("windowevents").innerHTML = ""; }
+    const list = await loadStreams();
+    if (!name || !changed) return;
+    $("streamtitle").textContent = name;
+    const info = (list || []).find((s) => s.name === name);
+    if (!info) { $("charts").innerHTML = `<p class="error">No stream ${txt(name)}.</p>`; return; }
+    const last = info.last_event ?? Date.now() / 1000;
+    S.end = Math.floor(last / width) * width;
+    S.since = S.end - (SHOWN - 1) * width;
+    await loadWindows();
+    startLive();
+  }
+  async function loadWindows() {
+    const q = new URLSearchParams({width: S.width, since: S.since});
+    try {
+      const rows = (await call(`/v1/streams/${encodeURIComponent(S.stream)}/windows?${q}`, {headers: headers(false)})).results;
+      for (const w of rows) S.windows.set(w.start, w);
+      if (!S.alertsLoaded) await loadAlerts(true);
+      drawCharts();
+    } catch (e) { fail("charts", e); }
+  }
+
+  function chartFrame(id, title, note, body, attrs) {
+    return `<div class="chart-title">${title}<span class="muted">${note}</span></div>` +
+      `<svg class="chart" id="${id}" viewBox="0 0 900 130" role="img" aria-label="${txt(title)}" ${attrs || ""}>${body}</svg>`;
+  }
+  function drawCharts() {
+    if (!S.stream || S.since === null) return;
+    const width = S.width;
+    for (const start of S.windows.keys()) if (start > S.end) S.end = start;  // the range follows new windows
+    const first = S.end - (SHOWN - 1) * width;
+    const starts = Array.from({length: SHOWN}, (_, i) => first + i * width);
+    const rows = starts.map((s) => S.windows.get(s) || null);
+    const L = 46, R = 8, T = 6, H = 100, bw = (900 - L - R) / SHOWN;
+    const x = (i) => L + i * bw;
+    const alerted = new Set([...S.alerts.values()].filter((a) => a.stream === S.stream && a.width === width)
+      .map((a) => Math.floor(a.window_start / width) * width));
+    const sel = S.selected === null ? -1 : starts.indexOf(S.selected);
+    const frame = (ylabels) => {
+      let svg = `<line x1="${L}" x2="${900 - R}" y1="${T + H}" y2="${T + H}" stroke="#9ca3af"/>`;
+      for (const [v, y] of ylabels) svg += `<text x="${L - 5}" y="${y + 4}" text-anchor="end">${v}</text>` +
+        `<line x1="${L}" x2="${900 - R}" y1="${y}" y2="${y}" stroke="#eef0f4"/>`;
+      if (sel >= 0) svg += `<rect class="sel" x="${x(sel)}" y="${T}" width="${bw}" height="${H}"/>`;
+      return svg;
+    };
+    const axis = () => {
+      let svg = "";
+      for (let i = 0; i < SHOWN; i += 12) {
+        svg += `<line x1="${x(i)}" x2="${x(i)}" y1="${T + H}" y2="${T + H + 4}" stroke="#9ca3af"/>` +
+          `<text x="${x(i)}" y="${T + H + 16}" text-anchor="${i ? "middle" : "start"}">${when(starts[i], width)}</text>`;
+      }
+      return svg;
+    };
+    const hits = () => rows.map((w, i) => {
+      const tip = `${span(starts[i], starts[i] + width, width)} · ${w ? w.events : 0} events` + (w ? ` · negative ${pct(w.polarity_share.negative)}` +
+        ` · positive ${pct(w.polarity_share.positive)} · mean valence ${fixed(w.mean_valence)}` : "");
+      return `<rect class="hit" data-start="${starts[i]}" x="${x(i)}" y="${T}" width="${bw}" height="${H}"><title>${txt(tip)}</title></rect>`;
+    }).join("");
+    const present = rows.filter(Boolean);
+    const total = present.reduce((n, w) => n + w.events, 0);
+    // volume
+    const top = Math.max(1, ...present.map((w) => w.events));
+    let vol = frame([[top, T], [0, T + H]]);
+    rows.forEach((w, i) => {
+      if (!w) return;
+      const h = H * w.events / top;
+      vol += `<rect class="bar" data-start="${starts[i]}" x="${x(i) + 1}" y="${T + H - h}" width="${Math.max(1, bw - 2)}" height="${h}" fill="#5b7be0"/>`;
+    });
+    starts.forEach((s, i) => {
+      if (alerted.has(s)) vol += `<path class="alert-mark" data-start="${s}" d="M${x(i) + bw / 2 - 5} ${T} h10 l-5 8 z" fill="#b02a37"/>`;
+    });
+    const stacked = (share, order, colors) => {
+      let svg = frame([["100%", T], ["50%", T + H / 2], ["0", T + H]]);
+      rows.forEach((w, i) => {
+        const sh = w && share(w);
+        if (!sh || order.every((k) => sh[k] === null)) return;
+        let y = T + H;
+        for (const k of order) {
+          const h = H * (sh[k] || 0);
+          if (h > 0) svg += `<rect x="${x(i) + 1}" y="${y - h}" width="${Math.max(1, bw - 2)}" height="${h}" fill="${colors[k]}"/>`;
+          y -= h;
+        }
+      });
+      return svg;
+    };
+    const pol = stacked((w) => w.polarity_share, ["negative", "neutral", "positive"], POLARITY_COLORS);
+    const emo = stacked((w) => w.emotion_share, EMO_ORDER, EMOTION_COLORS);
+    const anyEmotion = present.some((w) => Object.values(w.emotion_share).some((v) => v !== null));
+    // mean valence, -1..1
+    const vy = (v) => T + H / 2 - (H / 2) * Math.max(-1, Math.min(1, v));
+    let val = frame([["+1", T], ["0", T + H / 2], ["-1", T + H]]);
+    const pts = rows.map((w, i) => (w && w.mean_valence !== null ? [x(i) + bw / 2, vy(w.mean_valence)] : null)).filter(Boolean);
+    if (pts.length > 1) val += `<polyline points="${pts.map((p) => p.join(",")).join(" ")}" fill="none" stroke="#374151" stroke-width="1.5"/>`;
+    for (const [px, py] of pts) val += `<circle cx="${px}" cy="${py}" r="2.6" fill="#374151"/>`;
+    const key = (colors, order) => order.map((k) => `<span>${swatch(colors[k])}${k}</span>`).join(" ");
+    const attrs = `data-points="${present.length}" data-total="${total}" data-end="${S.end}"`;
+    $("charts").innerHTML =
+      chartFrame("chart-volume", `Volume: ${total.toLocaleString("en")} events in ${present.length} of ${SHOWN} windows of ${WIDTHS[width]}`,
+        alerted.size ? `<span>${swatch("#b02a37")}alert</span>` : "", vol + axis() + hits(), attrs) +
+      chartFrame("chart-polarity", "Polarity shares", key(POLARITY_COLORS, ["negative", "neutral", "positive"]), pol + axis() + hits()) +
+      chartFrame("chart-emotions", "Emotion mix", anyEmotion ? key(EMOTION_COLORS, EMO_ORDER) : "no emotions yet (the English lexicon predicts none)", emo + axis() + hits()) +
+      chartFrame("chart-valence", "Mean valence", "", val + axis() + hits());
+  }
+  async function loadWindowEvents(start) {
+    const q = new URLSearchParams({window_start: start, width: S.width, limit: 200});
+    const box = $("windowevents");
+    try {
+      const rows = (await call(`/v1/streams/${encodeURIComponent(S.stream)}/events?${q}`, {headers: headers(false)})).results;
+      const w = S.windows.get(start);
+      box.innerHTML = `<h2>Events of ${txt(span(start, start + S.width, S.width))} <span class="muted">` +
+        `${rows.length}${w && w.events > rows.length ? ` of ${w.events}` : ""} shown</span></h2>` +
+        (rows.length ? `<table class="list" id="eventtable"><thead><tr><th>time</th><th>text</th><th>label</th><th class="num">score</th>` +
+          `<th>emotion</th><th>evidence words</th><th>lang</th></tr></thead><tbody>` +
+          rows.map((e) => `<tr class="event-row" data-id="${txt(e.id)}" data-label="${txt(e.polarity_label)}">` +
+            `<td>${when(e.time)}</td><td class="text">${txt(e.text)}</td>` +
+            `<td>${swatch(POLARITY_COLORS[e.polarity_label] || "#6b7280")}${txt(e.polarity_label || e.label)}</td>` +
+            `<td class="num">${fixed(e.score)}</td><td>${txt(e.emotion_label || "-")}</td><td>${words(e.evidence)}</td>` +
+            `<td>${txt(e.language || "-")}</td></tr>`).join("") + "</tbody></table>"
+          : `<p class="empty">No events in this window.</p>`);
+    } catch (e) { fail("windowevents", e); }
+  }
+
+  // -- Alerts ---------------------------------------------------------------------------------
+  function fillStreamFilter() {
+    const names = new Set([...S.streams.map((s) => s.name), ...[...S.alerts.values()].map((a) => a.stream)]);
+    if (S.alertFilter) names.add(S.alertFilter);
+    $("alertstream").innerHTML = `<option value="">all streams</option>` +
+      [...names].sort().map((n) => `<option value="${txt(n)}">${txt(n)}</option>`).join("");
+    $("alertstream").value = S.alertFilter;
+  }
+  async function openAlerts(stream) {
+    S.alertFilter = stream;
+    fillStreamFilter();
+    loadStreams();
+    await loadAlerts();
+  }
+  async function loadAlerts(quiet) {
+    try {
+      const rows = (await call("/v1/alerts?limit=200", {headers: headers(false)})).results;
+      for (const a of rows) S.alerts.set(a.id, a);
+      S.alertsLoaded = true;
+      if (!quiet) drawAlerts();
+    } catch (e) { if (!quiet) fail("alertsstatus", e); }
+  }
+  function figures(label, f) {
+    const emo = Object.entries(f.emotions || {}).filter(([, n]) => n).sort((a, b) => b[1] - a[1])
+      .map(([k, n]) => `${k} ${n}`).join(", ");
+    return `<tr><td>${label}</td><td class="num">${f.events}</td><td class="num">${f.negative}</td><td class="num">${f.neutral}</td>` +
+      `<td class="num">${f.positive}</td><td class="num">${pct(f.negative_share)}</td><td class="num">${fixed(f.mean_valence)}</td>` +
+      `<td>${txt(emo || "-")}</td></tr>`;
+  }
+  function alertCard(a) {
+    const ev = a.evidence || {}, test = ev.test || {}, win = ev.window || {}, base = ev.baseline || {};
+    let what;
+    if (test.name === "poisson_upper_tail") {
+      what = `${test.count} events against a baseline mean of ${fixed(test.baseline_mean, 1)} per window (p = ${Number(test.p_value).toExponential(1)}, threshold ${test.threshold})`;
+    } else {
+      const t = (test.windows || [])[0] || {};
+      what = `${txt(test.share_of)} share ${pct(t.share)} against ${pct(test.baseline_share)} in the baseline ` +
+        `(z = ${fixed(t.z)}, threshold ${test.threshold}; rise ${pct(t.rise)}, at least ${pct(test.min_rise)})`;
+    }
+    const worst = (ev.most_negative || []).map((e) =>
+      `<li><span class="text">${txt(e.text)}</span> <span class="muted">score ${fixed(e.score)} · ${when(e.time)}</span> ${words(e.evidence)}</li>`).join("");
+    const deliveries = (a.deliveries || []).map((d) => `${txt(d.url)}: ${txt(d.status)} (${d.attempts} tries)`).join(" · ");
+    return `<div class="card alert" data-id="${txt(a.id)}" data-stream="${txt(a.stream)}" data-rule="${txt(a.rule)}">` +
+      `<div class="label neg">${txt(a.rule)} · ${txt(a.stream)}</div>` +
+      `<div>window ${txt(span(a.window_start, a.window_end, a.width))} (${WIDTHS[a.width] || a.width + " s"}) · fired ${when(a.fired)} · ` +
+      `<a href="#streams/${encodeURIComponent(a.stream)}/${a.width}">see the stream</a></div>` +
+      `<div class="what">${what}</div>` +
+      `<table class="list figures"><thead><tr><th></th><th class="num">events</th><th class="num">negative</th><th class="num">neutral</th>` +
+      `<th class="num">positive</th><th class="num">negative share</th><th class="num">mean valence</th><th>emotions</th></tr></thead><tbody>` +
+      (win.events !== undefined ? figures("window", win) : "") +
+      (base.events !== undefined ? figures(`baseline (${base.windows} windows before)`, base) : "") + `</tbody></table>` +
+      (worst ? `<div class="group">most negative events</div><ul class="worst">${worst}</ul>` : "") +
+      (deliveries ? `<div class="muted">webhooks: ${deliveries}</div>` : "") + `</div>`;
+  }
+  function drawAlerts() {
+    const all = [...S.alerts.values()].sort((a, b) => b.fired - a.fired);
+    const shown = all.filter((a) => !S.alertFilter || a.stream === S.alertFilter);
+    $("alertsstatus").textContent = `${shown.length} alert${shown.length === 1 ? "" : "s"}`;
+    $("alertlist").innerHTML = shown.length ? shown.map(alertCard).join("")
+      : `<p class="empty">No alerts${S.alertFilter ? " for " + txt(S.alertFilter) : ""} yet. New ones appear here as they fire.</p>`;
+  }
+
+  // -- Jobs and Models ------------------------------------------------------------------------
+  async function loadJobs() {
+    let jobs;
+    try { jobs = (await call("/v1/jobs", {headers: headers(false)})).results; } catch (e) { fail("jobsstatus", e); return; }
+    $("jobsstatus").textContent = `${jobs.length} job${jobs.length === 1 ? "" : "s"}`;
+    $("jobtable").tBodies[0].innerHTML = jobs.length ? jobs.map((j) => {
+      const share = j.rows_total ? Math.min(1, j.rows_done / j.rows_total) : (j.status === "done" ? 1 : 0);
+      return `<tr class="job-row" data-id="${txt(j.id)}" data-status="${txt(j.status)}"><td>${txt(j.id)}</td><td>${txt(j.filename)}</td>` +
+        `<td class="${j.status === "failed" ? "error" : ""}">${txt(j.status)}${j.error ? ": " + txt(j.error) : ""}</td>` +
+        `<td><div class="progress" title="${j.rows_done} of ${j.rows_total ?? "?"} rows"><div style="width:${(100 * share).toFixed(1)}%"></div></div>` +
+        `<span class="muted">${j.rows_done.toLocaleString("en")} / ${j.rows_total === null ? "?" : j.rows_total.toLocaleString("en")} rows</span></td>` +
+        `<td class="num">${j.errors}</td><td>${when(j.created)}</td><td>${when(j.finished)}</td>` +
+        `<td>${j.results_url ? `<button class="getresults" data-url="${txt(j.results_url)}" data-id="${txt(j.id)}">results</button>` : ""}</td></tr>`;
+    }).join("") : `<tr><td colspan="8" class="empty">No jobs: upload a file on the Analyse page.</td></tr>`;
+  }
+  async function download(url, name) {
+    const r = await fetch(url, {headers: headers(false)});
+    if (!r.ok) throw new Error(`${r.status} ${r.statusText}`);
+    const a = document.createElement("a");
+    a.href = URL.createObjectURL(await r.blob());
+    a.download = name;
+    a.click();
+    setTimeout(() => URL.revokeObjectURL(a.href), 10000);
+  }
+  async function loadModels() {
+    let body;
+    try { body = await call("/v1/models", {headers: headers(false)}); } catch (e) { fail("modelsstatus", e); return; }
+    const defaults = {};
+    for (const [kind, langs] of Object.entries(body.defaults_by_kind || {})) {
+      for (const [lang, name] of Object.entries(langs)) (defaults[name] = defaults[name] || []).push(`${kind} ${lang === "*" ? "" : lang}`.trim());
+    }
+    $("modelsstatus").textContent = `${body.results.length} models`;
+    $("modeltable").tBodies[0].innerHTML = body.results.map((m) => {
+      const card = m.card ? ` · <a href="${txt(m.card)}" class="card-link" data-url="${txt(m.card)}">model card</a>` : "";
+      return `<tr class="model-row" data-model="${txt(m.name)}"><td><b>${txt(m.name)}</b></td><td>${txt(m.modality)}</td><td>${txt(m.task)}</td>` +
+        `<td>${txt(m.languages.join(", "))}</td><td>${txt(m.labels.join(", "))}</td><td>${txt((defaults[m.name] || []).join("; ") || "-")}</td>` +
+        `<td>${txt(m.description)}<div class="muted">from ${txt(m.source)}${card}</div><pre class="card-text" hidden></pre></td></tr>`;
+    }).join("");
+  }
+
+  // -- wiring -----------------------------------------------------------------------------------
+  $("streamlist").addEventListener("click", (ev) => {
+    const row = ev.target.closest("tr[data-stream]");
+    if (row) location.hash = `#streams/${encodeURIComponent(row.dataset.stream)}/${S.width}`;
+  });
+  $("width").addEventListener("change", () => {
+    location.hash = `#streams/${encodeURIComponent(S.stream)}/${$("width").value}`;
+  });
+  $("charts").addEventListener("click", (ev) => {
+    const hit = ev.target.closest("[data-start]");
+    if (!hit) return;
+    S.selected = Number(hit.dataset.start);
+    drawCharts();
+    loadWindowEvents(S.selected);
+  });
+  $("alertstream").addEventListener("change", () => {
+    location.hash = $("alertstream").value ? `#alerts/${encodeURIComponent($("alertstream").value)}` : "#alerts";
+  });
+  $("jobtable").addEventListener("click", (ev) => {
+    const b = ev.target.closest("button.getresults");
+    if (b) download(b.dataset.url, `${b.dataset.id}.jsonl`).catch((e) => fail("jobsstatus", e));
+  });
+  $("modeltable").addEventListener("click", async (ev) => {
+    const a = ev.target.closest("a.card-link");
+    if (!a) return;
+    ev.preventDefault();
+    const pre = a.closest("td").querySelector(".card-text");
+    if (!pre.hidden) { pre.hidden = true; return; }
+    try {
+      const r = await fetch(a.dataset.url, {headers: headers(false)});
+      if (!r.ok) throw new Error(`${r.status} ${r.statusText}`);
+      pre.textContent = await r.text();
+      pre.hidden = false;
+    } catch (e) { fail("modelsstatus", e); }
+  });
+  $("apikey").addEventListener("change", () => { reload(); startLive(true); });
+  window.addEventListener("hashchange", route);
+  route();
+})();
