@@ -116,3 +116,95 @@ def test_a_sustained_rise_of_fear_in_chinese_posts(monitor, weibo):
     assert test["share_of"] == "fear" and len(test["windows"]) == 2
     assert all(w["z"] >= 3.5 for w in test["windows"])
     assert got[0]["evidence"]["window"]["emotions"]["fear"] >= 32
+
+
+def test_concurrent_batches_share_one_transaction_and_keep_exact_statuses(monitor, tweets):
+    """Two batches that wait while a write runs are written together; ids they share are
+    stored by the earlier and duplicates of the later, counted once in the windows."""
+    import threading
+
+    calls: list[list[tuple[str, list]]] = []
+    gate, real = threading.Event(), monitor.streams.add_event_batches
+
+    def write(batches, widths):
+        calls.append([(s, [r["id"] for r in rows]) for s, rows in batches])
+        if len(calls) == 1:
+            gate.wait(30)  # hold the first write until the two batches wait behind it
+        return real(batches, widths)
+
+    monitor.streams.add_event_batches = write
+    texts = mixed(tweets, 4, 8, 0)
+    first = window_of(T0, texts[:4], "a")
+    b = window_of(T0 + 300, texts[4:10], "b")  # b-0..b-5
+    c = b[3:] + window_of(T0 + 600, texts[10:], "c")  # b-3..b-5 again, and c-0, c-1
+    done: dict[str, object] = {}
+
+    def ingest(name, events):
+        done[name] = monitor.ingest("s", events)
+
+    threads = [threading.Thread(target=ingest, args=("first", first))]
+    threads[0].start()
+    while not calls:
+        threading.Event().wait(0.01)
+    threads += [threading.Thread(target=ingest, args=a) for a in (("b", b), ("c", c))]
+    for t in threads[1:]:
+        t.start()
+    while len(monitor._commits._waiting) < 2:
+        threading.Event().wait(0.01)
+    gate.set()
+    for t in threads:
+        t.join(30)
+    assert len(calls) == 2 and len(calls[1]) == 2  # b and c: one transaction
+    order = ["b" if ids[0] == "b-0" else "c" for _, ids in calls[1]]
+    statuses = {k: [(e["id"], e["status"]) for e in done[k].events] for k in ("b", "c")}
+    shared = {"b-3", "b-4", "b-5"}
+    earlier, later = order
+    assert all(s == "stored" for _, s in statuses[earlier])
+    assert [s for i, s in statuses[later] if i in shared] == ["duplicate"] * 3
+    assert [s for i, s in statuses[later] if i not in shared] == ["stored"] * (
+        len(statuses[later]) - 3
+    )
+    assert done["first"].count("stored") == 4
+    assert monitor.streams.count_events("s") == 4 + 6 + 2
+    five = windows(monitor, "s")
+    assert (five[T0]["n"], five[T0 + 300]["n"], five[T0 + 600]["n"]) == (4, 6, 2)
+    assert windows(monitor, "s", 86400)[T0]["n"] == 12
+
+
+def test_a_failed_group_write_fails_every_batch_in_it():
+    import threading
+
+    from affectkit.errors import StorageError
+    from affectkit.monitor.commit import GroupCommit
+
+    gate, calls = threading.Event(), []
+
+    def write(items):
+        calls.append(items)
+        if len(calls) == 1:
+            gate.wait(30)
+            return [x * 10 for x in items]
+        raise StorageError("disk full")
+
+    commits = GroupCommit(write)
+    got: dict[int, object] = {}
+
+    def submit(x):
+        try:
+            got[x] = commits.submit(x)
+        except StorageError as exc:
+            got[x] = exc
+
+    threads = [threading.Thread(target=submit, args=(x,)) for x in (1, 2, 3)]
+    threads[0].start()
+    while not calls:
+        threading.Event().wait(0.01)
+    for t in threads[1:]:
+        t.start()
+    while len(commits._waiting) < 2:
+        threading.Event().wait(0.01)
+    gate.set()
+    for t in threads:
+        t.join(30)
+    assert got[1] == 10 and [str(got[x]) for x in (2, 3)] == ["disk full"] * 2
+    assert calls[0] == [1] and sorted(calls[1]) == [2, 3]

@@ -201,3 +201,24 @@ def test_the_keys_command_uses_the_database_given(database, tmp_path, monkeypatc
     assert main(["keys", "list", "--db", "postgresql://ak:hunter2@127.0.0.1:1/test"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "hunter2" not in err and "ak:***@127.0.0.1:1" in err
+
+
+def test_a_sqlite_write_that_reads_first_waits_for_another_writer_instead_of_failing(tmp_path):
+    """A write transaction takes the lock as it begins: a second writer waits for it, and
+    the first's read-then-write (an alert's cool-down check, then its insert) cannot find the
+    database changed under it ("database is locked")."""
+    import threading
+
+    streams_table = schema.streams_table
+    store = Store(tmp_path / "db.sqlite3")
+    other = threading.Event()
+    writer = threading.Thread(target=lambda: (store.streams.ensure_stream("b"), other.set()))
+    with store._transaction() as db:
+        db.execute(sa.select(sa.func.count()).select_from(streams_table))
+        writer.start()
+        assert not other.wait(0.3)  # waiting for this transaction
+        db.execute(streams_table.insert().values(name="a", created=0.0, config="{}"))
+    writer.join(10)
+    assert other.is_set()
+    assert [s["name"] for s in store.streams.list_streams()] == ["a", "b"]
+    store.close()

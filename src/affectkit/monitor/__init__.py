@@ -3,6 +3,7 @@
 - `events`: what an event is, checked one by one (times in ISO-8601 or epoch s/ms).
 - `ingest`: `Monitor` analyses a batch, stores it with its window aggregates in one
   transaction (idempotent by event id) and judges the windows it touched.
+- `commit`: batches ingested at once from several threads share one write transaction.
 - `rules`: the alert rules and their statistics (`stats`), configurable per stream.
 - `webhooks`: alerts POSTed in the background, with retries, each attempt recorded.
 

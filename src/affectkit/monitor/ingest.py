@@ -5,8 +5,9 @@
 language (`affectkit.api.analyze`, or the model given), stored with the aggregates of their
 windows in one transaction (`affectkit.storage.streams`), and the windows they touched judged
 by the stream's rules (`affectkit.monitor.rules`). It returns only once the events are stored,
-so whatever it reports ``stored`` survives a crash. New alerts go to the webhooks
-(`affectkit.monitor.webhooks`) without waiting for them.
+so whatever it reports ``stored`` survives a crash. Batches ingested at the same time from
+several threads share one write transaction (`affectkit.monitor.commit`). New alerts go to
+the webhooks (`affectkit.monitor.webhooks`) without waiting for them.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Any
 
 from affectkit import api
 from affectkit.errors import InvalidInputError
+from affectkit.monitor.commit import GroupCommit
 from affectkit.monitor.events import MAX_TEXT_BYTES, Event, parse_events
 from affectkit.monitor.rules import DEFAULT_WIDTHS, Rule, default_rules, judge, parse_rules
 from affectkit.monitor.webhooks import Notifier
@@ -72,6 +74,9 @@ class Monitor:
         self.model, self.model_options = model, model_options or {}
         self.max_text_bytes = max_text_bytes
         self.notifier = notifier
+        self._commits: GroupCommit[tuple[str, list[dict]], set[str]] = GroupCommit(
+            lambda batches: self.streams.add_event_batches(batches, self.widths)
+        )
 
     # -- rules -----------------------------------------------------------------------------
     def rules(self, stream: str) -> list[Rule]:
@@ -118,7 +123,7 @@ class Monitor:
                 out.events[i].update(status="rejected", reason=why.splitlines()[0][:300])
                 continue
             rows.append(event_row(event, result, received))
-        new = self.streams.add_events(stream, rows, self.widths) if rows else set()
+        new = self._commits.submit((stream, rows)) if rows else set()
         touched: dict[int, set[float]] = {}
         index = {e.id: i for i, e in valid}
         for row in rows:

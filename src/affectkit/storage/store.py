@@ -27,7 +27,7 @@ from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 from affectkit.errors import ConnectionLostError, InvalidInputError, StorageError
 from affectkit.inputs import Input
 from affectkit.storage import migrate
-from affectkit.storage.engine import create_engine, database_url, display, reason
+from affectkit.storage.engine import IMMEDIATE, create_engine, database_url, display, reason
 from affectkit.storage.schema import (
     JOB_COLUMNS,
     KEY_COLUMNS,
@@ -96,10 +96,18 @@ class Store:
     @contextmanager
     def _transaction(self, doing: str = "written") -> Iterator[sa.Connection]:
         """One transaction. A full disk (or a full, locked or read-only database, or a server
-        gone) is a `StorageError`; the failed change is rolled back and nothing else is lost."""
+        gone) is a `StorageError`; the failed change is rolled back and nothing else is lost.
+
+        A write on SQLite takes the write lock as it begins (BEGIN IMMEDIATE), waiting for
+        another writer's (up to `BUSY_TIMEOUT_S`): a transaction that reads, then writes
+        (an alert's cool-down check, then its insert) could otherwise find another writer
+        committed in between and fail at once with "database is locked"."""
         try:
-            with self.engine.begin() as connection:
-                yield connection
+            with self.engine.connect() as connection:
+                if doing != "read":
+                    connection.execution_options(**{IMMEDIATE: True})
+                with connection.begin():
+                    yield connection
         except DataError as exc:  # e.g. PostgreSQL keeps no NUL character in a text
             raise InvalidInputError(
                 f"The store {self.name} cannot keep this value: {reason(exc, self.url)}."

@@ -72,22 +72,21 @@ def _statements(dialect_name: str) -> dict[str, Any]:
     windows = insert(windows_table)
     table = windows_table.c
     if dialect_name == "postgresql":
-        # one array per column, unnested into rows: a short statement whatever the batch's
-        # size (psycopg parses a long multi-row VALUES statement anew each time, which costs
-        # more than storing the rows)
+        # the rows as one JSON array, made into rows by the server: a short statement and one
+        # parameter whatever the batch's size (psycopg parses a long multi-row VALUES
+        # statement anew each time, and escapes every element of text arrays in Python: both
+        # cost more than storing the rows)
         names = ", ".join(f'"{c}"' for c in EVENT_COLUMNS)
-        kinds = {c: "float8" if isinstance(events_table.c[c].type, sa.Float) else "text"
-                 for c in EVENT_COLUMNS}  # fmt: skip
-        arrays = ", ".join(f"CAST(:{c} AS {kinds[c]}[])" for c in EVENT_COLUMNS)
         events: Any = sa.text(
-            f"INSERT INTO events ({names}) SELECT * FROM unnest({arrays}) "
-            f"ON CONFLICT (stream, id) DO NOTHING RETURNING id"
+            f"INSERT INTO events ({names}) SELECT {names} FROM "
+            f"json_populate_recordset(NULL::events, CAST(:rows AS json)) "
+            f"ON CONFLICT (stream, id) DO NOTHING RETURNING stream, id"
         )
     else:
         events = (
             insert(events_table)
             .on_conflict_do_nothing(index_elements=["stream", "id"])
-            .returning(events_table.c.id)
+            .returning(events_table.c.stream, events_table.c.id)
         )
     return {
         "stream": stream.on_conflict_do_nothing(),
@@ -186,7 +185,16 @@ class StreamStore:
     def add_events(self, stream: str, rows: Sequence[dict], widths: Iterable[int]) -> set[str]:
         """Insert event rows (the columns of `events_table` but `stream`, JSON columns as
         values) and add the new ones to their windows of each width, in one transaction.
-        Returns the ids newly stored; the others were already there (duplicates).
+        Returns the ids newly stored; the others were already there (duplicates)."""
+        return self.add_event_batches([(stream, rows)], widths)[0]
+
+    def add_event_batches(
+        self, batches: Sequence[tuple[str, Sequence[dict]]], widths: Iterable[int]
+    ) -> list[set[str]]:
+        """`add_events` for several (stream, rows) batches in one transaction (a group
+        commit: one write and one fsync for batches that came together). Returns each batch's
+        newly stored ids. An id that two batches of one stream share is stored by the earlier
+        batch and is a duplicate of the later one, as if they had come one after the other.
 
         One multi-row INSERT for the events, then one upsert per window the new events touch,
         their counts summed here first (a batch of a few minutes touches one or two 5-minute
@@ -195,39 +203,63 @@ class StreamStore:
         idempotent, so a commit that went through before the loss stores nothing twice and
         its events come back as already stored."""
         widths = tuple(widths)
-        if not rows:
-            return set()
-        params = [_event_row(stream, r) for r in rows]
+        owner: dict[tuple[str, str], int] = {}  # (stream, id) -> the first batch holding it
+        params = []
+        for k, (stream, rows) in enumerate(batches):
+            for r in rows:
+                if (stream, r["id"]) not in owner:
+                    owner[stream, r["id"]] = k
+                    params.append(_event_row(stream, r))
+        if not params:
+            return [set() for _ in batches]
         for attempt in range(RETRIES + 1):
             try:
-                return self._add_events(stream, rows, params, widths)
+                new = self._add_events(batches, params, widths)
+                break
             except ConnectionLostError:
                 if attempt == RETRIES:
                     raise
             time.sleep(RETRY_PAUSE_S)
-        raise AssertionError("unreachable")  # pragma: no cover
+        out: list[set[str]] = [set() for _ in batches]
+        for stream, eid in new:
+            out[owner[stream, eid]].add(eid)
+        return out
 
     def _add_events(
-        self, stream: str, rows: Sequence[dict], params: list[dict], widths: tuple[int, ...]
-    ) -> set[str]:
+        self,
+        batches: Sequence[tuple[str, Sequence[dict]]],
+        params: list[dict],
+        widths: tuple[int, ...],
+    ) -> set[tuple[str, str]]:
+        """Writes the batches; returns the (stream, id) pairs newly stored."""
+        now = time.time()
         with self._transaction() as db:
             statements = _statements(db.dialect.name)
-            db.execute(statements["stream"], {"name": stream, "created": time.time()})
+            streams = sorted({stream for stream, _ in batches})
+            db.execute(statements["stream"], [{"name": s, "created": now} for s in streams])
             # RETURNING yields only the rows inserted, not those already there. On SQLite,
             # SQLAlchemy sends the rows as multi-row VALUES ("insertmanyvalues")
             if db.dialect.name == "postgresql":
-                columns = {c: [p[c] for p in params] for c in EVENT_COLUMNS}
-                new = set(db.execute(statements["events"], columns).scalars())
+                rows_json = json.dumps(params, ensure_ascii=False)
+                new = {tuple(r) for r in db.execute(statements["events"], {"rows": rows_json})}
             else:
-                new = set(db.execute(statements["events"], params).scalars())
-            counts = window_counts([r for r in rows if r["id"] in new], widths)
+                new = {tuple(r) for r in db.execute(statements["events"], params)}
+            stored: dict[str, list[dict]] = {}  # stream -> its new rows, each once
+            unseen = set(new)
+            for stream, rows in batches:
+                for r in rows:
+                    if (stream, r["id"]) in unseen:  # first met in the batch that owns it
+                        unseen.discard((stream, r["id"]))
+                        stored.setdefault(stream, []).append(r)
+            counts = [
+                {"stream": stream, "width": w, "start": start, **add}
+                for stream, ours in stored.items()
+                for (w, start), add in window_counts(ours, widths).items()
+            ]
             if counts:
                 # in a fixed order, so that two writers lock the window rows in the same order
-                db.execute(
-                    statements["windows"],
-                    [{"stream": stream, "width": w, "start": s, **add}
-                     for (w, s), add in sorted(counts.items())],
-                )  # fmt: skip
+                counts.sort(key=lambda c: (c["stream"], c["width"], c["start"]))
+                db.execute(statements["windows"], counts)
         return new
 
     def windows(
