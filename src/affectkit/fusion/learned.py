@@ -1,9 +1,20 @@
 """Learned fusion: a small network over the modalities' outputs, trained with modality dropout.
 
-Input, per modality in a fixed order: its probability vector (or any feature vector: an
-embedding works too), its confidence (largest value) and a flag saying it is present; a missing
-modality is zeros with the flag off. One hidden layer (ReLU), softmax output, class-balanced
-cross-entropy, Adam with weight decay; numpy only, so fusion runs wherever affectkit does.
+Input, per modality in a fixed order: its values, and a flag saying it is present (a missing
+modality is zeros with the flag off). A modality whose first ``len(labels)`` values are
+probabilities over the labels (found at `fit`: in [0, 1], summing to 1) also gives their
+logarithms and its confidence (largest probability), and enters the output twice:
+
+    z = Σ_m a_m ⊙ log p_m  +  MLP(features)
+
+a **log-linear pooling** of the modalities (``a_m`` one weight per modality and label: how far
+each is trusted on each label; independent experts combine by adding log-probabilities) plus a
+one-hidden-layer network that learns what the pooling misses (interactions, embeddings). So the
+model starts from, and can always fall back to, a weighted product of experts: a modality that
+knows nothing (RAVDESS's fixed sentences) gets a weight near 0 rather than dragging the others.
+Softmax output, class-balanced cross-entropy, Adam with weight decay; numpy only, so fusion
+runs wherever affectkit does. ``hidden="auto"`` fits the pooling alone and with the network and
+keeps the one with the lower validation loss.
 
 **Modality dropout**: during training each present modality of each row is hidden with
 probability `dropout` (never all of a row's), so the network learns to judge from whatever is
@@ -25,6 +36,8 @@ import numpy as np
 
 from affectkit.errors import DataFormatError
 
+AUTO_HIDDEN = (0, 32)  # the sizes `hidden="auto"` chooses from
+
 
 def _softmax(z: np.ndarray) -> np.ndarray:
     z = z - z.max(1, keepdims=True)
@@ -39,7 +52,7 @@ class LearnedFusion:
         self,
         labels: Sequence[str],
         modalities: Sequence[str],
-        hidden: int = 32,
+        hidden: int | str = "auto",
         dropout: float = 0.3,
         weight_decay: float = 1e-3,
         lr: float = 0.01,
@@ -58,18 +71,23 @@ class LearnedFusion:
         self.epochs, self.patience, self.batch_size = epochs, patience, batch_size
         self.balanced, self.val_ratio, self.seed = balanced, val_ratio, seed
         self.dims: dict[str, int] = {}
+        self.probabilities: dict[str, bool] = {}  # first len(labels) values are probabilities
         self.params: dict[str, np.ndarray] = {}
         self.temperature = 1.0
         self.history: list[dict] = []
 
     # -- features -------------------------------------------------------------------------
     def _features(self, inputs: Mapping[str, np.ndarray], keep: np.ndarray | None = None):
-        """[n, Σ(d+2)] and, per modality, whether it is present; `keep` [n, M] hides some."""
+        """Features [n, F], the log-probabilities [n, M, k] (0 where a modality is absent or
+        gives no probabilities) and, per modality, whether it is present; `keep` [n, M] hides
+        some."""
         missing = [m for m in self.modalities if m not in inputs]
         if missing and not self.dims:
             raise DataFormatError(f"no rows for modalities {missing}.")
         n = len(next(iter(inputs.values())))
+        k = len(self.labels)
         blocks, present = [], []
+        logs = np.zeros((n, len(self.modalities), k))
         for j, m in enumerate(self.modalities):
             x = inputs.get(m)
             if x is None:
@@ -81,26 +99,51 @@ class LearnedFusion:
             if keep is not None:
                 here = here & keep[:, j]
             x = np.where(here[:, None], np.nan_to_num(x), 0.0)
-            conf = np.where(here, x.max(1), 0.0)
-            # log-probabilities: independent experts combine by adding them
-            logs = np.where(here[:, None], np.log(np.clip(x, 1e-4, None)), 0.0)
-            blocks += [x, logs, conf[:, None], here[:, None].astype(float)]
+            blocks.append(x)
+            if self.probabilities.get(m):
+                p = x[:, :k]
+                logs[:, j] = np.where(here[:, None], np.log(np.clip(p, 1e-4, None)), 0.0)
+                conf = np.where(here, p.max(1), 0.0)
+                blocks += [logs[:, j], conf[:, None]]
+            blocks.append(here[:, None].astype(float))
             present.append(here)
-        return np.hstack(blocks), np.stack(present, 1)
+        return np.hstack(blocks), logs, np.stack(present, 1)
 
-    def _forward(self, x: np.ndarray, p: dict[str, np.ndarray]):
+    def _forward(self, x: np.ndarray, logs: np.ndarray, p: dict[str, np.ndarray]):
         h = np.maximum(0, x @ p["w1"] + p["b1"])
-        return h, h @ p["w2"] + p["b2"]
+        return h, h @ p["w2"] + p["b2"] + np.einsum("nmk,mk->nk", logs, p["a"])
 
     # -- training -------------------------------------------------------------------------
     def fit(
         self, inputs: Mapping[str, np.ndarray], y: np.ndarray, groups: np.ndarray | None = None
     ) -> LearnedFusion:
+        """Fit on labelled rows; with ``hidden="auto"`` (the default) the pooling alone and the
+        pooling with a 32-unit network are both fitted and the one with the lower validation
+        loss is kept (on a few hundred rows the network only adds noise)."""
+        if self.hidden == "auto":
+            best = None
+            for size in AUTO_HIDDEN:
+                trial = LearnedFusion(
+                    self.labels, self.modalities, size, self.dropout, self.weight_decay,
+                    self.lr, self.epochs, self.patience, self.batch_size, self.balanced,
+                    self.val_ratio, self.seed,
+                )  # fmt: skip
+                trial.fit(inputs, y, groups)
+                loss = min(h["validation_loss"] for h in trial.history)
+                if best is None or loss < best[0]:
+                    best = (loss, trial)
+            self.__dict__.update(best[1].__dict__)
+            return self
+        if not isinstance(self.hidden, int) or self.hidden < 0:
+            raise ValueError(f"hidden must be 'auto' or a size ≥ 0. Got {self.hidden!r}.")
         y = np.asarray(y, dtype=int)
         k = len(self.labels)
         self.dims = {m: np.asarray(inputs[m]).shape[1] for m in self.modalities if m in inputs}
         if set(self.dims) != set(self.modalities):
             raise DataFormatError(f"fit needs every modality of {self.modalities}.")
+        self.probabilities = {
+            m: _are_probabilities(np.asarray(inputs[m]), k) for m in self.modalities
+        }
         rng = np.random.default_rng(self.seed)
         n = len(y)
         if groups is None:
@@ -116,7 +159,7 @@ class LearnedFusion:
             raise DataFormatError(f"{n} labelled rows are too few to fit a fusion model.")
         tr = {m: np.asarray(x)[train] for m, x in inputs.items()}
         va = {m: np.asarray(x)[val] for m, x in inputs.items()}
-        x_val, _ = self._features(va)
+        x_val, logs_val, _ = self._features(va)
         counts = np.bincount(y[train], minlength=k).astype(float)
         cw = np.where(counts > 0, counts.sum() / (k * np.maximum(counts, 1)), 0.0)
         if not self.balanced:
@@ -125,13 +168,16 @@ class LearnedFusion:
         p = {
             "w1": rng.normal(0, np.sqrt(2 / d), (d, self.hidden)),
             "b1": np.zeros(self.hidden),
-            "w2": rng.normal(0, np.sqrt(1 / self.hidden), (self.hidden, k)),
+            "w2": rng.normal(0, np.sqrt(1 / max(1, self.hidden)), (self.hidden, k)),
             "b2": np.zeros(k),
+            # the log-linear pooling starts as an even product of the modalities' experts
+            "a": np.full((len(self.modalities), k), 1.0 / max(1, sum(self.probabilities.values())))
+            * np.array([[float(self.probabilities[m])] for m in self.modalities]),
         }
         m1 = {key: np.zeros_like(v) for key, v in p.items()}
         m2 = {key: np.zeros_like(v) for key, v in p.items()}
         step, best, best_p, waited = 0, np.inf, None, 0
-        _, present_tr = self._features(tr)
+        _, _, present_tr = self._features(tr)
         for epoch in range(self.epochs):
             # modality dropout: hide each present modality with probability `dropout`, keeping
             # at least one per row
@@ -141,18 +187,19 @@ class LearnedFusion:
                 options = np.where(present_tr[i])[0]
                 if len(options):
                     keep[i, rng.choice(options)] = True
-            x_tr, _ = self._features(tr, keep)
+            x_tr, logs_tr, _ = self._features(tr, keep)
             order = rng.permutation(len(train))
             for s in range(0, len(order), self.batch_size):
                 b = order[s : s + self.batch_size]
-                xb, yb = x_tr[b], y[train][b]
-                h, z = self._forward(xb, p)
+                xb, lb, yb = x_tr[b], logs_tr[b], y[train][b]
+                h, z = self._forward(xb, lb, p)
                 g = _softmax(z)
                 g[np.arange(len(b)), yb] -= 1
                 g *= cw[yb][:, None] / cw[yb].sum()
                 grads = {"w2": h.T @ g, "b2": g.sum(0)}
                 gh = (g @ p["w2"].T) * (h > 0)
                 grads |= {"w1": xb.T @ gh, "b1": gh.sum(0)}
+                grads["a"] = np.einsum("nk,nmk->mk", g, lb)
                 step += 1
                 for key in p:
                     gk = grads[key] + (self.weight_decay * p[key] if key.startswith("w") else 0)
@@ -161,7 +208,7 @@ class LearnedFusion:
                     mhat = m1[key] / (1 - 0.9**step)
                     vhat = m2[key] / (1 - 0.999**step)
                     p[key] = p[key] - self.lr * mhat / (np.sqrt(vhat) + 1e-8)
-            _, z = self._forward(x_val, p)
+            _, z = self._forward(x_val, logs_val, p)
             prob = _softmax(z)
             w = cw[y[val]]
             loss = float(-(w * np.log(prob[np.arange(len(val)), y[val]] + 1e-12)).sum() / w.sum())
@@ -173,7 +220,7 @@ class LearnedFusion:
                 if waited >= self.patience:
                     break
         self.params = best_p or p
-        _, z = self._forward(x_val, self.params)
+        _, z = self._forward(x_val, logs_val, self.params)
         self.temperature = _fit_temperature(z, y[val])
         return self
 
@@ -181,8 +228,8 @@ class LearnedFusion:
     def predict_proba(self, inputs: Mapping[str, np.ndarray]) -> np.ndarray:
         if not self.params:
             raise DataFormatError("this fusion model is not fitted: call fit() or load().")
-        x, _ = self._features(inputs)
-        return _softmax(self._forward(x, self.params)[1] / self.temperature)
+        x, logs, _ = self._features(inputs)
+        return _softmax(self._forward(x, logs, self.params)[1] / self.temperature)
 
     def save(self, path: str | Path) -> Path:
         """One ``.npz`` (weights and a JSON header; no pickle)."""
@@ -192,6 +239,7 @@ class LearnedFusion:
             "labels": list(self.labels),
             "modalities": list(self.modalities),
             "dims": self.dims,
+            "probabilities": self.probabilities,
             "hidden": self.hidden,
             "dropout": self.dropout,
             "temperature": self.temperature,
@@ -205,7 +253,7 @@ class LearnedFusion:
         try:
             with np.load(path, allow_pickle=False) as d:
                 meta = json.loads(str(d["meta"]))
-                params = {k: d[k] for k in ("w1", "b1", "w2", "b2")}
+                params = {k: d[k] for k in ("w1", "b1", "w2", "b2", "a")}
             if meta.get("kind") != "learned-fusion":
                 raise ValueError("not a learned-fusion file")
         except (OSError, ValueError, KeyError) as exc:
@@ -214,8 +262,20 @@ class LearnedFusion:
             meta["labels"], meta["modalities"], hidden=meta["hidden"], dropout=meta["dropout"]
         )
         model.dims, model.params = {m: int(v) for m, v in meta["dims"].items()}, params
+        model.probabilities = {m: bool(v) for m, v in meta["probabilities"].items()}
         model.temperature = float(meta["temperature"])
         return model
+
+
+def _are_probabilities(x: np.ndarray, k: int) -> bool:
+    """Are the first `k` values of the present rows probabilities (in [0, 1], summing to 1)?"""
+    rows = x[~np.isnan(x).any(1)]
+    if x.shape[1] < k or not len(rows):
+        return False
+    p = rows[:, :k]
+    return bool(
+        (p >= -1e-6).all() and (p <= 1 + 1e-6).all() and np.allclose(p.sum(1), 1, atol=1e-3)
+    )
 
 
 def _fit_temperature(z: np.ndarray, y: np.ndarray) -> float:
