@@ -3,9 +3,10 @@ and Redis workers.
 
     python bench/monitor.py [--events 20000] [--default-events 2000] [--batch 100]
                             [--dbs sqlite postgresql] [--analyzers lexicon default]
-                            [--calm-hours 12] [--calm-days 7] [--per-window 100]
-                            [--calm-per-window 100] [--anger-per-window 100] [--threads 1]
-                            [--redis-events 100000] [--skip ingest replay redis]
+                            [--calm-hours 24] [--calm-days 7] [--per-window 100]
+                            [--calm-per-window 100 ...] [--anger-per-window 100] [--threads 1]
+                            [--simulate 1000] [--redis-events 100000]
+                            [--skip ingest replay redis]
 
 1. Ingestion. For each database and analyzer set (``lexicon``: lexicon-en and lexicon-zh as
    the defaults of their languages; ``default``: the registry's default models) the service
@@ -18,16 +19,20 @@ and Redis workers.
    time per event of the service (and PostgreSQL) against the offline analysis's. Every
    20th 5-minute window of the stream is all negative: each alert's latency is the time from
    the batch that raised it being sent to the alert being stored (its ``fired`` time).
-2. Replay (in process, SQLite, default thresholds). Real labelled texts, synthetic times,
-   judged by the default rules (5-minute windows) and a negative_spike rule on hourly windows
-   (`replay_rules`): `--calm-hours` hours with ~30% negative-labelled texts (SST-2 +
-   ChnSentiCorp), then one hour at 60%: when does negative_spike fire, per window width, and
-   is that within one window of the change? `--calm-days` days at `--calm-per-window` events
-   per 5-minute window with no change: how many alerts (false alarms)? Then Weibo posts
-   (SMP2020-EWECT, lexicon-zh) with angry-labelled ones at 10%, then an hour at 40%; and
+2. Replay (in process, SQLite, the default rules: 5-minute and hourly windows,
+   `affectkit.monitor.default_rules`). Real labelled texts, synthetic times:
+   `--calm-hours` hours with ~30% negative-labelled texts (SST-2 + ChnSentiCorp; at least 24,
+   the hourly rules' baseline), then one hour at 60%: when does negative_spike fire, per
+   window width, and is that within one window of the change? `--calm-days` days at each
+   `--calm-per-window` volume (events per 5-minute window) with no change: how many alerts
+   (false alarms)? Then Weibo posts (SMP2020-EWECT, lexicon-zh) with angry-labelled ones at
+   10%, then an hour at 40%; and
    English texts labelled anger (GoEmotions, MELD, DailyDialog dev) at 10%, then 40%,
    analysed by the default English model (lexicon-en gives no emotions), `--anger-per-window`
    a window: does emotion_rise:anger fire, and what anger share did the analyzer see per hour?
+   A replay is one draw: `--simulate` hours of binomial counts at the shares the analyzers saw
+   (the negative and the English anger replays, planted and calm), judged by the default rules,
+   give how often each rule fires and how soon (`simulated_detection`).
 3. Redis. `--redis-events` events (SST-2 texts) on one Redis stream, read by one
    `affectkit monitor --model lexicon-en` worker, then by two in one consumer group (a second
    group on the same key): every event stored exactly once (counts and ids), events/s.
@@ -364,11 +369,11 @@ def replay(
 
 
 def replay_rules() -> list:
-    """The default rules (5-minute windows) and a negative_spike rule on hourly windows with
-    the same defaults (12 hourly windows of baseline): what the replays judge."""
-    from affectkit.monitor import Rule, default_rules
+    """What the replays judge: the default rules (5-minute windows against the hour before,
+    hourly ones against the day before)."""
+    from affectkit.monitor import default_rules
 
-    return [*default_rules(), Rule("negative_spike", name="negative_spike_1h", width=3600)]
+    return default_rules()
 
 
 def by_width(alerts: list[dict], rule_kind: str, change: float) -> dict[str, dict]:
@@ -435,19 +440,22 @@ def run_replay(args, data: Path) -> dict:
     }  # fmt: skip
     log(f"replay: negative spike {out['negative_spike']}")
 
-    # calm days, at --calm-per-window events per 5-minute window
-    t0 = time.perf_counter()
-    calm_hour = args.calm_per_window * 3600 // WINDOW
-    monitor.set_rules("calm", rules)
-    days = [mix(pools, 0.30, calm_hour, rng, "negative") for _ in range(24 * args.calm_days)]
-    calm = replay(monitor, "calm", days, T0, "c")
-    out["calm"] = {
-        "days": args.calm_days, "per_hour": calm_hour, "events": calm_hour * 24 * args.calm_days,
-        "share": 0.30, "false_alarms": len(calm),
-        "alerts": [(a["rule"], a["window_start"]) for a in calm],
-        "seconds": time.perf_counter() - t0,
-    }  # fmt: skip
-    log(f"replay: calm days {out['calm']['false_alarms']} alerts")
+    # calm days, at each --calm-per-window volume (events per 5-minute window)
+    out["calm"] = []
+    for per_window in args.calm_per_window:
+        t0 = time.perf_counter()
+        calm_hour = per_window * 3600 // WINDOW
+        stream = f"calm{per_window}"
+        monitor.set_rules(stream, rules)
+        days = [mix(pools, 0.30, calm_hour, rng, "negative") for _ in range(24 * args.calm_days)]
+        calm = replay(monitor, stream, days, T0, "c")
+        out["calm"].append({
+            "days": args.calm_days, "per_window": per_window, "per_hour": calm_hour,
+            "events": calm_hour * 24 * args.calm_days, "share": 0.30, "false_alarms": len(calm),
+            "alerts": [(a["rule"], a["window_start"]) for a in calm],
+            "seconds": time.perf_counter() - t0,
+        })  # fmt: skip
+        log(f"replay: calm days at {per_window} events/window: {len(calm)} alerts")
 
     # a planted anger rise in Weibo posts, lexicon-zh (5-minute windows)
     weibo = read(data, "text/smp2020_ewect/virus_train.csv") + read(
@@ -463,17 +471,105 @@ def run_replay(args, data: Path) -> dict:
     store.close()
     if args.anger_per_window:
         out["anger_rise_en"] = run_anger_en(args, data, rng)
+    if args.simulate:
+        out["simulated"] = simulate_replays(args, out)
     return out
+
+
+def simulated_detection(
+    rules: list,
+    column: str,
+    before: float,
+    after: float,
+    per_window: int,
+    trials: int,
+    seed: int,
+) -> dict[str, dict]:
+    """Each replay is one draw; this is many. Counts drawn at the shares an analyzer saw in a
+    replay (`before` for a day, then `after` for an hour; binomial, `per_window` events a
+    5-minute window) and judged by `rules` (those on `column`: "negative" or "emo_anger") as
+    the replay judges them, once per 5-minute window. Per rule: the share of planted hours in
+    which it fired, and minutes from the change to the end of the window that fired it."""
+    import numpy as np
+
+    from affectkit.monitor.rules import judge
+
+    def row(n: int, x: int) -> dict:
+        rest = "positive" if column == "negative" else "emo_neutral"
+        return {"n": n, column: x, rest: n - x}
+
+    rng = np.random.default_rng(seed)
+    minutes: dict[str, list[int | None]] = {r.name: [] for r in rules}
+    calm_windows = 24 * 12
+    for _ in range(trials):
+        counts = np.concatenate([
+            rng.binomial(per_window, before, calm_windows), rng.binomial(per_window, after, 12)
+        ])  # fmt: skip
+        five = {(i - calm_windows) * WINDOW: row(per_window, int(c)) for i, c in enumerate(counts)}
+        hours = {(h - 24) * 3600.0: row(12 * per_window, int(counts[h * 12 : h * 12 + 12].sum()))
+                 for h in range(24)}  # fmt: skip
+        first = {300: -calm_windows * WINDOW, 3600: -24 * 3600.0}
+        got: dict[str, int | None] = {r.name: None for r in rules}
+        for j in range(12):  # the planted hour, one 5-minute window at a time
+            so_far = counts[calm_windows : calm_windows + j + 1]
+            hours[0.0] = row(per_window * (j + 1), int(so_far.sum()))
+            for r in rules:
+                if got[r.name] is None:
+                    windows, start = (five, j * WINDOW) if r.width == WINDOW else (hours, 0.0)
+                    if judge(r, windows, start, first[r.width]) is not None:
+                        got[r.name] = 5 * (j + 1)
+        for name, m in got.items():
+            minutes[name].append(m)
+    out = {}
+    for name, ms in minutes.items():
+        fired = sorted(m for m in ms if m is not None)
+        out[name] = {
+            "fired": len(fired) / trials,
+            "median_minutes": fired[len(fired) // 2] if fired else None,
+            "p95_minutes": fired[int(0.95 * (len(fired) - 1))] if fired else None,
+        }
+    return out
+
+
+def simulate_replays(args, out: dict) -> dict:
+    """`simulated_detection` at the shares of the negative and the English anger replays, and
+    with no change (the calm shares after too: false alarms per simulated hour)."""
+    from affectkit.monitor import default_rules
+
+    rules = default_rules()
+    neg = [r for r in rules if r.kind == "negative_spike"]
+    anger = [r for r in rules if r.name in ANGER_RULES]
+    shares = [s for _, _, s in out["negative_spike"]["hourly_negative_share"]]
+    before, after = sum(shares[:-1]) / (len(shares) - 1), shares[-1]
+    sims = {"trials": args.simulate}
+    cases = [("negative", neg, "negative", before, after, args.per_window)]
+    if "anger_rise_en" in out:
+        a = out["anger_rise_en"]
+        cases.append(("anger_en", anger, "emo_anger", a["anger_share_before"][-1],
+                      a["anger_share_after"][0], args.anger_per_window))  # fmt: skip
+    t0 = time.perf_counter()
+    for key, rs, column, b, a, per_window in cases:
+        for what, share in (("planted", a), ("calm", b)):
+            sims[f"{key}_{what}"] = {
+                "before": b, "after": share, "per_window": per_window,
+                "rules": simulated_detection(rs, column, b, share, per_window, args.simulate, 0),
+            }  # fmt: skip
+    sims["seconds"] = time.perf_counter() - t0
+    log(f"replay: simulated {sims}")
+    return sims
+
+
+ANGER_RULES = ("emotion_rise:anger", "emotion_rise:anger_1h")  # 5-minute and hourly defaults
 
 
 def anger_figures(monitor, stream, got, change, model, per_hour) -> dict:
     shares = window_shares(monitor, stream, 3600, "emo_anger", False)
     return {
         "model": model, "per_hour": per_hour, "calm_share": 0.10, "rise_share": 0.40,
-        "fired": any(a["rule"] == "emotion_rise:anger" for a in got),
+        "fired": any(a["rule"] in ANGER_RULES for a in got),
         "alerts": [(a["rule"], a["window_start"] - change) for a in got],
         "first_by_width": by_width(
-            [a for a in got if a["rule"] == "emotion_rise:anger"], "emotion_rise", change
+            [a for a in got if a["rule"] in ANGER_RULES], "emotion_rise", change
         ),
         # the analyzer's share of anger-dominant events (among those with emotions) per hour
         "anger_share_before": [s for t, _, s in shares if t < change],
@@ -602,7 +698,7 @@ def table(results: dict) -> str:
             )
     if results.get("replay"):
         rp = results["replay"]
-        ns, calm = rp["negative_spike"], rp["calm"]
+        ns = rp["negative_spike"]
         shares = [share for _, _, share in ns["hourly_negative_share"]]
         hourly = (sum(shares[:-1]) / max(1, len(shares) - 1), shares[-1])
 
@@ -620,16 +716,23 @@ def table(results: dict) -> str:
         lines += [
             "",
             f"Replay of real labelled texts, synthetic times, {rp['per_hour']} events/hour, "
-            f"lexicon analyzers, rules {', '.join(rp['rules'])}:",
+            f"lexicon analyzers, rules {', '.join(rp['rules'])}"
+            + (f" (run apart: {rp['command']})" if rp.get("command") else "")
+            + ":",
             "",
             "| scenario | result |",
             "|---|---|",
             f"| negative 30% for {ns['calm_hours']} h, then 60% | {fired(ns['first_by_width'])}; "
             f"{ns['false_alarms_before_change']} alerts before the change; the analyzers' "
             f"negative share per hour {hourly[0]:.3f} (mean) before, {hourly[1]:.3f} after |",
-            f"| {calm['days']} calm days at 30% negative, {calm['per_hour']} events/hour "
-            f"({calm['events']} events) | {calm['false_alarms']} false alarms |",
         ]
+        for calm in rp["calm"]:
+            rules = ", ".join(sorted({rule for rule, _ in calm["alerts"]}))
+            lines.append(
+                f"| {calm['days']} calm days at 30% negative, {calm['per_hour']} events/hour "
+                f"({calm['per_window']} per 5 min, {calm['events']} events) | "
+                f"{calm['false_alarms']} false alarms{f' ({rules})' if rules else ''} |"
+            )
         for key, what in (("anger_rise_zh", "angry Weibo posts"),
                           ("anger_rise_en", "English anger-labelled texts")):  # fmt: skip
             a = rp.get(key)
@@ -641,6 +744,29 @@ def table(results: dict) -> str:
                 f"emotion_rise:anger: {fired(a['first_by_width'])}; anger-dominant share per "
                 f"hour {before[-1] if before else None} before, {after} after |"
             )
+        sims = rp.get("simulated")
+        if sims:
+            lines += [
+                "",
+                f"Simulated: {sims['trials']} hours each, binomial counts at the shares the "
+                "analyzers saw in the replays (a day at the calm share, then the hour), judged "
+                "once per 5-minute window by the default rules:",
+                "",
+                "| case | shares | rule: fired in (median / p95 minutes to detection) |",
+                "|---|---|---|",
+            ]
+            for key, sim in sims.items():
+                if not isinstance(sim, dict):
+                    continue
+                fired = "; ".join(
+                    f"{name}: {r['fired']:.1%}"
+                    + (f" ({r['median_minutes']} / {r['p95_minutes']})" if r["fired"] else "")
+                    for name, r in sim["rules"].items()
+                )
+                lines.append(
+                    f"| {key.replace('_', ' ')}, {sim['per_window']} events / 5 min | "
+                    f"{sim['before']:.3f} → {sim['after']:.3f} | {fired} |"
+                )
     if results.get("redis"):
         rd = results["redis"]
         lines += ["", f"Redis consumer group, {rd['events']} events, lexicon-en, PostgreSQL:", ""]
@@ -676,12 +802,19 @@ def main(argv=None) -> int:
     ap.add_argument("--per-window", type=int, default=100, help="events per 5-minute window")
     ap.add_argument("--dbs", nargs="+", default=["sqlite", "postgresql"])
     ap.add_argument("--analyzers", nargs="+", default=["lexicon", "default"])
-    ap.add_argument("--calm-hours", type=int, default=12)
+    ap.add_argument("--calm-hours", type=int, default=24)
     ap.add_argument("--calm-days", type=int, default=7)
-    ap.add_argument("--calm-per-window", type=int, default=100, help="calm days' volume")
+    ap.add_argument(
+        "--calm-per-window", type=int, nargs="+", default=[100, 35],
+        help="calm days' volumes, events per 5-minute window (one replay each)",
+    )  # fmt: skip
     ap.add_argument(
         "--anger-per-window", type=int, default=100,
         help="English anger replay's volume (default model); 0 skips it",
+    )  # fmt: skip
+    ap.add_argument(
+        "--simulate", type=int, default=1000,
+        help="simulated planted and calm hours at the replays' measured shares; 0 skips",
     )  # fmt: skip
     ap.add_argument("--redis-events", type=int, default=100_000)
     ap.add_argument("--skip", nargs="*", default=[], choices=("ingest", "replay", "redis"))
