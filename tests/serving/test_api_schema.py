@@ -53,6 +53,8 @@ OPERATIONS = [
     "GET /metrics",
     "POST /v1/streams/{name}/events", "GET /v1/streams", "GET /v1/streams/{name}/windows",
     "GET /v1/streams/{name}/events", "PUT /v1/streams/{name}/rules", "GET /v1/alerts",
+    "POST /v1/mood/entries", "GET /v1/mood/people", "GET /v1/mood/people/{person}",
+    "DELETE /v1/mood/people/{person}",
 ]  # fmt: skip
 # the operations whose inputs can be invalid (the others take no input or any string)
 INVALID = ["POST /v1/analyze", "POST /v1/jobs", "GET /v1/items", "POST /v1/streams/{name}/events",

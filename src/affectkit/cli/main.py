@@ -22,6 +22,7 @@ from affectkit.cli import (
     keys,
     models,
     monitor,
+    mood,
     printable,
     serve,
     train,
@@ -43,6 +44,7 @@ COMMANDS = {
     "serve": serve,
     "keys": keys,
     "monitor": monitor,
+    "mood": mood,
 }
 
 

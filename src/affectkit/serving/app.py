@@ -10,8 +10,10 @@ Routes (OpenAPI docs at /docs), one router each in `affectkit.serving.routes`:
   ``GET /v1/streams/{name}/windows``, ``GET /v1/streams/{name}/events``,
   ``PUT /v1/streams/{name}/rules``, ``GET /v1/alerts``, ``GET /v1/live`` (server-sent events
   for the dashboard, `affectkit.serving.live`).
+- ``POST /v1/mood/entries``, ``GET /v1/mood/people``, ``GET|DELETE /v1/mood/people/{person}``
+  (mood trends, `affectkit.mood`).
 - ``GET /v1/models``, ``GET /healthz``, ``GET /metrics`` (Prometheus), ``GET /`` (the dashboard:
-  Analyse, Streams, Alerts, Jobs, Models).
+  Analyse, Streams, Alerts, Mood, Jobs, Models).
 
 Responses always carry a list (``{"results": [...]}``). Errors are JSON with a stable code
 (`affectkit.serving.errors`), never a stack trace. API keys (``Authorization: Bearer ak_...`` or
@@ -32,7 +34,7 @@ from fastapi import FastAPI
 from affectkit import __version__
 from affectkit.serving.errors import add_error_handlers
 from affectkit.serving.middleware import Guard
-from affectkit.serving.routes import analyze, items, jobs, models, playground, streams
+from affectkit.serving.routes import analyze, items, jobs, models, mood, playground, streams
 from affectkit.serving.settings import ServeSettings
 from affectkit.serving.state import Service
 
@@ -67,6 +69,6 @@ def create_app(settings: ServeSettings | None = None):
             allow_headers=["Authorization", "X-API-Key", "Content-Type"],
         )
     add_error_handlers(app)
-    for module in (analyze, models, items, jobs, streams, playground):
+    for module in (analyze, models, items, jobs, streams, mood, playground):
         app.include_router(module.router)
     return Guard(app, svc)

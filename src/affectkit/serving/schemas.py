@@ -152,3 +152,21 @@ class HealthResponse(BaseModel):
     status: Literal["ok"]
     version: str | None = None
     models_loaded: list[str] | None = None
+
+
+# -- mood trends (POST /v1/mood/entries) -----------------------------------------------------
+
+
+class MoodEntry(BaseModel):
+    """One journal entry: checked one by one (`affectkit.mood.make_entry`), so a bad date is
+    that entry's rejection, not the request's."""
+
+    person: str = Field("me", description="whose entry (1 to 100 characters)")
+    time: str = Field(..., description="the date as written: 2024-03-01 or 2024-03-01T21:30")
+    text: str
+    id: str | int | None = Field(None, description="default: made from person, time and text")
+
+
+class MoodEntriesRequest(BaseModel):
+    entries: list[MoodEntry]
+    model: str = Field("auto", description="registry name; auto = default per language")

@@ -158,3 +158,23 @@ deliveries_table = Table(
     Column("updated", Float, nullable=False),
     Index("deliveries_alert", "alert"),
 )
+
+# -- mood trends (`affectkit.mood`): journal entries per person, each with its analysis ------
+# A person's daily series is computed from these rows; deleting a person deletes their rows.
+
+mood_entries_table = Table(
+    "mood_entries",
+    metadata,
+    Column("person", Text, primary_key=True),
+    Column("id", Text, primary_key=True),  # the entry's id: a re-read entry is stored once
+    Column("day", Text, nullable=False),  # YYYY-MM-DD, the date as the entry wrote it
+    Column("time", Text, nullable=False),  # the date (and time) as written
+    Column("text", Text, nullable=False),
+    Column("valence", Float, nullable=False),
+    Column("emotions", Text),  # JSON over the canonical emotions, or NULL
+    Column("label", Text, nullable=False),
+    Column("language", Text),
+    Column("model", Text, nullable=False),
+    Column("stored", Float, nullable=False),  # UTC epoch seconds
+    Index("mood_entries_person_day", "person", "day"),
+)

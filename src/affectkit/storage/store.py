@@ -28,6 +28,7 @@ from affectkit.errors import ConnectionLostError, InvalidInputError, StorageErro
 from affectkit.inputs import Input
 from affectkit.storage import migrate
 from affectkit.storage.engine import IMMEDIATE, create_engine, database_url, display, reason
+from affectkit.storage.mood import MoodStore
 from affectkit.storage.schema import (
     JOB_COLUMNS,
     KEY_COLUMNS,
@@ -92,6 +93,8 @@ class Store:
             raise
         # streams, events, windows, alerts (`affectkit.monitor`), in this store's transactions
         self.streams = StreamStore(self._transaction)
+        # journal entries per person (`affectkit.mood`)
+        self.mood = MoodStore(self._transaction)
 
     @contextmanager
     def _transaction(self, doing: str = "written") -> Iterator[sa.Connection]:

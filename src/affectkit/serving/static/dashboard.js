@@ -1,12 +1,12 @@
 // The dashboard's views beside Analyse (index.html): Streams, Alerts, Jobs, Models.
-// Hash routing: #analyse, #streams, #streams/NAME/WIDTH, #alerts, #alerts/NAME, #jobs, #models.
+// Hash routing: #analyse, #streams, #streams/NAME/WIDTH, #alerts, #alerts/NAME, #mood, #mood/PERSON, #jobs, #models.
 // Live updates come from GET /v1/live (server-sent events) read with fetch(), which sends the
 // API key in a header as every other call does (EventSource cannot). Charts are plain SVG.
 // Uses index.html's $, esc, call, headers, EMOTION_COLORS.
 "use strict";
 (() => {
-  const VIEWS = ["analyse", "streams", "alerts", "jobs", "models"];
-  const TITLES = {analyse: "affectkit playground", streams: "affectkit · Streams", alerts: "affectkit · Alerts",
+  const VIEWS = ["analyse", "streams", "alerts", "mood", "jobs", "models"];
+  const TITLES = {analyse: "affectkit playground", streams: "affectkit · Streams", alerts: "affectkit · Alerts", mood: "affectkit · Mood",
     jobs: "affectkit · Jobs", models: "affectkit · Models"};
   const WIDTHS = {300: "5 min", 3600: "1 hour", 86400: "1 day"};
   const SHOWN = 60;  // windows on a chart
@@ -51,6 +51,7 @@
     }
     if (view === "streams") openStreams(a || null, Number(b) in WIDTHS ? Number(b) : 300);
     if (view === "alerts") { S.unseen = 0; badge(); openAlerts(a || ""); }
+    if (view === "mood") openMood(a || null);
     if (view === "jobs") { loadJobs(); S.jobsTimer = S.jobsTimer || setInterval(loadJobs, 3000); }
     if (view === "models") loadModels();
     startLive();
@@ -345,6 +346,65 @@
     $("alertlist").innerHTML = shown.length ? shown.map(alertCard).join("")
       : `<p class="empty">No alerts${S.alertFilter ? " for " + txt(S.alertFilter) : ""} yet. New ones appear here as they fire.</p>`;
   }
+
+  // -- Mood (GET /v1/mood/people, /v1/mood/people/NAME) ---------------------------------------
+  async function openMood(person) {
+    let people;
+    try { people = (await call("/v1/mood/people", {headers: headers(false)})).results; } catch (e) { fail("moodstatus", e); return; }
+    $("moodstatus").textContent = `${people.length} ${people.length === 1 ? "person" : "people"}`;
+    $("moodlist").tBodies[0].innerHTML = people.length ? people.map((p) =>
+      `<tr class="mood-row" data-person="${txt(p.person)}"><td><a href="#mood/${encodeURIComponent(p.person)}">${txt(p.person)}</a></td>` +
+      `<td class="num">${p.days}</td><td class="num">${fixed(p.mean_valence)}</td>` +
+      `<td class="num">${p.baseline === null ? "-" : fixed(p.baseline) + " ± " + fixed(p.spread)}</td>` +
+      `<td>${p.notices}${p.last_notice ? " (last " + txt(p.last_notice) + ")" : ""}</td>` +
+      `<td><button class="mooddelete" data-person="${txt(p.person)}">delete</button></td></tr>`).join("")
+      : `<tr><td colspan="6" class="empty">No entries yet: send some to POST /v1/mood/entries or run affectkit mood.</td></tr>`;
+    $("moodpanel").hidden = !person;
+    if (!person) return;
+    let p;
+    try { p = (await call(`/v1/mood/people/${encodeURIComponent(person)}`, {headers: headers(false)})).results[0]; }
+    catch (e) { fail("moodstatus", e); return; }
+    $("moodtitle").textContent = person;
+    $("moodabout").textContent = p.about;
+    $("moodnotices").innerHTML = p.notice_list.map((n) =>
+      `<div class="alert mood-notice"><b>${txt(n.start)} – ${txt(n.end)}</b><p>${txt(n.message)}</p></div>`).join("");
+    $("moodcharts").innerHTML = moodChart(p.series) + mixChart(p.series);
+  }
+  function moodChart(series) {  // daily valence, the baseline band, low days and notice days
+    const W = 900, H = 220, L = 40, R = 10, T = 10, B = 24, n = series.length;
+    const x = (i) => L + (n <= 1 ? 0 : (i * (W - L - R)) / (n - 1));
+    const y = (v) => T + ((1 - v) / 2) * (H - T - B);
+    let band = "", line = "", dots = "";
+    series.forEach((d, i) => {
+      if (d.baseline !== null) band += `<rect x="${x(i) - 2}" y="${y(d.baseline)}" width="${Math.max(2, (W - L - R) / Math.max(1, n - 1))}" height="${Math.max(0, y(d.threshold) - y(d.baseline))}" fill="#9db4d6" opacity="0.4"/>`;
+      line += `${i ? "L" : "M"}${x(i).toFixed(1)},${y(d.valence).toFixed(1)}`;
+      dots += `<circle class="${d.low ? "mood-low" : "mood-day"}${d.notice ? " mood-notice-day" : ""}" cx="${x(i).toFixed(1)}" cy="${y(d.valence).toFixed(1)}" r="${d.notice ? 5 : 3}" fill="${d.notice ? "#b26b00" : d.low ? "#b02a37" : "#1d2330"}"><title>${txt(d.day)}: ${fixed(d.valence)} (${d.entries} entries)</title></circle>`;
+    });
+    const ticks = [-1, 0, 1].map((v) => `<text x="${L - 6}" y="${y(v) + 4}" text-anchor="end" font-size="10">${v}</text><line x1="${L}" x2="${W - R}" y1="${y(v)}" y2="${y(v)}" stroke="#e3e6eb"/>`).join("");
+    const days = n ? `<text x="${L}" y="${H - 6}" font-size="10">${txt(series[0].day)}</text><text x="${W - R}" y="${H - 6}" font-size="10" text-anchor="end">${txt(series[n - 1].day)}</text>` : "";
+    return `<svg id="moodchart" viewBox="0 0 ${W} ${H}" role="img" aria-label="daily valence against the baseline">${ticks}${band}<path d="${line}" fill="none" stroke="#1d2330" stroke-width="1"/>${dots}${days}</svg>`;
+  }
+  function mixChart(series) {  // the emotion mix of each day, stacked
+    const W = 900, H = 90, L = 40, R = 10, n = series.length, w = (W - L - R) / Math.max(1, n);
+    let bars = "";
+    series.forEach((d, i) => {
+      let top = H - 4;
+      for (const e of EMO_ORDER) {
+        const h = (d.emotions ? d.emotions[e] || 0 : 0) * (H - 8);
+        if (h > 0) { top -= h; bars += `<rect x="${L + i * w}" y="${top.toFixed(1)}" width="${Math.max(1, w - 1)}" height="${h.toFixed(1)}" fill="${emoColor(e)}"><title>${txt(d.day)} ${e} ${pct(d.emotions[e])}</title></rect>`; }
+      }
+    });
+    const none = series.some((d) => d.emotions) ? "" : `<text x="${W / 2}" y="${H / 2}" text-anchor="middle" font-size="11" fill="#6b7280">the model gives no emotions</text>`;
+    return `<svg id="moodmix" viewBox="0 0 ${W} ${H}" role="img" aria-label="emotion mix per day">${bars}${none}</svg>`;
+  }
+  $("moodlist").addEventListener("click", async (ev) => {
+    const b = ev.target.closest("button.mooddelete");
+    if (!b || !confirm(`Delete every entry of ${b.dataset.person}?`)) return;
+    try { await call(`/v1/mood/people/${encodeURIComponent(b.dataset.person)}`, {method: "DELETE", headers: headers(false)}); }
+    catch (e) { fail("moodstatus", e); return; }
+    location.hash = "#mood";
+    openMood(null);
+  });
 
   // -- Jobs and Models ------------------------------------------------------------------------
   async function loadJobs() {
