@@ -115,3 +115,16 @@ def test_both_save_and_load(rows, tmp_path):
         LearnedFusion(LABELS, ("voice",)).predict_proba({"voice": x["voice"]})
     with pytest.raises(DataFormatError, match="values a row"):
         back.predict_proba({"voice": np.ones((2, 5)), "face": x["face"][:2]})
+
+
+def test_a_neutral_reading_abstains_rather_than_outvotes():
+    """Words with no emotional cue do not cancel an angry voice; all-neutral stays neutral."""
+    late = LateFusion(LABELS, {"voice": 0.77, "words": 0.53})
+    angry_voice = np.array([0.8, 0.05, 0.15])
+    flat_words = np.array([0.02, 0.02, 0.96])
+    fused, share = late.combine({"voice": angry_voice, "words": flat_words})
+    assert fused.argmax() == 0 and share["voice"] > 0.9
+    voting = LateFusion(LABELS, {"voice": 0.77, "words": 0.53}, abstain=None)
+    assert voting.combine({"voice": angry_voice, "words": flat_words})[0].argmax() == 2
+    calm = np.array([0.05, 0.05, 0.9])
+    assert late.combine({"voice": calm, "words": flat_words})[0].argmax() == 2
