@@ -40,8 +40,9 @@ def write_video(
     rate: int = 16_000,
 ) -> Path:
     """A video with faces[FOUND[0]] on the left drifting right by 1 px a frame for its whole
-    length and faces[FOUND[1]] on the right until `leaves_at` seconds; with `audio` (mono float
-    samples at `rate`) as an AAC track, the video lasts as long as the sound."""
+    length (back to the left after 360 frames at 640 px) and faces[FOUND[1]] on the right until
+    `leaves_at` seconds; with `audio` (mono float samples at `rate`) as an AAC track, the video
+    lasts as long as the sound."""
     import av
 
     w, h = size
@@ -57,7 +58,7 @@ def write_video(
             sound.layout = "mono"
         for i in range(int(seconds * fps)):
             scene = np.full((h, w, 3), 128, np.uint8)
-            place(scene, left, 60 + i, 120, 150)
+            place(scene, left, 60 + i % max(1, w - 280), 120, 150)  # drifts, wraps on long videos
             if leaves_at is None or i / fps < leaves_at:
                 place(scene, right, w - 220, 140, 150)
             for packet in stream.encode(av.VideoFrame.from_ndarray(scene)):
