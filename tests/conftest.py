@@ -57,8 +57,14 @@ def _slow_means_a_transformer_loads(request, monkeypatch):
 
 @pytest.fixture(scope="session")
 def face_model(shared_data, tmp_path_factory) -> Path:
-    """A small face-expression model folder trained here on 1,500 real FER2013 faces (one
-    epoch, about 20 s): the face tests and the dashboard's run on it."""
+    """A face-expression model folder for the face tests and the dashboard's: the shipped one
+    (`src/affectkit/models/face-expression`), or, where it is not shipped, one trained here on
+    1,500 real FER2013 faces (one epoch, about 30 s). Training itself is tested in
+    tests/training/test_vision.py."""
+    from affectkit.vision.catalog import MODEL_DIR
+
+    if (MODEL_DIR / "config.json").is_file():
+        return MODEL_DIR
     from affectkit.training.vision import VisionTrainConfig, train_vision
 
     face = shared_data / "face" / "fer2013"

@@ -143,7 +143,7 @@ def test_analyse_a_recording_and_see_its_speech_timeline(
     assert len(posts) == sent
 
 
-@pytest.mark.slow  # trains a small face model first (the session's `face_model`, about 20 s)
+@pytest.mark.slow  # a real face model (the session's `face_model`) in a real browser
 def test_faces_in_a_photo_and_a_video(browser, make_server, face_model, shared_data, tmp_path):
     from PIL import Image
 
