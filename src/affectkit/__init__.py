@@ -22,6 +22,17 @@ from affectkit.results import SCHEMA_VERSION, AffectResult, Box, Evidence, Span
 
 __version__ = "0.1.0"
 
+
+def __getattr__(name: str):
+    # analyze_conversation lives a floor above the façade (affectkit.conversation) and needs
+    # numpy: imported on first use, so `import affectkit` stays light.
+    if name == "analyze_conversation":
+        from affectkit.conversation import analyze_conversation
+
+        return analyze_conversation
+    raise AttributeError(f"module 'affectkit' has no attribute {name!r}")
+
+
 __all__ = [
     "SCHEMA_VERSION",
     "AffectError",
@@ -39,6 +50,7 @@ __all__ = [
     "Span",
     "__version__",
     "analyze",
+    "analyze_conversation",
     "analyze_one",
     "get_analyzer",
     "list_models",

@@ -54,11 +54,12 @@ OPERATIONS = [
     "POST /v1/streams/{name}/events", "GET /v1/streams", "GET /v1/streams/{name}/windows",
     "GET /v1/streams/{name}/events", "PUT /v1/streams/{name}/rules", "GET /v1/alerts",
     "POST /v1/mood/entries", "GET /v1/mood/people", "GET /v1/mood/people/{person}",
-    "DELETE /v1/mood/people/{person}",
+    "DELETE /v1/mood/people/{person}", "POST /v1/conversations",
 ]  # fmt: skip
 # the operations whose inputs can be invalid (the others take no input or any string)
 INVALID = ["POST /v1/analyze", "POST /v1/jobs", "GET /v1/items", "POST /v1/streams/{name}/events",
-           "GET /v1/streams/{name}/windows", "PUT /v1/streams/{name}/rules"]  # fmt: skip
+           "GET /v1/streams/{name}/windows", "PUT /v1/streams/{name}/rules",
+           "POST /v1/conversations"]  # fmt: skip
 # described, not generated: a live answer never ends (tests/serving/test_dashboard.py)
 STREAMING = ["GET /v1/live"]
 CASES = [(label, "positive") for label in OPERATIONS] + [(label, "negative") for label in INVALID]

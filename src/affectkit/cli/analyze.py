@@ -8,6 +8,7 @@ Examples:
   affectkit analyze --image class.jpg --annotate faces.png
   affectkit analyze --video lecture.mp4 --fps 2 --plot faces.png
   affectkit analyze --file calls.csv --input-col path --input-kind audio -o calls.jsonl
+  affectkit analyze --conversation chats.jsonl --json [--customer-role client]
 
 Every input row gives exactly one output row, in order, with its row id; a row that cannot be
 analysed carries an error message instead of being dropped.
@@ -22,7 +23,7 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-from affectkit.cli import json_line, printable
+from affectkit.cli import conversation, json_line, printable
 from affectkit.config import Settings
 from affectkit.errors import InvalidInputError
 from affectkit.inputs import KINDS, Input
@@ -181,6 +182,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "--plot", metavar="PNG", help="with --audio or --video: draw the timeline to this PNG"
     )
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    conversation.add_arguments(p)
 
 
 def _record(i: int, value: str, kind: str) -> Record:
@@ -207,6 +209,10 @@ def _capped(records: Iterator[Record], limit: int | None) -> Iterator[Record]:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.conversation:
+        return conversation.run(args, model_options_from(args), limits_from(args))
+    if args.customer_role:
+        raise InvalidInputError("--customer-role goes with --conversation FILE.")
     media = [k for k in ("audio", "image", "video") if getattr(args, k)]
     if len(media) > 1 or (media and (args.texts or args.file)):
         raise InvalidInputError(

@@ -12,6 +12,8 @@ Routes (OpenAPI docs at /docs), one router each in `affectkit.serving.routes`:
   for the dashboard, `affectkit.serving.live`).
 - ``POST /v1/mood/entries``, ``GET /v1/mood/people``, ``GET|DELETE /v1/mood/people/{person}``
   (mood trends, `affectkit.mood`).
+- ``POST /v1/conversations``: one conversation's turns in, per-turn affect, the customer's
+  dissatisfaction and a summary out (`affectkit.conversation`).
 - ``GET /v1/models``, ``GET /healthz``, ``GET /metrics`` (Prometheus), ``GET /`` (the dashboard:
   Analyse, Streams, Alerts, Mood, Jobs, Models).
 
@@ -34,7 +36,16 @@ from fastapi import FastAPI
 from affectkit import __version__
 from affectkit.serving.errors import add_error_handlers
 from affectkit.serving.middleware import Guard
-from affectkit.serving.routes import analyze, items, jobs, models, mood, playground, streams
+from affectkit.serving.routes import (
+    analyze,
+    conversations,
+    items,
+    jobs,
+    models,
+    mood,
+    playground,
+    streams,
+)
 from affectkit.serving.settings import ServeSettings
 from affectkit.serving.state import Service
 
@@ -69,6 +80,6 @@ def create_app(settings: ServeSettings | None = None):
             allow_headers=["Authorization", "X-API-Key", "Content-Type"],
         )
     add_error_handlers(app)
-    for module in (analyze, models, items, jobs, streams, mood, playground):
+    for module in (analyze, models, items, jobs, streams, mood, conversations, playground):
         app.include_router(module.router)
     return Guard(app, svc)

@@ -170,3 +170,24 @@ class MoodEntry(BaseModel):
 class MoodEntriesRequest(BaseModel):
     entries: list[MoodEntry]
     model: str = Field("auto", description="registry name; auto = default per language")
+
+
+# -- conversations (POST /v1/conversations) --------------------------------------------------
+
+
+class ConversationTurn(BaseModel):
+    """One turn, as in a line of ``affectkit analyze --conversation``'s input."""
+
+    speaker: str | None = Field(None, description="USER/SYSTEM, customer/agent, A/B, or any "
+                                "role with `customer_role`")  # fmt: skip
+    role: str | None = Field(None, description="the same as `speaker` (give one of them)")
+    text: str
+    time: float | str | None = Field(None, description="epoch seconds or ISO-8601; optional")
+
+
+class ConversationRequest(BaseModel):
+    id: str | int | None = Field(None, description="echoed in the answer")
+    turns: list[ConversationTurn] = Field(..., description="in the order they were said")
+    customer_role: str | None = Field(None, description="the customer's role, when not a known one")
+    model: str = Field("auto", description="text analyzer; auto = default per language")
+    language: str = Field("auto", description="auto (detect per turn), en or zh")
