@@ -1,13 +1,14 @@
-// The dashboard's views beside Analyse (index.html): Streams, Alerts, Jobs, Models.
-// Hash routing: #analyse, #streams, #streams/NAME/WIDTH, #alerts, #alerts/NAME, #mood, #mood/PERSON, #jobs, #models.
+// The dashboard's views beside Analyse (index.html): Streams, Alerts, Mood, Conversations, Jobs, Models.
+// Hash routing: #analyse, #streams, #streams/NAME/WIDTH, #alerts, #alerts/NAME, #mood, #mood/PERSON, #conversations,
+// #jobs, #models.
 // Live updates come from GET /v1/live (server-sent events) read with fetch(), which sends the
 // API key in a header as every other call does (EventSource cannot). Charts are plain SVG.
 // Uses index.html's $, esc, call, headers, EMOTION_COLORS.
 "use strict";
 (() => {
-  const VIEWS = ["analyse", "streams", "alerts", "mood", "jobs", "models"];
+  const VIEWS = ["analyse", "streams", "alerts", "mood", "conversations", "jobs", "models"];
   const TITLES = {analyse: "affectkit playground", streams: "affectkit · Streams", alerts: "affectkit · Alerts", mood: "affectkit · Mood",
-    jobs: "affectkit · Jobs", models: "affectkit · Models"};
+    conversations: "affectkit · Conversations", jobs: "affectkit · Jobs", models: "affectkit · Models"};
   const WIDTHS = {300: "5 min", 3600: "1 hour", 86400: "1 day"};
   const SHOWN = 60;  // windows on a chart
   const POLARITY_COLORS = {negative: "#b02a37", neutral: "#b8bec8", positive: "#157347"};
@@ -52,6 +53,7 @@
     if (view === "streams") openStreams(a || null, Number(b) in WIDTHS ? Number(b) : 300);
     if (view === "alerts") { S.unseen = 0; badge(); openAlerts(a || ""); }
     if (view === "mood") openMood(a || null);
+    if (view === "conversations") convModels();
     if (view === "jobs") { loadJobs(); S.jobsTimer = S.jobsTimer || setInterval(loadJobs, 3000); }
     if (view === "models") loadModels();
     startLive();
@@ -404,6 +406,155 @@
     catch (e) { fail("moodstatus", e); return; }
     location.hash = "#mood";
     openMood(null);
+  });
+
+  // -- Conversations (POST /v1/conversations) ---------------------------------------------------
+  const CONV_MAX = 20;  // conversations analysed per click: each is one request, one after another
+  const TURNING_COLORS = {better: "#157347", worse: "#b02a37", dissatisfied: "#b02a37", recovered: "#157347"};
+  function readDialogues(text) {  // the text area -> [{id?, turns}]: JSONL, one dialogue, or its list of turns
+    const one = (d, where) => {
+      if (Array.isArray(d)) return {turns: d};
+      if (d && typeof d === "object" && Array.isArray(d.turns)) return d;
+      throw new Error(`${where}: expected a dialogue {"turns": [...]} or a list of turns, got ${JSON.stringify(d).slice(0, 60)}`);
+    };
+    const t = text.trim();
+    if (!t) throw new Error("Nothing to analyse: paste a dialogue or choose a file.");
+    try { return [one(JSON.parse(t), "the text")]; } catch (e) { if (!(e instanceof SyntaxError)) throw e; }
+    return t.split("\n").filter((l) => l.trim()).map((l, i) => {
+      let d;
+      try { d = JSON.parse(l); } catch (e) { throw new Error(`line ${i + 1} is not JSON (${e.message}); expected one dialogue a line`); }
+      return one(d, `line ${i + 1}`);
+    });
+  }
+  let convModelsRead = false;
+  async function convModels() {  // the text models, once (the Analyse page's list, but for this view)
+    if (convModelsRead) return;
+    try {
+      const body = await call("/v1/models", {headers: headers(false)});
+      for (const m of body.results.filter((m) => m.modality === "text")) {
+        const o = document.createElement("option");
+        o.value = m.name.split("@")[0]; o.textContent = `${m.name} (${m.task}, ${m.languages.join("/")})`;
+        $("convmodel").appendChild(o);
+      }
+      convModelsRead = true;
+    } catch (e) { fail("convstatus", e); }
+  }
+  async function analyseConversations() {
+    let dialogues;
+    try { dialogues = readDialogues($("convinput").value); } catch (e) { fail("convstatus", e); return; }
+    const shown = dialogues.slice(0, CONV_MAX);
+    $("goconv").disabled = true;
+    $("convresults").innerHTML = "";
+    let failed = 0;
+    try {
+      for (const [i, d] of shown.entries()) {
+        $("convstatus").textContent = `analysing ${i + 1} of ${shown.length}…`;
+        const body = {turns: d.turns.map((t) => ({speaker: t.speaker, role: t.role, text: t.text, time: t.time})),
+          model: $("convmodel").value};
+        if (d.id !== undefined && d.id !== null) body.id = d.id;
+        if ($("convrole").value.trim()) body.customer_role = $("convrole").value.trim();
+        const card = document.createElement("div");
+        card.className = "card conv";
+        try {
+          const r = (await call("/v1/conversations", {method: "POST", headers: headers(true), body: JSON.stringify(body)})).results[0];
+          card.innerHTML = convCard(r, i);
+        } catch (e) {
+          failed += 1;
+          card.innerHTML = `<b>${txt(d.id ?? `conversation ${i + 1}`)}</b> <span class="error">${txt(e.message || e)}</span>`;
+        }
+        $("convresults").appendChild(card);
+      }
+      const more = dialogues.length > shown.length ? ` (the first ${CONV_MAX} of ${dialogues.length})` : "";
+      $("convstatus").textContent = `${shown.length} conversation${shown.length === 1 ? "" : "s"}${more}` + (failed ? `, ${failed} refused` : "");
+    } finally { $("goconv").disabled = false; }
+  }
+  function convCard(r, n) {
+    const name = r.id ?? `conversation ${n + 1}`;
+    const head = r.dissatisfaction === null
+      ? `<span class="muted">no customer turns: no dissatisfaction score</span>`
+      : `<span class="conv-score-big ${r.dissatisfied ? "neg" : "neu"}">${pct(r.dissatisfaction)}</span> dissatisfaction · ` +
+        `<span class="label conv-label ${r.dissatisfied ? "neg" : "pos"}">${r.dissatisfied ? "dissatisfied" : "not flagged"}</span>`;
+    const driven = r.drivers.length ? ` · driven by turn${r.drivers.length === 1 ? "" : "s"} ` +
+      r.drivers.map((d) => `<b>${d.turn}</b> (${pct(d.dissatisfaction)})`).join(", ") : "";
+    const warn = r.warnings.length ? `<div class="error">${r.warnings.map(txt).join("<br>")}</div>` : "";
+    const models = Object.entries(r.models || {}).map(([k, v]) => `${txt(k)}: ${txt(v)}`).join(" · ");
+    return `<h2 class="conv-title">${txt(name)}</h2><div>${head}${driven}</div>${warn}` +
+      convSummary(r.summary) + convChart(r, n) + convChat(r.turns) + `<div class="muted">${models}</div>`;
+  }
+  function convSummary(s) {  // how the customer entered and left, the turning points
+    if (!s || !s.customer_turns) return `<p class="conv-summary muted">${txt(s && s.text)}</p>`;
+    const mood = (p) => `${txt(p.polarity)} (${fixed(p.score)}${p.emotion ? `, ${txt(p.emotion)}` : ""}) at turn ${p.turn}`;
+    const tps = (s.turning_points || []).map((t) =>
+      `<li class="conv-tp"><span style="color:${TURNING_COLORS[t.kind] || "#374151"}">${txt(t.kind)}</span> at turn ${t.turn}: ${fixed(t.from)} → ${fixed(t.to)}</li>`).join("");
+    return `<div class="conv-summary"><p>${txt(s.text)}</p><table class="fused-modalities"><tbody>` +
+      `<tr><th>entered</th><td>${mood(s.entered)}</td></tr><tr><th>left</th><td>${mood(s.left)}</td></tr>` +
+      `<tr><th>change</th><td>${fixed(s.change)}</td></tr>` + (s.lowest ? `<tr><th>lowest</th><td>${fixed(s.lowest.score)} at turn ${s.lowest.turn}</td></tr>` : "") +
+      `<tr><th>customer turns</th><td>${s.customer_turns}</td></tr></tbody></table>` +
+      (tps ? `<div class="group">turning points</div><ul class="conv-tps">${tps}</ul>` : `<div class="muted">no turning points</div>`) + `</div>`;
+  }
+  function convChart(r, n) {  // the customer's polarity score (-1..1) over dissatisfaction (0..top), one point per customer turn
+    const pts = r.trajectory, k = pts.length;
+    if (!k) return "";
+    const risky = new Set(r.turns.filter((t) => t.dissatisfied).map((t) => t.index));
+    const W = 900, L = 46, R = 12, T = 8, H1 = 110, G = 22, H2 = 80, B = 20;
+    const x = (i) => L + (k <= 1 ? (W - L - R) / 2 : (i * (W - L - R)) / (k - 1));
+    const ys = (v) => T + ((1 - Math.max(-1, Math.min(1, v))) / 2) * H1;
+    const top = Math.max(0.1, Math.ceil(10 * Math.max(...pts.map((p) => p.dissatisfaction ?? 0))) / 10);  // a round 0.1 above the highest
+    const y2 = T + H1 + G, yd = (v) => y2 + H2 - (H2 * Math.min(top, v)) / top;
+    let svg = [[1, "+1"], [0, "0"], [-1, "-1"]].map(([v, l]) => `<text x="${L - 6}" y="${ys(v) + 4}" text-anchor="end">${l}</text>` +
+      `<line x1="${L}" x2="${W - R}" y1="${ys(v)}" y2="${ys(v)}" stroke="#e3e6eb"/>`).join("");
+    svg += [[top, top.toFixed(1)], [0, "0"]].map(([v, l]) => `<text x="${L - 6}" y="${yd(v) + 4}" text-anchor="end">${l}</text>` +
+      `<line x1="${L}" x2="${W - R}" y1="${yd(v)}" y2="${yd(v)}" stroke="#e3e6eb"/>`).join("");
+    svg += `<text x="${L + 4}" y="${T + 10}">polarity score</text><text x="${L + 4}" y="${y2 + 10}">dissatisfaction</text>`;
+    const at = new Map(pts.map((p, i) => [p.turn, i]));
+    for (const tp of (r.summary && r.summary.turning_points) || []) {
+      if (!at.has(tp.turn)) continue;
+      const px = x(at.get(tp.turn)).toFixed(1), c = TURNING_COLORS[tp.kind] || "#374151";
+      svg += `<line class="conv-turning" data-turn="${tp.turn}" x1="${px}" x2="${px}" y1="${T}" y2="${y2 + H2}" stroke="${c}" stroke-dasharray="3 3">` +
+        `<title>turn ${tp.turn}: ${txt(tp.kind)} (${fixed(tp.from)} → ${fixed(tp.to)})</title></line>` +
+        `<path d="M${px - 5} ${T} h10 l-5 7 z" fill="${c}"/>`;
+    }
+    const line = (f) => pts.map((p, i) => `${i ? "L" : "M"}${x(i).toFixed(1)},${f(p).toFixed(1)}`).join("");
+    svg += `<path d="${line((p) => ys(p.score ?? 0))}" fill="none" stroke="#374151" stroke-width="1.3"/>`;
+    svg += `<path d="${line((p) => yd(p.dissatisfaction ?? 0))}" fill="none" stroke="#b26b00" stroke-width="1.3"/>`;
+    pts.forEach((p, i) => {
+      const risk = risky.has(p.turn), tip = `turn ${p.turn}: score ${fixed(p.score)} · dissatisfaction ${pct(p.dissatisfaction)}${risk ? " (high risk)" : ""}`;
+      svg += `<circle class="conv-score" data-turn="${p.turn}" cx="${x(i).toFixed(1)}" cy="${ys(p.score ?? 0).toFixed(1)}" r="3.2" fill="#374151"><title>${txt(tip)}</title></circle>` +
+        `<circle class="conv-dis${risk ? " conv-risk" : ""}" data-turn="${p.turn}" cx="${x(i).toFixed(1)}" cy="${yd(p.dissatisfaction ?? 0).toFixed(1)}" r="${risk ? 5 : 3.2}" fill="${risk ? "#b02a37" : "#b26b00"}"><title>${txt(tip)}</title></circle>`;
+    });
+    svg += `<text x="${x(0)}" y="${y2 + H2 + 15}" text-anchor="${k > 1 ? "start" : "middle"}">turn ${pts[0].turn}</text>` +
+      (k > 1 ? `<text x="${x(k - 1)}" y="${y2 + H2 + 15}" text-anchor="end">turn ${pts[k - 1].turn}</text>` : "");
+    const key = `<span>${swatch("#374151")}polarity score</span> <span>${swatch("#b26b00")}dissatisfaction</span> ` +
+      `<span>${swatch("#b02a37")}high risk</span> · <span>dashed line: a turning point</span>`;
+    return `<div class="chart-title">Customer trajectory<span class="muted">${key} · click a point for its turn</span></div>` +
+      `<svg class="chart conv-chart" id="convchart-${n}" viewBox="0 0 ${W} ${T + H1 + G + H2 + B}" role="img" aria-label="the customer's polarity score and dissatisfaction per turn" data-points="${k}">${svg}</svg>`;
+  }
+  function convChat(turns) {  // every turn as a chat: text as text, its reading, and for the customer what drove the score
+    return `<div class="conv-chat">${turns.map((t) => {
+      const customer = t.role === "customer";
+      const emo = t.emotions ? Object.entries(t.emotions).sort((a, b) => b[1] - a[1])[0] : null;
+      const reading = `${txt(t.label)} ${fixed(t.score)}` + (emo ? ` · ${txt(emo[0])} ${pct(emo[1])}` : "");
+      const dis = customer && typeof t.dissatisfaction === "number"
+        ? `<div class="feat">dissatisfaction <b>${pct(t.dissatisfaction)}</b>${t.dissatisfied ? " · <b class=\"neg\">high risk</b>" : ""}` +
+          ((t.drivers || []).length ? ` · raised by ${t.drivers.map((d) => `<code>${txt(d.feature)}</code> ${fixed(d.weight)}`).join(", ")}` : "") + `</div>` : "";
+      return `<div class="conv-turn ${customer ? "customer" : "agent"}${t.dissatisfied ? " conv-risk" : ""}" data-turn="${t.index}">` +
+        `<div class="who"><b>${txt(t.speaker)}</b><span>turn ${t.index}</span><span>${reading}</span></div>` +
+        `<div class="said">${txt(t.text)}</div>${dis}</div>`;
+    }).join("")}</div>`;
+  }
+  $("convfile").addEventListener("change", async () => {
+    const f = $("convfile").files[0];
+    if (f) $("convinput").value = await f.text();
+  });
+  $("goconv").addEventListener("click", analyseConversations);
+  $("convresults").addEventListener("click", (ev) => {  // a point on a chart -> its turn in the chat below
+    const dot = ev.target.closest("circle[data-turn]");
+    if (!dot) return;
+    const turn = dot.closest(".conv").querySelector(`.conv-turn[data-turn="${dot.dataset.turn}"]`);
+    if (!turn) return;
+    turn.scrollIntoView({block: "center", behavior: "smooth"});
+    turn.classList.add("conv-flash");
+    setTimeout(() => turn.classList.remove("conv-flash"), 1500);
   });
 
   // -- Jobs and Models ------------------------------------------------------------------------
