@@ -103,7 +103,7 @@ def timeline_plot(result: AffectResult, path: str | Path, title: str = "") -> Pa
     ax.set_xlabel("seconds")
     fig.suptitle(title or "timeline", fontsize=10)
     fig.tight_layout()
-    return _save(fig, plt, path)
+    return save_figure(fig, plt, path)
 
 
 MAX_FACE_ROWS = 8
@@ -158,7 +158,7 @@ def face_timeline_plot(result: AffectResult, path: str | Path, title: str = "") 
     eng.set_xlabel("seconds")
     fig.suptitle(title or "faces over time", fontsize=10)
     fig.tight_layout()
-    return _save(fig, plt, path)
+    return save_figure(fig, plt, path)
 
 
 def fused_timeline_plot(result: AffectResult, path: str | Path, title: str = "") -> Path:
@@ -216,7 +216,7 @@ def fused_timeline_plot(result: AffectResult, path: str | Path, title: str = "")
     val.set_xlabel("seconds")
     fig.suptitle(title or "voice, words and faces over time", fontsize=10)
     fig.tight_layout()
-    return _save(fig, plt, path)
+    return save_figure(fig, plt, path)
 
 
 def _with_gaps(seconds) -> tuple[list[float], list[float], list[float]]:
@@ -237,7 +237,8 @@ def _with_gaps(seconds) -> tuple[list[float], list[float], list[float]]:
     return mids, valence, score
 
 
-def _save(fig, plt, path: str | Path) -> Path:
+def save_figure(fig, plt, path: str | Path) -> Path:
+    """Write `fig` as a PNG at `path` and close it; a write that fails is a `StorageError`."""
     path = Path(path)
     try:
         fig.savefig(path, format="png")

@@ -176,23 +176,9 @@ def _window_result(
         flags.append(FLAG_DISAGREE)
     if conf < UNCERTAIN_BELOW:
         flags.append(FLAG_UNCERTAIN)
-    valence, arousal = valence_arousal(emotions)
-    return AffectResult(
-        label=label,
-        confidence=conf,
-        model=MODEL,
-        modality="fused",
-        uncertain=conf < UNCERTAIN_BELOW,
-        emotions=emotions,
-        polarity=polarity,
-        score=None if polarity is None else polarity["positive"] - polarity["negative"],
-        valence=valence,
-        arousal=arousal,
-        span=Span(round(w.start, 3), round(w.end, 3), "seconds"),
-        raw={"modalities": mods},
-        evidence=tuple(sorted(evidence, key=lambda e: -e.weight)),
-        flags=tuple(flags),
-    )
+    return _fused(emotions, polarity, span=Span(round(w.start, 3), round(w.end, 3), "seconds"),
+                  raw={"modalities": mods}, flags=tuple(flags),
+                  evidence=tuple(sorted(evidence, key=lambda e: -e.weight)))  # fmt: skip
 
 
 def _whole(
@@ -221,22 +207,21 @@ def _whole(
         "modalities": per,
         "disagreements": sum(FLAG_DISAGREE in p.flags for p in parts),
     }
+    conf = max(emotions.values())
+    return _fused(emotions, polarity, span=span, raw=raw, parts=tuple(parts),
+                  flags=(FLAG_UNCERTAIN,) if conf < UNCERTAIN_BELOW else ())  # fmt: skip
+
+
+def _fused(emotions: dict[str, float], polarity: dict[str, float] | None,
+           **fields: Any) -> AffectResult:  # fmt: skip
+    """A ``fused`` result: its label, confidence, score, valence and arousal from `emotions`
+    and `polarity`; `fields` give the rest (span, raw, evidence, flags, parts)."""
     label = max(emotions, key=emotions.get)
     conf = emotions[label]
     valence, arousal = valence_arousal(emotions)
     return AffectResult(
-        label=label,
-        confidence=conf,
-        model=MODEL,
-        modality="fused",
-        uncertain=conf < UNCERTAIN_BELOW,
-        emotions=emotions,
-        polarity=polarity,
+        label=label, confidence=conf, model=MODEL, modality="fused",
+        uncertain=conf < UNCERTAIN_BELOW, emotions=emotions, polarity=polarity,
         score=None if polarity is None else polarity["positive"] - polarity["negative"],
-        valence=valence,
-        arousal=arousal,
-        span=span,
-        raw=raw,
-        parts=tuple(parts),
-        flags=(FLAG_UNCERTAIN,) if conf < UNCERTAIN_BELOW else (),
-    )
+        valence=valence, arousal=arousal, **fields,
+    )  # fmt: skip

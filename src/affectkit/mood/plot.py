@@ -8,9 +8,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from affectkit.errors import InvalidInputError, StorageError, require
+from affectkit.errors import InvalidInputError, require
 from affectkit.labels import EMOTIONS
-from affectkit.plots import COLOURS
+from affectkit.plots import COLOURS, save_figure
 
 
 def mood_plot(people: Sequence[dict[str, Any]], path: str | Path) -> Path:
@@ -66,11 +66,4 @@ def mood_plot(people: Sequence[dict[str, Any]], path: str | Path) -> Path:
         bottom.legend(fontsize=7, ncol=len(EMOTIONS), loc="upper left",
                       bbox_to_anchor=(0, 1.25), frameon=False)  # fmt: skip
     fig.tight_layout()
-    path = Path(path)
-    try:
-        fig.savefig(path, format="png")
-    except (OSError, ValueError) as exc:
-        raise StorageError(f"Cannot write the plot to {path}: {exc}") from None
-    finally:
-        plt.close(fig)
-    return path
+    return save_figure(fig, plt, path)
