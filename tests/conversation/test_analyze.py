@@ -30,6 +30,10 @@ def test_every_turn_read_customer_turns_scored(shared_data):
     assert s["text"].startswith("The customer entered ")
     assert out["models"] == {"text": "lexicon-en@1",
                              "dissatisfaction": "conversation-dissatisfaction@1"}  # fmt: skip
+    # lexicon-en gives no emotions: they are unknown, so no emotion read by it is ever named a
+    # driver (the first customer turn's "no turn before", which reads neutral, may be)
+    named = [f["feature"] for t in out["turns"][1:] for f in t.get("drivers") or []]
+    assert named and not [f for f in named if ".emo_" in f], named
 
 
 def test_the_repeated_request_scores_higher_than_a_smooth_dialogue(shared_data):

@@ -71,6 +71,8 @@ def _vector(r: Reading | None) -> list[float]:
     "no previous turn" is said once, by ``context.first_turn``."""
     pol = (r or {}).get("polarity") or NEUTRAL_POLARITY
     emo = (r or {}).get("emotions") or NEUTRAL_EMOTIONS
+    if r and r.get("emotions") is None:  # a model without emotions (a polarity lexicon):
+        emo = dict.fromkeys(EMOTIONS, math.nan)  # unknown, not neutral (the model imputes)
     score = (r or {}).get("score")
     return (
         [pol[p] for p in POLARITIES]

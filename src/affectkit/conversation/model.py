@@ -147,14 +147,19 @@ class DissatisfactionModel:
     def fit(self, feats: dict[str, np.ndarray], y: np.ndarray) -> DissatisfactionModel:
         x = self.matrix(feats)
         self.names_ = tuple(n for g in self.groups for n in GROUPS[g])
-        self.mean_ = x.mean(0)
-        self.scale_ = np.where(x.std(0) > 1e-9, x.std(0), 1.0)
-        self.coef_, self.intercept_ = fit_logistic((x - self.mean_) / self.scale_, y, self.l2)
+        self.mean_ = np.nanmean(x, 0)
+        std = np.nanstd(x, 0)
+        self.scale_ = np.where(std > 1e-9, std, 1.0)
+        z = np.nan_to_num((x - self.mean_) / self.scale_, nan=0.0)
+        self.coef_, self.intercept_ = fit_logistic(z, y, self.l2)
         return self
 
     def contributions(self, feats: dict[str, np.ndarray]) -> np.ndarray:
-        """Each feature's share of each turn's log-odds: (n, d)."""
-        return (self.matrix(feats) - self.mean_) / self.scale_ * self.coef_
+        """Each feature's share of each turn's log-odds: (n, d). A value the text model did not
+        give (NaN: emotions from a polarity-only model) is imputed at the training mean, so it
+        contributes nothing and is never named a driver."""
+        z = (self.matrix(feats) - self.mean_) / self.scale_
+        return np.nan_to_num(z, nan=0.0) * self.coef_
 
     def predict_proba(self, feats: dict[str, np.ndarray]) -> np.ndarray:
         """P(dissatisfied) per customer turn: (n,)."""
