@@ -63,6 +63,12 @@ def _seconds(r: AffectResult) -> tuple[float, float] | None:
     return float(r.span.start), float(r.span.end)
 
 
+def _observe(modality: str, span: tuple[float, float], emotions, polarity,
+             source: str) -> Observation:  # fmt: skip
+    return Observation(modality, *span, _vector(emotions, EMOTIONS),
+                       _vector(polarity, POLARITIES), source)  # fmt: skip
+
+
 def observations(result: AffectResult) -> list[Observation]:
     """The observations in `result` (see the module's docstring)."""
     if FLAG_ERROR in result.flags or FLAG_EMPTY in result.flags:
@@ -74,65 +80,28 @@ def observations(result: AffectResult) -> list[Observation]:
             if span is None:
                 continue
             speaker = part.raw.get("speaker", "")
-            out.append(
-                Observation(
-                    "voice",
-                    *span,
-                    _vector(part.emotions, EMOTIONS),
-                    _vector(part.polarity, POLARITIES),
-                    f"{part.model} {speaker}".strip(),
-                )
-            )
+            out.append(_observe("voice", span, part.emotions, part.polarity,
+                                f"{part.model} {speaker}".strip()))  # fmt: skip
             text = part.raw.get("text")
             if text and (text.get("emotions") or text.get("polarity")):
-                out.append(
-                    Observation(
-                        "words",
-                        *span,
-                        _vector(text.get("emotions"), EMOTIONS),
-                        _vector(text.get("polarity"), POLARITIES),
-                        str(text.get("model", "")),
-                    )
-                )
+                out.append(_observe("words", span, text.get("emotions"), text.get("polarity"),
+                                    str(text.get("model", ""))))  # fmt: skip
     elif result.modality == "face":
         for face in result.parts:
             for second in face.parts:
                 span = _seconds(second)
                 if span is not None:
-                    out.append(
-                        Observation(
-                            "face",
-                            *span,
-                            _vector(second.emotions, EMOTIONS),
-                            _vector(second.polarity, POLARITIES),
-                            f"{second.model} {second.raw.get('face', '')}".strip(),
-                        )
-                    )
+                    source = f"{second.model} {second.raw.get('face', '')}".strip()
+                    out.append(_observe("face", span, second.emotions, second.polarity, source))
     elif result.modality == "fused":
         for part in result.parts:
             span = _seconds(part)
             if span is not None:
-                out.append(
-                    Observation(
-                        "fused",
-                        *span,
-                        _vector(part.emotions, EMOTIONS),
-                        _vector(part.polarity, POLARITIES),
-                        part.model,
-                    )
-                )
+                out.append(_observe("fused", span, part.emotions, part.polarity, part.model))
     else:
         span = _seconds(result)
         if span is not None:
-            out.append(
-                Observation(
-                    "words",
-                    *span,
-                    _vector(result.emotions, EMOTIONS),
-                    _vector(result.polarity, POLARITIES),
-                    result.model,
-                )
-            )
+            out.append(_observe("words", span, result.emotions, result.polarity, result.model))
     return [o for o in out if o.emotions is not None or o.polarity is not None]
 
 
