@@ -11,6 +11,7 @@ import sys
 
 from affectkit.cli import (
     analyze,
+    aspects,
     batch,
     blend,
     calibrate,
@@ -24,6 +25,7 @@ from affectkit.cli import (
     monitor,
     mood,
     printable,
+    report,
     serve,
     train,
 )
@@ -31,6 +33,7 @@ from affectkit.errors import AffectError
 
 COMMANDS = {
     "analyze": analyze,
+    "aspects": aspects,
     "batch": batch,
     "evaluate": evaluate,
     "train": train,
@@ -45,6 +48,7 @@ COMMANDS = {
     "keys": keys,
     "monitor": monitor,
     "mood": mood,
+    "report": report,
 }
 
 

@@ -83,7 +83,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         help="text (default); audio: --data is a CSV of audio paths (--input-col), labels "
         "and speakers (--group-col); image: --data is an .npz of 48x48 faces (FER2013's layout)",
     )
-    p.add_argument("--dev-data", help="image: an .npz reported on at the end (never for choosing)")
+    p.add_argument(
+        "--dev-data",
+        help="image: an .npz; --task aspects: a JSONL file; reported on at the end (never for "
+        "choosing)",
+    )
     p.add_argument("--width", type=int, help="image: the network's base width (24)")
     p.add_argument(
         "--max-epochs-this-run",
@@ -192,6 +196,8 @@ def build_config(args: argparse.Namespace) -> TrainingConfig:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.task == "aspects":
+        return _run_aspects(args)
     if args.modality == "audio":
         return _run_audio(args)
     if args.modality == "image":
@@ -199,6 +205,28 @@ def run(args: argparse.Namespace) -> int:
     from affectkit.training.trainer import train
 
     train(build_config(args), progress=not args.quiet)
+    return 0
+
+
+def _run_aspects(args: argparse.Namespace) -> int:
+    """``--task aspects``: the aspect model (`affectkit.training.aspects`) from ABSA JSONL files."""
+    from affectkit.errors import InvalidInputError
+    from affectkit.training.aspects import Settings, train, write_card
+
+    if not args.data or not args.output:
+        raise InvalidInputError(
+            "--task aspects needs --data FILE.jsonl (repeatable) and -o FOLDER."
+        )
+    options = {
+        "epochs": args.epochs, "batch_size": args.batch_size, "lr": args.lr,
+        "head_lr": args.head_lr, "weight_decay": args.weight_decay, "warmup": args.warmup_ratio,
+        "freeze_layers": args.freeze_layers, "evals_per_epoch": args.evals_per_epoch,
+        "threads": args.threads, "seed": args.seed, "finish_now": args.finish_now or None,
+    }  # fmt: skip
+    settings = Settings(**{k: v for k, v in options.items() if v is not None})
+    train(args.data, args.output, dev_files=[args.dev_data] if args.dev_data else [],
+          settings=settings)  # fmt: skip
+    write_card(args.output)
     return 0
 
 

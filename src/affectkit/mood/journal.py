@@ -12,10 +12,8 @@ used; a file that cannot be read at all (empty, a missing column) is one `DataFo
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,13 +21,13 @@ from typing import Any
 
 from affectkit.errors import DataFormatError, InvalidInputError
 from affectkit.records import ReadLimits, bad_text, check_input_file, csv_rows, numbered_lines
+from affectkit.records.dates import BadDate, parse_day
 from affectkit.records.record import detect_format
 
 DEFAULT_PERSON = "me"  # the person of a journal without a person column
 MAX_PERSON_CHARS = 100
 MAX_ID_CHARS = 200
 MAX_TEXT_CHARS = 100_000
-_SLASHED = re.compile(r"(\d{4})/(\d{1,2})/(\d{1,2})")
 
 
 @dataclass(frozen=True)
@@ -45,25 +43,6 @@ class BadEntry(InvalidInputError):
     """Why one entry cannot be used (one line)."""
 
 
-def parse_day(value: Any) -> str:
-    """The calendar date (``YYYY-MM-DD``) an entry's date names, or `BadEntry`."""
-    if not isinstance(value, str) or not value.strip():
-        raise BadEntry(f"date must be a text like 2024-03-01, got {str(value)[:40]!r}")
-    text = value.strip()
-    m = _SLASHED.fullmatch(text)
-    if m:
-        text = f"{m[1]}-{int(m[2]):02d}-{int(m[3]):02d}"
-    try:
-        when = dt.datetime.fromisoformat(text)
-    except ValueError:
-        raise BadEntry(
-            f"date {value[:40]!r} is not a date like 2024-03-01 (or 2024-03-01T21:30)"
-        ) from None
-    if not 1900 <= when.year < 2200:
-        raise BadEntry(f"date {value[:40]!r} is outside 1900-2200")
-    return when.date().isoformat()
-
-
 def check_person(value: Any) -> str:
     """A person's name: a non-empty text of at most `MAX_PERSON_CHARS` characters."""
     if not isinstance(value, str) or not value.strip() or len(value) > MAX_PERSON_CHARS:
@@ -76,7 +55,10 @@ def check_person(value: Any) -> str:
 def make_entry(person: Any, date: Any, text: Any, eid: Any = None) -> Entry:
     """One entry checked (see the module docstring), or `BadEntry` saying why not."""
     person = check_person(person)
-    day = parse_day(date)
+    try:
+        day = parse_day(date)
+    except BadDate as exc:
+        raise BadEntry(str(exc)) from None
     if not isinstance(text, str) or not text.strip():
         raise BadEntry("no text")
     if len(text) > MAX_TEXT_CHARS:

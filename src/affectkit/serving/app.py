@@ -14,8 +14,11 @@ Routes (OpenAPI docs at /docs), one router each in `affectkit.serving.routes`:
   (mood trends, `affectkit.mood`).
 - ``POST /v1/conversations``: one conversation's turns in, per-turn affect, the customer's
   dissatisfaction and a summary out (`affectkit.conversation`).
+- ``POST /v1/aspects`` (texts in, their aspect terms and the sentiment towards each out,
+  `affectkit.aspects`) and ``POST /v1/reviews/report`` (review rows in, the review report's JSON
+  out, `affectkit.reviews`).
 - ``GET /v1/models``, ``GET /healthz``, ``GET /metrics`` (Prometheus), ``GET /`` (the dashboard:
-  Analyse, Streams, Alerts, Mood, Jobs, Models).
+  Analyse, Streams, Alerts, Jobs, Models, Mood, Conversations, Reviews).
 
 Responses always carry a list (``{"results": [...]}``). Errors are JSON with a stable code
 (`affectkit.serving.errors`), never a stack trace. API keys (``Authorization: Bearer ak_...`` or
@@ -38,6 +41,7 @@ from affectkit.serving.errors import add_error_handlers
 from affectkit.serving.middleware import Guard
 from affectkit.serving.routes import (
     analyze,
+    aspects,
     conversations,
     items,
     jobs,
@@ -80,6 +84,8 @@ def create_app(settings: ServeSettings | None = None):
             allow_headers=["Authorization", "X-API-Key", "Content-Type"],
         )
     add_error_handlers(app)
-    for module in (analyze, models, items, jobs, streams, mood, conversations, playground):
+    for module in (
+        analyze, models, items, jobs, streams, mood, conversations, aspects, playground,
+    ):  # fmt: skip
         app.include_router(module.router)
     return Guard(app, svc)

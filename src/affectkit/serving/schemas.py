@@ -191,3 +191,47 @@ class ConversationRequest(BaseModel):
     customer_role: str | None = Field(None, description="the customer's role, when not a known one")
     model: str = Field("auto", description="text analyzer; auto = default per language")
     language: str = Field("auto", description="auto (detect per turn), en or zh")
+
+
+# -- aspects (POST /v1/aspects) and review reports (POST /v1/reviews/report) ------------------
+
+
+class GivenAspect(BaseModel):
+    """An aspect term the caller names: ``text[from:to] == term`` (offsets in characters)."""
+
+    model_config = {"populate_by_name": True}
+
+    term: str
+    start: int = Field(..., alias="from", ge=0, description="its first character's offset")
+    end: int = Field(..., alias="to", ge=1, description="the offset after its last character")
+
+
+class AspectItem(BaseModel):
+    """One text, as in a line of ``affectkit aspects --file``'s input."""
+
+    id: str | int | None = Field(None, description="echoed in the answer")
+    text: str
+    aspects: list[GivenAspect] | None = Field(
+        None, description="classify these terms instead of extracting them (kept in this order)"
+    )
+
+
+class AspectsRequest(BaseModel):
+    texts: list[str] | None = Field(None, description="a batch of texts (or use `items`)")
+    items: list[AspectItem] | None = Field(None, description="texts with ids, and given aspects")
+    model: str = Field("aspect-sentiment", description="an aspect model's registry name")
+    evidence: bool = Field(True, description="the words behind each aspect's polarity")
+
+
+class ReviewReportRequest(BaseModel):
+    """Rows of a review table (one object per row, as a CSV's records) and which columns hold
+    what; the answer is `affectkit.reviews.build_report`'s report (docs/reviews.md)."""
+
+    rows: list[dict[str, Any]] = Field(..., description="one object per review")
+    text_col: str = Field(..., description="the column with the review's text")
+    time_col: str | None = Field(None, description="a date column: the over-time series")
+    group_col: str | None = Field(None, description="a column to group by (product, shop...)")
+    id_col: str | None = Field(None, description="a column echoed in examples and skipped rows")
+    top_groups: int = Field(12, ge=1, le=50, description="groups shown; the rest pooled")
+    top_aspects: int = Field(15, ge=1, le=100, description="aspects shown per group")
+    model: str = Field("aspect-sentiment", description="an aspect model's registry name")

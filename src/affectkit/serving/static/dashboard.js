@@ -1,14 +1,14 @@
-// The dashboard's views beside Analyse (index.html): Streams, Alerts, Mood, Conversations, Jobs, Models.
+// The dashboard's views beside Analyse (index.html): Streams, Alerts, Mood, Conversations, Reviews, Jobs, Models.
 // Hash routing: #analyse, #streams, #streams/NAME/WIDTH, #alerts, #alerts/NAME, #mood, #mood/PERSON, #conversations,
-// #jobs, #models.
+// #reviews, #jobs, #models.
 // Live updates come from GET /v1/live (server-sent events) read with fetch(), which sends the
 // API key in a header as every other call does (EventSource cannot). Charts are plain SVG.
-// Uses index.html's $, esc, call, headers, EMOTION_COLORS.
+// Uses index.html's $, esc, call, headers, EMOTION_COLORS, swatch, signed, mb, BODY_LIMIT.
 "use strict";
 (() => {
-  const VIEWS = ["analyse", "streams", "alerts", "mood", "conversations", "jobs", "models"];
+  const VIEWS = ["analyse", "streams", "alerts", "mood", "conversations", "reviews", "jobs", "models"];
   const TITLES = {analyse: "affectkit playground", streams: "affectkit · Streams", alerts: "affectkit · Alerts", mood: "affectkit · Mood",
-    conversations: "affectkit · Conversations", jobs: "affectkit · Jobs", models: "affectkit · Models"};
+    conversations: "affectkit · Conversations", reviews: "affectkit · Reviews", jobs: "affectkit · Jobs", models: "affectkit · Models"};
   const WIDTHS = {300: "5 min", 3600: "1 hour", 86400: "1 day"};
   const SHOWN = 60;  // windows on a chart
   const POLARITY_COLORS = {negative: "#b02a37", neutral: "#b8bec8", positive: "#157347"};
@@ -556,6 +556,249 @@
     turn.classList.add("conv-flash");
     setTimeout(() => turn.classList.remove("conv-flash"), 1500);
   });
+
+  // -- Reviews (POST /v1/reviews/report, POST /v1/aspects) --------------------------------------
+  const REV_EXAMPLES_SHOWN = 5;  // aspects of a group whose example sentences show without a click
+  const ASP_MAX = 20;  // texts of the one-text box analysed per click (one a line)
+  const POL_CLASS = {positive: "pos", neutral: "neu", negative: "neg"};
+  const polCls = (p) => POL_CLASS[p] || "neu";
+  const GROUP_COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
+    "#bcbd22", "#17becf", "#393b79", "#637939", "#8c6d31"];
+  const FREQ_NAMES = {D: "day", W: "week", M: "month"};
+  const TEXT_COL = /^(text|review|reviews|comment|comments|content|body|评论|内容|评价)$/i;
+  const TIME_COL = /(date|time|day|when|created|日期|时间)/i;
+  const GROUP_COL = /(product|shop|store|group|category|hotel|brand|app|branch|产品|店|类别|品牌)/i;
+  function clip(s, n) {  // at most n characters (code points, so no emoji is cut in two)
+    const chars = Array.from(String(s ?? ""));
+    return chars.length > n ? chars.slice(0, n - 1).join("") + "…" : chars.join("");
+  }
+  function marked(text, spans) {  // text with spans [{from, to, cls, title, rank}] as <mark>s: offsets count
+    // code points, as Python does; a lower rank is placed first, a span overlapping a placed one is left out
+    const chars = Array.from(String(text ?? "")), placed = [];
+    const ok = spans.filter((s) => Number.isInteger(s.from) && Number.isInteger(s.to) && s.from >= 0 && s.from < s.to && s.to <= chars.length);
+    for (const s of ok.sort((a, b) => (a.rank || 0) - (b.rank || 0))) {
+      if (!placed.some((p) => s.from < p.to && p.from < s.to)) placed.push(s);
+    }
+    let out = "", at = 0;
+    for (const s of placed.sort((a, b) => a.from - b.from)) {
+      out += txt(chars.slice(at, s.from).join("")) +
+        `<mark class="${s.cls}" title="${txt(s.title)}">${txt(chars.slice(s.from, s.to).join(""))}</mark>`;
+      at = s.to;
+    }
+    return out + txt(chars.slice(at).join(""));
+  }
+  function parseCSV(text, limit = Infinity) {  // -> [{fields, line}]: RFC 4180 (quoted fields with "" inside and
+    // line breaks, CRLF), blank lines skipped; a header with tabs and no commas makes it tab-separated
+    if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+    const nl = text.indexOf("\n"), head = nl < 0 ? text : text.slice(0, nl);
+    const sep = head.includes("\t") && !head.includes(",") ? "\t" : ",";
+    const records = [];
+    let rec = [], field = "", quoted = false, line = 1, start = 1, i = 0;
+    const end = () => {
+      rec.push(field);
+      if (rec.length > 1 || rec[0] !== "") records.push({fields: rec, line: start});
+      rec = []; field = "";
+    };
+    while (i < text.length && records.length < limit) {
+      const c = text[i];
+      if (quoted) {
+        if (c === '"' && text[i + 1] === '"') { field += '"'; i += 2; continue; }
+        if (c === '"') quoted = false; else field += c;
+        if (c === "\n") line += 1;
+        i += 1;
+      } else if (c === '"' && field === "") { quoted = true; i += 1; }
+      else if (c === sep) { rec.push(field); field = ""; i += 1; }
+      else if (c === "\r" || c === "\n") {
+        end();
+        i += c === "\r" && text[i + 1] === "\n" ? 2 : 1;
+        line += 1; start = line;
+      } else { field += c; i += 1; }
+    }
+    if (quoted && records.length < limit) throw new Error(`line ${start}: a quoted field is not closed (a " is missing)`);
+    if (records.length < limit && (field !== "" || rec.length)) end();
+    return records;
+  }
+  function readReviews(text) {  // the text area's CSV -> {header, rows: [{column: value}]}
+    const records = parseCSV(text);
+    if (!records.length) throw new Error("Nothing to analyse: paste a CSV with a header row, or choose a file.");
+    const header = records[0].fields.map((h, i) => h.trim() || `column ${i + 1}`);
+    const rows = records.slice(1).map(({fields, line}) => {
+      if (fields.length > header.length) {
+        throw new Error(`line ${line} has ${fields.length} fields, the header ${header.length}; a field with a comma needs "quotes"`);
+      }
+      return Object.fromEntries(header.map((h, i) => [h, fields[i] ?? ""]));
+    });
+    return {header, rows};
+  }
+  function fillColumns(header) {  // the column choices from the header, keeping a choice still there
+    const fill = (id, guess, none) => {
+      const sel = $(id), was = sel.value;
+      sel.innerHTML = (none ? `<option value="">(none)</option>` : "") +
+        header.map((h) => `<option value="${txt(h)}">${txt(h)}</option>`).join("");
+      sel.value = header.includes(was) ? was : (header.find((h) => guess.test(h)) ?? (none ? "" : header[0]));
+    };
+    fill("revtext", TEXT_COL, false);
+    fill("revtime", TIME_COL, true);
+    fill("revgroup", GROUP_COL, true);
+  }
+  function revColumns() {  // on each edit: the header only
+    try {
+      const first = parseCSV($("revinput").value, 1);
+      if (first.length) fillColumns(first[0].fields.map((h, i) => h.trim() || `column ${i + 1}`));
+    } catch { /* a quote still being typed */ }
+  }
+  async function analyseReviews() {
+    let table;
+    try { table = readReviews($("revinput").value); } catch (e) { $("revresults").innerHTML = ""; fail("revstatus", e); return; }
+    fillColumns(table.header);
+    if (!table.rows.length) { fail("revstatus", "The CSV has a header but no rows."); return; }
+    const body = {rows: table.rows, text_col: $("revtext").value};
+    if ($("revtime").value) body.time_col = $("revtime").value;
+    if ($("revgroup").value) body.group_col = $("revgroup").value;
+    const payload = JSON.stringify(body), size = new Blob([payload]).size;
+    if (size > BODY_LIMIT) {
+      fail("revstatus", `These ${table.rows.length} reviews make a request of ${mb(size)}; the service takes up to ` +
+        `${mb(BODY_LIMIT)} (affectkit serve --max-body-bytes N), or use affectkit report for a whole file.`);
+      return;
+    }
+    $("gorev").disabled = true;
+    $("revresults").innerHTML = "";
+    $("revstatus").textContent = `analysing ${table.rows.length} review${table.rows.length === 1 ? "" : "s"}… (the first request loads the aspect model)`;
+    try {
+      const r = await call("/v1/reviews/report", {method: "POST", headers: headers(true), body: payload});
+      $("revresults").innerHTML = reviewReport(r);
+      $("revstatus").textContent = `${r.summary.analysed} of ${r.summary.reviews} reviews analysed, ${r.summary.aspects} aspect mentions`;
+    } catch (e) { fail("revstatus", e); } finally { $("gorev").disabled = false; }
+  }
+  function reviewReport(r) {
+    const s = r.summary;
+    const figs = [["reviews", s.reviews], ["analysed", s.analysed], ["with aspects", s.with_aspects],
+      ["aspect mentions", s.aspects], ["skipped", s.skipped]];
+    const langs = Object.entries(s.languages || {}).map(([k, v]) => `${txt(k)} ${v}`).join(" · ") || "-";
+    let html = `<div class="rev-summary">${figs.map(([k, v]) =>
+      `<div class="rev-fig" data-fig="${k}"><b>${txt(v)}</b><span>${k}</span></div>`).join("")}</div>` +
+      `<div class="muted">languages: ${langs} · model: ${txt(s.model || "-")}</div>`;
+    if (r.skipped.length) {
+      html += `<details class="rev-skipped"><summary>${r.skipped.length} row${r.skipped.length === 1 ? "" : "s"} skipped or left out of the time chart</summary>` +
+        `<ul>${r.skipped.map((k) => `<li>row ${txt(k.row)}: ${txt(k.error)}</li>`).join("")}</ul></details>`;
+    }
+    if (r.over_time) html += revTimeChart(r.over_time, r.groups);
+    if (!r.groups.length) return html + `<p class="empty">No review could be analysed.</p>`;
+    return html + r.groups.map((g, i) => revGroup(g, i)).join("");
+  }
+  function revGroup(g, n) {
+    const pooled = g.pooled_groups ? ` <span class="muted">(${g.pooled_groups} smaller groups pooled)</span>` : "";
+    const head = `<h2 class="rev-name">${txt(g.name)}${pooled}</h2><div class="muted">${g.reviews} review${g.reviews === 1 ? "" : "s"} · ` +
+      `${g.aspects_found} aspect mention${g.aspects_found === 1 ? "" : "s"} · mean valence ${signed(g.mean_valence)}</div>`;
+    const body = g.aspects.length ? revChart(g.aspects, n) + revTable(g.aspects) + revExamples(g.aspects)
+      : `<p class="empty">No aspects found in these reviews.</p>`;
+    return `<div class="card rev-group" data-group="${txt(g.name)}">${head}${body}</div>`;
+  }
+  function revChart(aspects, n) {  // per aspect: negative mentions left (red), positive right (green), neutral grey across the middle
+    const W = 900, L = 180, R = 76, T = 22, ROW = 22, B = 6, H = T + ROW * aspects.length + B;
+    const half = (W - L - R) / 2, mid = L + half;
+    const top = Math.max(1, ...aspects.map((a) => Math.max(a.negative, a.positive) + a.neutral / 2));
+    const sx = (v) => (v * half) / top;
+    let svg = `<text x="${L}" y="${T - 8}">← negative</text><text x="${W - R}" y="${T - 8}" text-anchor="end">positive →</text>` +
+      `<text x="${W - 4}" y="${T - 8}" text-anchor="end">mentions</text>`;
+    aspects.forEach((a, i) => {
+      const y = T + i * ROW + 3, h = ROW - 6, neu = sx(a.neutral), neg = sx(a.negative), pos = sx(a.positive);
+      const tip = `${a.term}: ${a.positive} positive, ${a.neutral} neutral, ${a.negative} negative · net ${signed(a.net)}`;
+      const rect = (cls, x, w, fill) => (w > 0 ? `<rect class="${cls}" x="${x.toFixed(1)}" y="${y}" width="${w.toFixed(1)}" height="${h}" fill="${fill}"/>` : "");
+      svg += `<g class="rev-bar" data-term="${txt(a.term)}"><title>${txt(tip)}</title>` +
+        `<text class="rev-label" x="${L - 8}" y="${y + h - 3}" text-anchor="end">${txt(clip(a.term, 26))}</text>` +
+        rect("rev-neg", mid - neu / 2 - neg, neg, POLARITY_COLORS.negative) + rect("rev-neu", mid - neu / 2, neu, POLARITY_COLORS.neutral) +
+        rect("rev-pos", mid + neu / 2, pos, POLARITY_COLORS.positive) +
+        `<text x="${W - 4}" y="${y + h - 3}" text-anchor="end">${a.mentions}</text></g>`;
+    });
+    svg += `<line x1="${mid}" x2="${mid}" y1="${T - 2}" y2="${H - B + 2}" stroke="#6b7280"/>`;
+    const key = `${swatch(POLARITY_COLORS.negative)}negative ${swatch(POLARITY_COLORS.neutral)}neutral ${swatch(POLARITY_COLORS.positive)}positive`;
+    return `<div class="chart-title">Top aspects<span class="muted">${key} · mentions; neutral is split across the middle</span></div>` +
+      `<svg class="chart rev-chart" id="revchart-${n}" viewBox="0 0 ${W} ${H}" role="img" aria-label="positive, neutral and negative mentions of the top aspects" data-aspects="${aspects.length}">${svg}</svg>`;
+  }
+  function revTable(aspects) {
+    const rows = aspects.map((a) => `<tr class="rev-aspect" data-term="${txt(a.term)}"><td><b>${txt(a.term)}</b></td><td class="num">${a.mentions}</td>` +
+      `<td class="num pos">${a.positive}</td><td class="num neu">${a.neutral}</td><td class="num neg">${a.negative}</td>` +
+      `<td class="num">${signed(a.net)}</td><td class="num">${signed(a.mean_valence)}</td><td class="num">${fixed(a.confidence)}</td>` +
+      `<td><span class="words">${(a.evidence_words || []).map(([w, c]) => `<span class="rev-ev">${txt(w)} ×${txt(c)}</span>`).join("")}</span></td></tr>`).join("");
+    return `<table class="list rev-table"><thead><tr><th>aspect</th><th class="num">mentions</th><th class="num">positive</th><th class="num">neutral</th>` +
+      `<th class="num">negative</th><th class="num">net</th><th class="num">mean valence</th><th class="num">confidence</th><th>evidence words</th></tr></thead>` +
+      `<tbody>${rows}</tbody></table>`;
+  }
+  function revExamples(aspects) {  // each aspect's example sentences, the term marked in its polarity's colour
+    const example = (a, e) => `<div class="rev-ex"><span class="rev-pol ${polCls(e.polarity)}">${txt(e.polarity)} ${fixed(e.confidence)}</span> ` +
+      `<span class="text">${marked(e.text, [{from: e.from, to: e.to, cls: `rev-term mk-${polCls(e.polarity)}`, title: `${a.term}: ${e.polarity} ${fixed(e.confidence)}`}])}</span>` +
+      (e.evidence.length ? ` <span class="muted">· ${e.evidence.map(txt).join(", ")}</span>` : "") + ` <span class="muted">row ${txt(e.row)}</span></div>`;
+    const item = (a) => `<div class="rev-ex-aspect"><div class="rev-ex-term">${txt(a.term)}</div>${a.examples.map((e) => example(a, e)).join("")}</div>`;
+    const more = aspects.slice(REV_EXAMPLES_SHOWN);
+    return `<div class="group">examples</div><div class="rev-examples">${aspects.slice(0, REV_EXAMPLES_SHOWN).map(item).join("")}` +
+      (more.length ? `<details><summary>examples of ${more.length} more aspect${more.length === 1 ? "" : "s"}</summary>${more.map(item).join("")}</details>` : "") + `</div>`;
+  }
+  function revTimeChart(ot, groups) {  // mean valence of the aspect mentions per period, one line per group
+    const periods = [...new Set(ot.points.map((p) => p.period))].sort(), k = periods.length;
+    const at = new Map(periods.map((p, i) => [p, i]));
+    const order = groups.map((g) => g.name), color = (name) => GROUP_COLORS[Math.max(0, order.indexOf(name)) % GROUP_COLORS.length];
+    const W = 900, L = 46, R = 12, T = 10, H = 150, B = 22;
+    const x = (i) => L + (k <= 1 ? (W - L - R) / 2 : (i * (W - L - R)) / (k - 1));
+    const y = (v) => T + ((1 - Math.max(-1, Math.min(1, v))) / 2) * H;
+    let svg = [[1, "+1"], [0, "0"], [-1, "-1"]].map(([v, l]) => `<text x="${L - 6}" y="${y(v) + 4}" text-anchor="end">${l}</text>` +
+      `<line x1="${L}" x2="${W - R}" y1="${y(v)}" y2="${y(v)}" stroke="#e3e6eb"/>`).join("");
+    const step = Math.max(1, Math.ceil(k / 8));
+    periods.forEach((p, i) => {
+      const anchor = k > 1 && i === 0 ? "start" : k > 1 && i === k - 1 ? "end" : "middle";
+      if (i % step === 0 || i === k - 1) svg += `<text x="${x(i).toFixed(1)}" y="${T + H + 16}" text-anchor="${anchor}">${txt(p)}</text>`;
+    });
+    const names = order.filter((n) => ot.points.some((p) => p.group === n && p.mean_valence !== null));
+    for (const name of names) {
+      const pts = ot.points.filter((p) => p.group === name).sort((a, b) => at.get(a.period) - at.get(b.period));
+      let d = "", prev = null;
+      for (const p of pts) {
+        if (p.mean_valence === null) { prev = null; continue; }
+        const i = at.get(p.period);
+        d += `${prev !== null && i === prev + 1 ? "L" : "M"}${x(i).toFixed(1)},${y(p.mean_valence).toFixed(1)}`;
+        prev = i;
+      }
+      svg += `<path class="rev-line" d="${d}" fill="none" stroke="${color(name)}" stroke-width="1.5"/>`;
+      for (const p of pts.filter((p) => p.mean_valence !== null)) {
+        const tip = `${name}, ${p.period}: valence ${signed(p.mean_valence)} · ${p.reviews} reviews, ${p.aspects} aspects ` +
+          `(${p.positive} positive, ${p.neutral} neutral, ${p.negative} negative)`;
+        svg += `<circle class="rev-point" cx="${x(at.get(p.period)).toFixed(1)}" cy="${y(p.mean_valence).toFixed(1)}" r="3.2" fill="${color(name)}"><title>${txt(tip)}</title></circle>`;
+      }
+    }
+    const key = names.map((n) => `<span>${swatch(color(n))}${txt(n)}</span>`).join(" ");
+    return `<div class="chart-title">Sentiment over time<span class="muted">mean valence of the aspect mentions per ${FREQ_NAMES[ot.freq] || txt(ot.freq)} · ${key}</span></div>` +
+      `<svg class="chart rev-time" viewBox="0 0 ${W} ${T + H + B}" role="img" aria-label="mean valence of the aspect mentions over time, per group" data-periods="${k}">${svg}</svg>`;
+  }
+  async function analyseAspects() {  // the one-text box: each line's aspects, highlighted in the text
+    const texts = $("aspinput").value.split("\n").map((s) => s.trim()).filter(Boolean).slice(0, ASP_MAX);
+    if (!texts.length) { $("aspstatus").textContent = "nothing to analyse"; return; }
+    $("goasp").disabled = true;
+    $("aspstatus").textContent = "finding aspects…";
+    try {
+      const out = await call("/v1/aspects", {method: "POST", headers: headers(true), body: JSON.stringify({texts})});
+      $("aspresult").innerHTML = out.results.map(aspectCard).join("");
+      const n = out.results.reduce((k, r) => k + r.aspects.length, 0);
+      $("aspstatus").textContent = `${n} aspect${n === 1 ? "" : "s"} in ${texts.length} text${texts.length === 1 ? "" : "s"}`;
+    } catch (e) { $("aspresult").innerHTML = ""; fail("aspstatus", e); } finally { $("goasp").disabled = false; }
+  }
+  function aspectCard(r) {
+    const spans = r.aspects.map((a) => ({from: a.from, to: a.to, cls: `asp-term mk-${polCls(a.polarity)}`, title: `${a.term}: ${a.polarity} ${fixed(a.confidence)}`, rank: 0}))
+      .concat(r.aspects.flatMap((a) => (a.evidence || []).map((e) => ({from: e.from, to: e.to, cls: "asp-ev", title: `evidence for ${a.term}: ${fixed(e.weight)}`, rank: 1}))));
+    const list = r.aspects.length ? `<table class="fused-modalities asp-list"><tbody>${r.aspects.map((a) =>
+      `<tr class="asp-row" data-polarity="${txt(a.polarity)}"><th>${txt(a.term)}</th><td class="${polCls(a.polarity)}">${txt(a.polarity)}</td>` +
+      `<td class="num">${fixed(a.confidence)}</td><td class="muted">${a.from}–${a.to}</td><td><span class="words">${(a.evidence || []).map((e) =>
+        `<span class="rev-ev" title="${fixed(e.weight, 3)}">${txt(e.word)}</span>`).join("") || "-"}</span></td></tr>`).join("")}</tbody></table>`
+      : `<div class="muted">no aspects found in this text</div>`;
+    return `<div class="card asp-card"><div class="text asp-text">${marked(r.text, spans)}</div>${list}` +
+      `<div class="muted">${txt(r.model)} · ${txt(r.language || "-")}</div></div>`;
+  }
+  $("revinput").addEventListener("input", revColumns);
+  $("revfile").addEventListener("change", async () => {
+    const f = $("revfile").files[0];
+    if (f) { $("revinput").value = await f.text(); revColumns(); }
+  });
+  $("gorev").addEventListener("click", analyseReviews);
+  $("goasp").addEventListener("click", analyseAspects);
 
   // -- Jobs and Models ------------------------------------------------------------------------
   async function loadJobs() {
