@@ -110,7 +110,7 @@ def test_bad_lines_are_reported_with_their_numbers_and_the_rest_analysed(tmp_pat
     lines = err.splitlines()
     assert any(line.startswith("affectkit aspects: line 2 is not JSON") for line in lines)
     assert any(line.startswith('affectkit aspects: line 3 has no "text"') for line in lines)
-    assert any("line 5: the text has 5,001 characters" in line for line in lines)
+    assert any(f"line 5: the text has {MAX_TEXT_CHARS + 1:,} characters" in line for line in lines)
     assert "Traceback" not in err
 
     bad_span = write_jsonl(

@@ -101,3 +101,14 @@ def test_a_term_off_its_span_is_a_one_line_error(tmp_path):
     )
     with pytest.raises(InvalidInputError, match=r"bad.jsonl:1: text\[0:6\] is not 'screen'"):
         read_file(path)
+
+
+def test_tagged_pieces_widen_to_whole_words_and_overlaps_merge():
+    from affectkit.aspects.analyzer import _no_overlaps, _whole_words
+
+    text = "the screen scratches easily; 屏幕很好"
+    s = text.index("scratches")
+    assert _whole_words(text, s + 7, s + 9, 0.9)[:2] == (s, s + 9)  # "es" -> "scratches"
+    z = text.index("屏幕")
+    assert _whole_words(text, z + 1, z + 2, 0.9)[:2] == (z + 1, z + 2)  # Han: no word gaps
+    assert _no_overlaps([(4, 10, 0.5), (0, 3, 0.9), (8, 12, 0.7)]) == [(0, 3, 0.9), (4, 12, 0.7)]

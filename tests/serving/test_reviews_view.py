@@ -100,8 +100,8 @@ def test_a_pasted_csv_shows_aspects_per_group_with_examples_and_time(
     assert (
         page.locator(".rev-table tbody tr").count() == page.locator(".rev-chart .rev-bar").count()
     )
-    terms = page.locator("mark.rev-term").all_inner_texts()
-    assert terms and all(t.strip() for t in terms)  # example sentences with the term marked
+    terms = page.locator("mark.rev-term").all_text_contents()  # some sit in a closed <details>
+    assert terms and all(t.strip() for t in terms), terms  # examples, the term marked
     assert page.locator(".rev-time circle").count() >= 3  # valence over time, by day
     assert page.evaluate("window.__injected") is None
     assert page.locator("#revresults img").count() == 0

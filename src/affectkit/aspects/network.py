@@ -120,16 +120,14 @@ def torch_classes() -> SimpleNamespace:
             self.tagger = nn.Linear(width, len(TAGS))
             self.polarity = nn.Linear(2 * width, 3)
 
-        def states(self, ids: Any, mask: Any, embeds: Any = None) -> Any:  # (B, T, H)
-            if embeds is not None:
-                return self.encoder(inputs_embeds=embeds, attention_mask=mask).last_hidden_state
+        def states(self, ids: Any, mask: Any) -> Any:  # (B, T, H)
             return self.encoder(input_ids=ids, attention_mask=mask).last_hidden_state
 
         def tag_logits(self, ids: Any, mask: Any) -> Any:  # (B, T, 3)
             return self.tagger(self.dropout(self.states(ids, mask)))
 
-        def polarity_logits(self, ids: Any, mask: Any, span: Any, embeds: Any = None) -> Any:
-            h = self.states(ids, mask, embeds)  # (B, T, H)
+        def polarity_logits(self, ids: Any, mask: Any, span: Any) -> Any:
+            h = self.states(ids, mask)  # (B, T, H)
             m = mask.unsqueeze(-1).to(h.dtype)
             mean_all = (h * m).sum(1) / m.sum(1).clamp_min(1.0)  # (B, H)
             s = span.unsqueeze(-1).to(h.dtype)

@@ -431,8 +431,8 @@ def write_card(folder: str | Path, bench: dict[str, Any] | None = None) -> Path:
         "- Polarity: the text and the term as a pair (`<s> query: text </s></s> term </s>`); a "
         "linear layer over [mean of all tokens; mean of the term's tokens in the text]; "
         f"temperature {m['temperature']} fitted on the validation split.",
-        "- Evidence: gradient x input on the word embeddings towards the chosen polarity, per "
-        "word, the term and stop words left out (top 3 words).",
+        "- Evidence: occlusion of the 8 content words nearest the term, one at a time; the "
+        "words whose removal lowers the chosen polarity's probability most (top 3).",
         "",
         "## Training",
         "",
@@ -500,8 +500,8 @@ def write_card(folder: str | Path, bench: dict[str, Any] | None = None) -> Path:
         "found; SemEval's `conflict` terms were tagged but not classified.",
         "- Long texts are cut into sentence pieces of at most 200 tokens; a term's sentiment is "
         "read from its own piece.",
-        "- Evidence is a gradient attribution: it shows which words moved the prediction, not a "
-        "proof of why.",
+        "- Evidence is occlusion of one word at a time: where several words say the same thing "
+        "(\"far too easily\"), removing one changes little and the list can be short or empty.",
     ]
     path = folder / "MODEL_CARD.md"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")

@@ -1,5 +1,6 @@
 """``GET /``: the dashboard page (static HTML that calls the API: the Analyse playground, the
-Streams, Alerts, Jobs, Models, Mood, Conversations and Reviews views), and the script it loads (``GET /static/...``)."""
+Streams, Alerts, Jobs, Models, Mood, Conversations and Reviews views), and the script it loads
+(``GET /static/...``)."""
 
 from __future__ import annotations
 
