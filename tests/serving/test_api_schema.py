@@ -54,15 +54,22 @@ OPERATIONS = [
     "POST /v1/streams/{name}/events", "GET /v1/streams", "GET /v1/streams/{name}/windows",
     "GET /v1/streams/{name}/events", "PUT /v1/streams/{name}/rules", "GET /v1/alerts",
     "POST /v1/mood/entries", "GET /v1/mood/people", "GET /v1/mood/people/{person}",
-    "DELETE /v1/mood/people/{person}", "POST /v1/conversations",
+    "DELETE /v1/mood/people/{person}", "POST /v1/conversations", "POST /v1/aspects",
+    "POST /v1/reviews/report",
 ]  # fmt: skip
 # the operations whose inputs can be invalid (the others take no input or any string)
 INVALID = ["POST /v1/analyze", "POST /v1/jobs", "GET /v1/items", "POST /v1/streams/{name}/events",
            "GET /v1/streams/{name}/windows", "PUT /v1/streams/{name}/rules",
-           "POST /v1/conversations"]  # fmt: skip
+           "POST /v1/conversations", "POST /v1/aspects", "POST /v1/reviews/report"]  # fmt: skip
 # described, not generated: a live answer never ends (tests/serving/test_dashboard.py)
 STREAMING = ["GET /v1/live"]
-CASES = [(label, "positive") for label in OPERATIONS] + [(label, "negative") for label in INVALID]
+# their answers run the aspect model (a transformer): slow
+MODEL_OPERATIONS = {"POST /v1/aspects", "POST /v1/reviews/report"}
+CASES = [
+    pytest.param(label, mode, marks=[pytest.mark.slow] if label in MODEL_OPERATIONS else [])
+    for label, mode in [(label, "positive") for label in OPERATIONS]
+    + [(label, "negative") for label in INVALID]
+]
 
 
 @pytest.mark.parametrize(("label", "mode"), CASES)

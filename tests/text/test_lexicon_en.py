@@ -122,3 +122,42 @@ def test_json_round_trip(en):
     assert d["schema_version"] == SCHEMA_VERSION
     assert d["model"] == "lexicon-en@1"
     assert d["evidence"][0]["text"] in ("bad", "😊")
+
+
+def test_emoji_only_text_takes_the_sign_of_its_emoji(en):
+    # one emoji squashes to a small score; with nothing to weigh it against, its sign decides
+    labels = [r.label for r in en.analyze(["👍", "😊", "❤️", ":)", "😡", "👎", ":(", "🤔"])]
+    assert labels == ["positive"] * 4 + ["negative"] * 3 + ["neutral"]
+    # in a sentence the usual calibration holds: a faint emoji does not make it positive
+    assert en.analyze_one("The parcel came on Tuesday 🙂").label == "neutral"
+
+
+def test_negation_idioms(en):
+    # general English idioms (`en_rules.IDIOMS`), not the behaviour suite's sentences
+    positive = [
+        "We honestly can't complain about the hotel.",
+        "No complaints here.",
+        "There was never a dull moment on the tour.",
+        "Not one boring moment in the whole season.",
+        "The sequel is anything but dull.",
+        "I cannot recommend this dentist highly enough.",
+        "You can't go wrong with their pasta.",
+        "Their support is second to none.",
+    ]
+    negative = [
+        "I cannot recommend this dentist.",
+        "Honestly, not worth the price.",
+        "The service leaves a lot to be desired.",
+        "The ending falls short.",
+    ]
+    labels = [r.label for r in en.analyze(positive + negative)]
+    assert labels == ["positive"] * len(positive) + ["negative"] * len(negative)
+    r = en.analyze_one("We can't complain.")
+    assert [(e.text, e.note) for e in r.evidence] == [("can't complain", "idiom")]
+
+
+def test_yes_no_questions_about_quality_are_neutral(en):
+    asks = ["Is the pizza excellent?", "Are the rooms dirty?", "Was the concert amazing?",
+            "Does anyone know if the gym is any good?", "Can the battery last a day?"]  # fmt: skip
+    assert [r.label for r in en.analyze(asks)] == ["neutral"] * len(asks)
+    assert en.analyze_one("Why is the bathroom always so terrible?").label == "negative"

@@ -224,3 +224,8 @@ def test_analyze_prints_nothing():
     code = "import affectkit.text.lexicon.zh as z; z.ChineseLexiconAnalyzer().analyze(['很好'])"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout == "" and out.stderr == ""
+
+
+def test_emoji_only_text_takes_the_sign_of_its_emoji(an):
+    labels = [r.label for r in an.analyze(["👍", "😊", ":)", "😡", "👎", "😭"])]
+    assert labels == ["positive"] * 3 + ["negative"] * 3

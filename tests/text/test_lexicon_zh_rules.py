@@ -129,3 +129,19 @@ def test_emotions_count_unnegated_dutir_words():
     assert counts["好"] == 1.0
     dist, counts = emotions([Hit("满意", 0, 2, -0.8, [], negated=True)], lex)
     assert dist["neutral"] == 1.0 and sum(counts.values()) == 0.0
+
+
+def test_a_yes_no_question_is_damped_and_a_wh_question_is_not():
+    from affectkit.text.lexicon.zh import ChineseLexiconAnalyzer
+    from affectkit.text.lexicon.zh_rules import is_yes_no_particle
+
+    assert is_yes_no_particle("吗") and is_yes_no_particle("么")
+    assert not is_yes_no_particle("什么") and not is_yes_no_particle("怎么")
+    a = ChineseLexiconAnalyzer().load()
+    asks, says, why = a.analyze(
+        ["这家酒店的服务好吗？", "这家酒店的服务很好！", "为什么服务这么差？"]
+    )
+    assert asks.label == "neutral" and says.label == "positive" and why.label == "negative"
+    notes = [e.note or "" for e in asks.evidence]
+    assert any("yes/no question x0.25" in n for n in notes)
+    assert not any("yes/no" in (e.note or "") for e in why.evidence)

@@ -49,3 +49,15 @@ def test_decode_escapes_keeps_length_and_offsets(text, decoded):
     assert out == (text if decoded is None else decoded) and len(out) == len(text)
     assert clean_text(text) == out  # every analyzer reads text this way
     assert decode_escapes(out) == out and clean_text(out) == out  # cleaning twice changes nothing
+
+
+def test_emoticons_are_not_blank_and_emoji_only_text_is_recognised():
+    from affectkit.text.preprocess import is_blank, is_emoji_only
+
+    only = ["👍", ":)", ":-(", ":'(", "<3", "^_^", "D:", ">:(", "😡😡!!", "❤️ :-)", "👍🏽", "👨‍👩‍👧"]
+    for text in only:
+        assert not is_blank(text) and is_emoji_only(text), text
+    for text in ["ok :)", "good 👍", "8)", "(item 3)", "http://x", "很好😊", "1️⃣"]:
+        assert not is_emoji_only(text), text
+    for text in ["", "  ", "...", "?!", "-"]:
+        assert is_blank(text) and not is_emoji_only(text), text

@@ -207,7 +207,9 @@ class EnsembleAnalyzer:
     def analyze(self, batch: Sequence[Any], *, explain: bool = False) -> list[AffectResult]:
         """One result per input, in order (module docstring). Evidence: the n-gram member's
         n-grams; with ``explain=True``, occlusion of the blend itself."""
-        results, todo = triage(batch, self.name, self.languages)
+        results, todo = triage(
+            batch, self.name, self.languages, emoji_route=self.plan.kind == "polarity"
+        )
         if not todo:
             return results  # type: ignore[return-value]
         subset = [t for _, t, _ in todo]

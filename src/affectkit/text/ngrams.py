@@ -333,7 +333,9 @@ class NgramAnalyzer:
     def analyze(self, batch: Sequence[Any], *, explain: bool = True) -> list[AffectResult]:
         """One result per input, in order; evidence = the strongest n-grams (always given)."""
         del explain  # evidence is free here
-        results, todo = triage(batch, self.name, self.languages)
+        results, todo = triage(
+            batch, self.name, self.languages, emoji_route=self.plan.kind == "polarity"
+        )
         for i, text, lang in todo:
             deadline.check()
             results[i] = self._analyze_one(text, lang)

@@ -113,9 +113,43 @@ def clean_text(value: object, index: int | None = None) -> str:
     return _CONTROL.sub(" ", value)
 
 
+# ASCII emoticons: eyes, optional nose or tear, mouth (":)", ";-(", ":'(", "=D", ">:("), the
+# mirrored forms ("(:", "D:"), hearts and eastern faces ("<3", "^_^", "T_T", "-_-"). They are
+# made of punctuation, so without this an emoticon-only text would count as blank.
+EMOTICON = re.compile(
+    r"(?<!\w)(?:>?[:;=][-'^o]?[)(\]\[DPpO3/\\|*]+|[)(\]\[D][-^]?[:;=]|</?3|\^_*\^|T_+T|-_+-"
+    r"|\\o/)(?!\w)"
+)
+# What may sit between emoji and emoticons in an emoji-only text: punctuation (P*), spaces (Z*),
+# and the pieces emoji are built of: skin tones (Sk), variation selectors (Mn), joiners (Cf).
+_EMOJI_GLUE = ("P", "Z", "Sk", "Sm", "Mn", "Me", "Cf")
+# Two lower-case ASCII letters in a row or a non-ASCII letter (Han, é): no emoticon has them.
+_PLAIN_WORD = re.compile(r"[a-z]{2}|[^\W\x00-\x7f]")
+
+
 def is_blank(text: str) -> bool:
-    """True when the text has no letter, digit, emoji or other symbol worth analysing."""
-    return not any(ch.isalnum() or unicodedata.category(ch) == "So" for ch in text)
+    """True when the text has no letter, digit, emoji, emoticon or other symbol worth analysing."""
+    if any(ch.isalnum() or unicodedata.category(ch) == "So" for ch in text):
+        return False
+    return EMOTICON.search(text) is None
+
+
+def is_emoji_only(text: str) -> bool:
+    """True when `text` holds at least one emoji (a Unicode symbol, category So) or ASCII
+    emoticon (`EMOTICON`) and besides them only punctuation, whitespace and the marks emoji are
+    built of: "👍", ":)", "😡😡!!", "❤️ :-)". Any letter or digit makes it False.
+    """
+    if _PLAIN_WORD.search(text):  # the quick answer for nearly every text
+        return False
+    rest, n = EMOTICON.subn(" ", text)
+    seen = n > 0
+    for ch in rest:
+        cat = unicodedata.category(ch)
+        if cat == "So":
+            seen = True
+        elif not (cat[0] in "PZ" or cat in _EMOJI_GLUE):
+            return False
+    return seen
 
 
 # Social-media markup that carries no sentiment but does carry the source: in the English training

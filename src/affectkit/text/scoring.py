@@ -24,7 +24,7 @@ from affectkit.results import (
     Evidence,
 )
 from affectkit.text.language import SUPPORTED, detect_language
-from affectkit.text.preprocess import clean_text, is_blank
+from affectkit.text.preprocess import clean_text, is_blank, is_emoji_only
 
 
 def squash(total: float, alpha: float = 15.0) -> float:
@@ -38,6 +38,15 @@ class PolarityCalibration:
     b: float = 0.5
     c: float = 2.0
     uncertain_below: float = 0.5  # confidence under this marks a result `uncertain`
+
+
+# The calibration of an emoji-only text ("👍", ":(", `preprocess.is_emoji_only`) in both lexicons.
+# Such a text has no words to weigh its emoji against, and one emoji squashes to a small score
+# (👍 +0.10 in lexicon-en), which the sentence calibrations call neutral. Here the sign of the
+# emoji valence sum decides: neutral wins only for |s| < b / (a + c) = 0.004, i.e. emoji the
+# lexicon scores about 0 (🤔, 😐, one it does not know). Set by hand (there is no training set
+# of emoji-only texts to fit it on); a = 10 gives a single emoji a confidence of about 0.7.
+EMOJI_ONLY = PolarityCalibration(a=10.0, b=0.05, c=2.0)
 
 
 def polarity_probs(score: float, cal: PolarityCalibration) -> tuple[float, float, float]:
@@ -115,32 +124,46 @@ def unsupported_result(model: str, language: str, languages: Sequence[str]) -> A
 
 
 def triage(
-    batch: Sequence[object], model: str, languages: Sequence[str]
+    batch: Sequence[object], model: str, languages: Sequence[str], *, emoji_route: bool = False
 ) -> tuple[list[AffectResult | None], list[tuple[int, str, str]]]:
     """Clean a batch and settle what no model needs to read.
 
-    Returns one slot per input, filled with `empty_result` for blank text and with
+    Returns one slot per input, filled with `empty_result` for blank text, with
     `unsupported_result` for a detected language outside `languages` (only when every code in
-    `languages` is one we can detect: a model for e.g. "es" or "*" is not gated), and the
-    ``(index, text, language)`` of the rest, which the model analyses. A bad item raises
-    `InvalidInputError` naming its index (`clean_text`).
+    `languages` is one we can detect: a model for e.g. "es" or "*" is not gated) and, when
+    `emoji_route` is set (polarity models set it), with the emoji analyzer's result for
+    emoji-only text (`route.emoji_results`); and the ``(index, text, language)`` of the rest,
+    which the model analyses. A text whose language the caller forced (`route.ForcedText`) is
+    that language: it is neither detected nor gated. A bad item raises `InvalidInputError`
+    naming its index (`clean_text`).
     """
+    from affectkit.text.route import emoji_results, forced_language
+
     if isinstance(batch, (str, bytes)):
         raise InvalidInputError(
             "analyze() takes a sequence of texts, got a single text. Wrap it: analyze([text])."
         )
     gate = all(code in SUPPORTED for code in languages)
+    own = languages[0] if len(languages) == 1 and languages[0] in SUPPORTED else "en"
     results: list[AffectResult | None] = []
     todo: list[tuple[int, str, str]] = []
+    emoji: dict[str, list[tuple[int, str]]] = {}  # language -> (index, text) of emoji-only text
     for i, item in enumerate(batch):
+        forced = forced_language(item)
         text = clean_text(item, i)
         if is_blank(text):
             results.append(empty_result(model, None))
             continue
-        lang = detect_language(text)
-        if gate and lang not in languages:
-            results.append(unsupported_result(model, lang, languages))
+        results.append(None)
+        if emoji_route and is_emoji_only(text):
+            emoji.setdefault(forced or own, []).append((i, text))
+            continue
+        lang = forced or detect_language(text)
+        if gate and not forced and lang not in languages:
+            results[i] = unsupported_result(model, lang, languages)
         else:
-            results.append(None)
             todo.append((i, text, lang))
+    for lang, items in emoji.items():
+        for (i, _), r in zip(items, emoji_results([t for _, t in items], lang, model), strict=True):
+            results[i] = r
     return results, todo

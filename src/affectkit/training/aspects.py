@@ -501,7 +501,7 @@ def write_card(folder: str | Path, bench: dict[str, Any] | None = None) -> Path:
         "- Long texts are cut into sentence pieces of at most 200 tokens; a term's sentiment is "
         "read from its own piece.",
         "- Evidence is occlusion of one word at a time: where several words say the same thing "
-        "(\"far too easily\"), removing one changes little and the list can be short or empty.",
+        '("far too easily"), removing one changes little and the list can be short or empty.',
     ]
     path = folder / "MODEL_CARD.md"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")

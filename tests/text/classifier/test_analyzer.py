@@ -110,3 +110,24 @@ def test_embed_shape(analyzer):
     y = analyzer.embed(["", "hello there", "  "])  # nothing to embed: NaN, never a vector
     assert np.isnan(y[[0, 2]]).all() and np.allclose(y[1], x[0], atol=1e-5)
     assert np.isnan(analyzer.embed([""])).all()
+
+
+@pytest.mark.slow
+def test_forced_language_and_emoji_only_text(analyzer, model_dir):
+    import affectkit
+    from affectkit.text.route import EMOJI_ANALYZER
+
+    mixed = "The room was 非常满意!"  # Han outweighs Latin: detected as Chinese
+    detected, forced = (
+        affectkit.analyze([mixed], model=str(model_dir), language=lang)[0]
+        for lang in ("auto", "en")
+    )
+    assert detected.label == "unsupported"
+    assert (
+        forced.model == NAME
+        and forced.language == "en"
+        and forced.label in ("positive", "negative")
+    )
+    thumbs, frown = analyzer.analyze(["👍", ":("])
+    assert (thumbs.label, frown.label) == ("positive", "negative")
+    assert thumbs.model.startswith(EMOJI_ANALYZER) and thumbs.raw["asked"] == NAME

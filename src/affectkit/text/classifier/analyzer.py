@@ -321,7 +321,9 @@ class TextModelAnalyzer:
         drops when the word is removed (> 0 supports the label). It costs one forward pass per
         word; longer texts get no evidence (``raw["explain"]`` says why).
         """
-        results, todo = triage(batch, self.name, self.languages)
+        results, todo = triage(
+            batch, self.name, self.languages, emoji_route=self.plan.kind == "polarity"
+        )
         if todo:
             self.load()
             texts = [text for _, text, _ in todo]
@@ -353,7 +355,9 @@ class TextModelAnalyzer:
         if self.backend != "torch":
             raise InvalidInputError("analyze_with runs on the torch backend.")
         models = [self, *others]
-        mine, todo = triage(batch, self.name, self.languages)
+        mine, todo = triage(
+            batch, self.name, self.languages, emoji_route=self.plan.kind == "polarity"
+        )
         # empty and unsupported inputs get the same result from every head, under its own name
         results = [[r if r is None else replace(r, model=m.name) for r in mine] for m in models]
         if todo:

@@ -16,13 +16,20 @@ Rules, applied in one left-to-right pass over the tokens:
 - contrast: words before ``but``/``however``/``yet`` in the same sentence weigh `before`, words
   after it weigh `after`; ``although``/``though``/``even if`` weigh their own clause `before`
   and the clause after the comma `after`;
+- idioms (`en_rules.IDIOMS`: "can't complain", "never a dull moment", "can't recommend it
+  enough", "leaves a lot to be desired" ...) are found before the word pass and scored as one
+  word with their own valence; their words are skipped. "anything but" and "far from" negate;
 - ALL-CAPS sentiment words in otherwise mixed-case text are emphasised; ``!`` amplifies the
-  whole text (up to four), ``?`` damps it;
+  whole text (up to four), ``?`` damps it; a yes/no question (a sentence that opens with an
+  auxiliary, `en_rules.AUXILIARIES`, and ends in ``?``: "Is the room clean?") asks rather
+  than says, and its words count at ``yes_no`` (0.25, set by hand, not tuned);
 - emoticons (``:)``, ``<3``) and emoji carry their own valence (an emoji's valence is the
   valence of its CLDR description words, e.g. 😊 "smiling face with smiling eyes").
 
 The raw sum is squashed into a score in [-1, 1] and mapped to negative/neutral/positive
-probabilities by `scoring.polarity_probs` with constants fitted on training splits.
+probabilities by `scoring.polarity_probs` with constants fitted on training splits; an
+emoji-only text ("👍", ":(") is labelled by the sign of its emoji valences instead
+(`scoring.EMOJI_ONLY`).
 
 The pieces: `en_rules` (the word lists, `RuleParams` and the rule pass `scan`, pure),
 `en_lexicon` (loading the VADER valences, the tuned table and constants), and this module (the
@@ -36,8 +43,14 @@ from collections.abc import Sequence
 from affectkit.results import AffectResult, Evidence
 from affectkit.text.lexicon.en_lexicon import build_lexicon, lexicon_regex, tuned_constants
 from affectkit.text.lexicon.en_rules import RuleParams, scan
-from affectkit.text.preprocess import clean_text, is_blank
-from affectkit.text.scoring import PolarityCalibration, empty_result, sentiment_result, squash
+from affectkit.text.preprocess import clean_text, is_blank, is_emoji_only
+from affectkit.text.scoring import (
+    EMOJI_ONLY,
+    PolarityCalibration,
+    empty_result,
+    sentiment_result,
+    squash,
+)
 
 NAME = "lexicon-en@1"
 
@@ -97,7 +110,7 @@ class EnglishLexiconAnalyzer:
         score = squash(total, self.params_.alpha)
         return sentiment_result(
             score,
-            self.calibration_,
+            EMOJI_ONLY if is_emoji_only(text) else self.calibration_,
             model=self.name,
             language="en",
             evidence=tuple(evidence),

@@ -19,6 +19,7 @@ from affectkit.text.lexicon.en_rules import (
     BOOSTERS,
     CONCESSIVE,
     CONTRAST,
+    IDIOMS,
     NEGATORS,
     RuleParams,
 )
@@ -122,6 +123,7 @@ def _lexicon(tuned: bool) -> tuple[dict[str, float], dict[str, float]]:
                 words[tok] = val
     for fw in NEGATORS | BOOSTERS.keys() | CONTRAST | CONCESSIVE:
         words.pop(fw, None)  # function words steer rules and are never scored themselves
+    words.update((name, val) for name, _, val in IDIOMS)  # keys with a space: no word clashes
     return words, symbols
 
 

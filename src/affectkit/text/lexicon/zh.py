@@ -10,7 +10,7 @@ and licences). The pieces, in the order a text meets them:
 - `zh_tokens`: `tokenize`, text -> classified tokens with offsets (step 1 below);
 - `zh_rules`: `apply_rules`, tokens -> scored tokens with rule multipliers (steps 3-6), and
   `emotions`;
-- this module: `analyze_text` (step 7, evidence and emotions) and `ChineseLexiconAnalyzer`.
+- this module: `analyze_text` (steps 7-8, evidence and emotions) and `ChineseLexiconAnalyzer`.
 
 How a text is scored (every factor lives in `Rules`):
 
@@ -38,8 +38,13 @@ How a text is scored (every factor lives in `Rules`):
 5. Contrast (但是, 但, 可是, 不过, 然而, 却): in the sentence, words before the last contrast word
    get x``contrast_before``, words after it x``contrast_after``. A concessive (虽然, 尽管) with
    no contrast word later in the sentence makes its own clause "before" and the rest "after".
-6. A sentence ending in ！/! is multiplied by ``exclaim``, one ending in ？/? by ``question``.
-7. ``total`` = sum of the contributions; ``score = squash(total, alpha)``; the polarity
+6. A sentence ending in ！/! is multiplied by ``exclaim``, one ending in ？/? by ``question``;
+   a yes/no question (吗, or a 么 that is no part of 什么/怎么/这么 ..., right before the ？:
+   房间干净吗？) asks rather than says, and is multiplied by ``yes_no`` (0.25, set by hand) as
+   well. Wh-questions (为什么这么差？) are complaints as often as not and keep their weight.
+7. An emoji-only text (👍, :(, `preprocess.is_emoji_only`) is labelled by the sign of its
+   emoji weights (`scoring.EMOJI_ONLY`) rather than by `CALIBRATION`.
+8. ``total`` = sum of the contributions; ``score = squash(total, alpha)``; the polarity
    distribution comes from `CALIBRATION` (softmax of ``(-a s, b - c|s|, a s)``). A text with no
    scored word has score 0, where p_positive == p_negative: restricted to binary labels, it is
    called positive.
@@ -82,7 +87,7 @@ from affectkit.text.lexicon.zh_lexicon import Lexicon, default_lexicon
 from affectkit.text.lexicon.zh_rules import apply_rules, emotion_of, emotions
 from affectkit.text.lexicon.zh_tables import CALIBRATION
 from affectkit.text.lexicon.zh_tokens import tokenize
-from affectkit.text.preprocess import clean_text, is_blank
+from affectkit.text.preprocess import clean_text, is_blank, is_emoji_only
 
 NAME = "lexicon-zh@1"
 EVIDENCE_MIN = 0.01  # contributions smaller than this are left out of `evidence` (not the sum)
@@ -120,7 +125,7 @@ def analyze_text(text: str, lex: Lexicon, cal: scoring.PolarityCalibration) -> A
     raw = {"sum": total, "positive": pos, "negative": neg, "dutir": dutir_counts}
     return scoring.sentiment_result(
         scoring.squash(total, lex.rules.alpha),
-        cal,
+        scoring.EMOJI_ONLY if is_emoji_only(text) else cal,
         model=NAME,
         language="zh",
         evidence=tuple(evidence),

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from affectkit import labels
 from affectkit.text.lexicon.zh_lexicon import Lexicon
-from affectkit.text.lexicon.zh_tables import AMBIGUOUS_DEGREE, NEG_KEY, Rules
+from affectkit.text.lexicon.zh_tables import AMBIGUOUS_DEGREE, NEG_KEY, NOT_YES_NO_MA, Rules
 from affectkit.text.lexicon.zh_tokens import (
     CONCESS,
     CONTR,
@@ -115,7 +115,8 @@ def apply_rules(tokens: Sequence[Token], text: str, lex: Lexicon) -> list[Hit]:
                 sent.concess_open = False
             end = next((c for c in tok.key if c in _SENTENCE_END), "")
             if end:
-                sent = _end_sentence(hits, sent, end, r)
+                yes_no = end in "？?" and i > 0 and is_yes_no_particle(tokens[i - 1].key)
+                sent = _end_sentence(hits, sent, end, r, yes_no)
     _flush_negation(scope, hits)
     _end_sentence(hits, sent, "", r)
     return hits
@@ -166,8 +167,17 @@ def _flush_negation(scope: _Scope, hits: list[Hit]) -> None:
     scope.neg_words.clear()
 
 
-def _end_sentence(hits: list[Hit], sent: _Sentence, mark: str, r: Rules) -> _Sentence:
-    """Apply the sentence's contrast and end-mark factors to its hits; the next sentence's state."""
+def is_yes_no_particle(key: str) -> bool:
+    """True for the token before a "？" that makes a yes/no question: 吗, or a 么 that is not part
+    of a wh-word or degree word (什么, 怎么, 这么 ...). 好吗？ asks; 为什么？ does not."""
+    return key.endswith("吗") or (key.endswith("么") and key not in NOT_YES_NO_MA)
+
+
+def _end_sentence(
+    hits: list[Hit], sent: _Sentence, mark: str, r: Rules, yes_no: bool = False
+) -> _Sentence:
+    """Apply the sentence's contrast and end-mark factors to its hits; the next sentence's state.
+    A yes/no question (`yes_no`: 吗/么 before the ？) is damped by ``r.yes_no`` as well."""
     if sent.split_at is not None:
         for h in hits[sent.start : sent.split_at]:
             h.mult *= r.contrast_before
@@ -180,6 +190,10 @@ def _end_sentence(hits: list[Hit], sent: _Sentence, mark: str, r: Rules) -> _Sen
         for h in hits[sent.start :]:
             h.mult *= f
             h.notes.append(f"{mark} x{f:g}")
+    if yes_no and r.yes_no != 1.0:
+        for h in hits[sent.start :]:
+            h.mult *= r.yes_no
+            h.notes.append(f"yes/no question x{r.yes_no:g}")
     return _Sentence(start=len(hits))
 
 
