@@ -35,8 +35,8 @@ def test_a_polarity_model_hands_emoji_only_text_to_the_emoji_lexicon():
     assert labels[9:] == ["unsupported", "empty", "positive"] and FLAG_EMPTY in results[10].flags
     assert todo == []  # "good 👍" has a word: English, which this Chinese model does not read
     r = results[0]
-    assert r.model.startswith(EMOJI_ANALYZER) and r.raw["route"] == "emoji-only"
-    assert r.raw["asked"] == "m@1" and r.language == "zh"  # the model's own language
+    assert r.raw["by"].startswith(EMOJI_ANALYZER) and r.raw["route"] == "emoji-only"
+    assert r.model == "m@1" and r.language == "zh"  # the model's own language
     forced, _ = triage([ForcedText(":(", "en")], "m@1", ("zh",), emoji_route=True)
     assert (forced[0].label, forced[0].language) == ("negative", "en")
 

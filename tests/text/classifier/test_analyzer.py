@@ -130,4 +130,4 @@ def test_forced_language_and_emoji_only_text(analyzer, model_dir):
     )
     thumbs, frown = analyzer.analyze(["👍", ":("])
     assert (thumbs.label, frown.label) == ("positive", "negative")
-    assert thumbs.model.startswith(EMOJI_ANALYZER) and thumbs.raw["asked"] == NAME
+    assert thumbs.model == NAME and thumbs.raw["by"].startswith(EMOJI_ANALYZER)
