@@ -21,8 +21,8 @@ Two routes beyond "the default model of the detected language":
   emoji-only text by the sign of its emoji valences (`scoring.EMOJI_ONLY`): 👍 😊 ❤️ :) are
   positive, 😡 👎 :( negative, 🤔 😐 and emoji it does not know neutral. The result names
   the model that was asked in `model` (as every result does), has ``raw["route"] ==
-  "emoji-only"`` and ``raw["by"]`` (the lexicon that read it: ``lexicon-en@1``), and keeps the language the text was routed as (forced, else the
-  model's own, else English).
+  "emoji-only"`` and ``raw["by"]`` (the lexicon that read it: ``lexicon-en@1``), and keeps
+  the language the text was routed as (forced, else the model's own, else English).
 """
 
 from __future__ import annotations
@@ -83,14 +83,15 @@ def _emoji_analyzer():
 
 def emoji_results(texts: Sequence[str], language: str, asked: str) -> list:
     """`AffectResult`s of emoji-only `texts` from `EMOJI_ANALYZER`, in `language` (the language
-    they were routed as); `asked` is the model that handed them over, which the results name (the contract: a
-    result names the analyzer asked); ``raw["by"]`` names the lexicon that read them."""
+    they were routed as); `asked` is the model that handed them over, which the results name
+    (the contract: a result names the analyzer asked); ``raw["by"]`` names the lexicon that
+    read them."""
     from dataclasses import replace
 
     return [
         replace(
             r, model=asked, language=language, raw={**r.raw, "route": "emoji-only", "by": r.model}
-        )  # fmt: skip
+        )
         for r in _emoji_analyzer().analyze(list(texts))
     ]
 
