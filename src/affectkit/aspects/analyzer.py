@@ -147,8 +147,14 @@ class AspectAnalyzer:
                     out[i].append(_whole_words(texts[i], s + start, e + start, c))
         return [_no_overlaps(spans) for spans in out]
 
-    def _piece_of(self, text: str, start: int, end: int) -> tuple[int, int]:
-        for s, e in self._pieces(text):
+    def _piece_of(
+        self, text: str, start: int, end: int, cache: dict[str, list[tuple[int, int]]]
+    ) -> tuple[int, int]:
+        """The piece of `text` holding characters [start, end); `cache` keeps each text's
+        pieces, so a text with several terms is cut (and tokenised) once."""
+        if text not in cache:
+            cache[text] = self._pieces(text)
+        for s, e in cache[text]:
             if s <= start < e:
                 return s, max(e, end)
         return 0, len(text)
@@ -163,8 +169,9 @@ class AspectAnalyzer:
         """Per ``(text, from, to)``: the polarity probabilities (in `labels` order, calibrated)
         and the evidence words."""
         jobs = []
+        pieces: dict[str, list[tuple[int, int]]] = {}
         for text, start, end in items:
-            ps, pe = self._piece_of(text, start, end)
+            ps, pe = self._piece_of(text, start, end, pieces)
             piece = text[ps:pe]
             enc = encode(self.tokenizer, piece, text[start:end])
             jobs.append((ps, piece, enc, span_mask(enc.spans, start - ps, end - ps)))
