@@ -57,5 +57,10 @@ def test_a_text_model_refuses_media_by_name():
 
 
 def test_unsupported_media_results_name_their_modality(lexicon_defaults):
+    from affectkit import registry
+
     audio, image = affectkit.analyze([Input.from_path("a.wav"), Input.from_path("f.png")])
-    assert (audio.modality, image.modality) == ("speech", "face")
+    # an audio file's default is the fused timeline where the speech and face models ship
+    fused = registry.default_model("audio", "*") == "fused-affect@1"
+    assert (audio.modality, image.modality) == ("fused" if fused else "speech", "face")
+    assert "error" in audio.flags and "a.wav" in audio.raw["error"], audio.raw

@@ -174,3 +174,13 @@ def test_a_registered_name_wins_over_a_folder_of_that_name(tmp_path, monkeypatch
     assert not registry.is_model_folder("lexicon-en")
     assert registry.load("lexicon-en").name == "lexicon-en@1"
     assert registry.is_model_folder("./lexicon-en")  # the folder, spelled as a path
+
+
+def test_a_recording_defaults_to_the_fused_timeline_and_a_photo_to_the_face_model():
+    from affectkit.fusion.catalog import COMBINES, MODELS
+
+    if not all((MODELS / m / "config.json").is_file() for m in COMBINES):
+        pytest.skip("a checkout without the shipped speech and face models")
+    assert registry.default_model("video", "en") == "fused-affect@1"
+    assert registry.default_model("audio", "zh") == "fused-affect@1"
+    assert registry.default_model("image", "en") == "face-expression@1"

@@ -56,8 +56,9 @@ def test_a_video_analysed_with_fused_affect_shows_its_fused_timeline(
     page = browser.new_page(viewport={"width": 1100, "height": 900})
     page.goto(url + "/")
     page.wait_for_selector("#facemodel option[value='fused-affect']", state="attached")
-    assert page.input_value("#facemodel") == "auto"  # face-expression stays the default
-    assert "face-expression" in page.inner_text("#facemodel option[value='auto']")
+    assert page.input_value("#facemodel") == "auto"  # a photo's model or a video's fusion
+    auto = page.inner_text("#facemodel option[value='auto']")
+    assert "photos: face-expression" in auto and "videos: fused-affect" in auto, auto
 
     # a photo is not for a video model: refused on the page, nothing sent
     photo = tmp_path / "face.png"
@@ -67,12 +68,13 @@ def test_a_video_analysed_with_fused_affect_shows_its_fused_timeline(
     page.click("#goface")
     assert "not a photo" in page.inner_text("#facestatus")
 
+    page.select_option("#facemodel", "auto")  # a video's default is the fused timeline
     page.set_input_files("#facefile", str(video))
     page.click("#goface")
     page.wait_for_selector("#facefused", timeout=300_000)
 
-    payload = {"inputs": [{"kind": "video", "data": base64.b64encode(video.read_bytes()).decode()}],
-               "model": "fused-affect"}  # fmt: skip
+    # the API's default for a video is fused-affect too
+    payload = {"inputs": [{"kind": "video", "data": base64.b64encode(video.read_bytes()).decode()}]}
     got = httpx.post(url + "/v1/analyze", json=payload, timeout=300).json()["results"][0]
     assert got["modality"] == "fused" and got["model"] == "fused-affect@1", got
     windows = got["parts"]

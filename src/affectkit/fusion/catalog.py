@@ -1,5 +1,7 @@
 """The fused analyzer, registered by name (imported by the registry on its first look-up,
-`affectkit.registry.CATALOGS`) where the speech and face models it combines are shipped.
+`affectkit.registry.CATALOGS`) where the speech and face models it combines are shipped, and
+then the default for videos and audio files (this catalog is read after the speech and vision
+ones, so its defaults are the ones in force).
 
 The shipped folders are checked as files, not through the registry: any catalog's import may be
 the one that starts discovery, so another catalog's models may not be registered yet."""
@@ -10,7 +12,7 @@ from importlib import resources
 from pathlib import Path
 
 from affectkit.labels import EMOTIONS, POLARITIES
-from affectkit.registry import ModelSpec, register
+from affectkit.registry import ModelSpec, register, set_defaults
 
 MODELS = Path(str(resources.files("affectkit"))) / "models"
 COMBINES = ("speech-emotion", "face-expression")
@@ -31,3 +33,7 @@ if all((MODELS / m / "config.json").is_file() for m in COMBINES):
             backend="onnx+torch", inputs=("video", "audio"), size=_size,
         )
     )  # fmt: skip
+    # a recording's default is the fused timeline (a video without sound or faces fuses what
+    # it has); the single-modality models stay the fallbacks and can be named
+    set_defaults("video", "*", ("fused-affect", "face-expression"))
+    set_defaults("audio", "*", ("fused-affect", "speech-affect", "speech-emotion"))
