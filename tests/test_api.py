@@ -28,6 +28,24 @@ def test_routes_each_text_by_language():
     assert rs[3].label == "empty"
 
 
+def test_japanese_is_its_own_language_flagged_with_a_reason(lexicon_defaults):
+    texts = ["今日はとても楽しかったです", "ひらがなだけ", "发表在 Nature Communications 和 "
+             "Journal of Applied Psychology 上的研究表明，这个方法太差了"]  # fmt: skip
+    ja, kana, zh = affectkit.analyze(texts)
+    for r in (ja, kana):
+        assert (r.label, r.language, r.flags) == ("unsupported", "ja", ("unsupported",))
+        assert r.raw["reason"] == "no text analyzer for language 'ja' (text is read in en, zh)"
+    assert (zh.language, zh.model, zh.label) == ("zh", "lexicon-zh@1", "negative")
+
+
+def test_a_default_for_every_language_takes_japanese(lexicon_defaults):
+    from affectkit import registry
+
+    registry.set_defaults("text", "*", ("demo-exclaim",))  # the test plug-in reads any script
+    r = affectkit.analyze_one("今日はとても楽しかったです！")
+    assert r.model == "demo-exclaim@1" and r.label == "surprise"
+
+
 def test_forced_language_and_named_model():
     r = affectkit.analyze_one("I love it", model="lexicon-en@1")
     assert r.model == "lexicon-en@1"

@@ -137,7 +137,7 @@ def analyze(
             name, why = _fits(fixed, kind, lang, forced=language != "auto")
         else:
             name = registry.default_model(kind, lang)
-            why = "no analyzer for this script" if kind == "text" else f"no {kind} analyzer"
+            why = _no_default(kind, lang)
         if name is None:
             if fixed is not None and kind != "text" and errors == "raise":
                 raise InvalidInputError(f"Item {i}: {why}.")
@@ -204,6 +204,16 @@ def _route(value: Any, index: int, language: str) -> tuple[str, Any, str]:
         payload, lang = _router(ROUTERS[kind])(payload, index, language)
         return kind, payload, lang
     return kind, payload, language if language != "auto" else "*"
+
+
+def _no_default(kind: str, lang: str) -> str:
+    """Why no default analyzer serves an input of `kind` in language `lang`."""
+    if kind != "text":
+        return f"no {kind} analyzer"
+    if lang in ("unsupported", "*"):  # a script the router knows no language of
+        return "no analyzer for this script"
+    covered = ", ".join(languages())
+    return f"no text analyzer for language {lang!r} (text is read in {covered})"
 
 
 def _fits(analyzer: Analyzer, kind: str, lang: str, forced: bool) -> tuple[str | None, str]:

@@ -1,5 +1,6 @@
 """Folders affectkit builds once under its home (``AFFECTKIT_HOME``, default ``~/.affectkit``):
-the encoders converted from the weights that ship inside packages.
+the encoders converted from the weights that ship inside packages, and (`default_cache_dir`)
+the ONNX exports of text models. Nothing is ever written into the package or a model folder.
 
 `cached_folder(kind, name, version, build)` is ``home/kind/name``, built by `build` when it is
 missing or was written by another format version (its ``VERSION`` file). `write_folder` is how a
@@ -42,6 +43,14 @@ def write_folder(target: str | Path, fill: Callable[[Path], None], version: str)
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return target
+
+
+def default_cache_dir() -> Path:
+    """``AFFECTKIT_HOME/cache``: where caches go when the caller names no folder (the CLI and
+    the service pass `affectkit.config.Settings.cache_dir`, the same folder)."""
+    from affectkit.config import Settings
+
+    return Settings.from_env().cache_dir
 
 
 def cached_folder(

@@ -4,9 +4,11 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 
+from affectkit.errors import InvalidInputError
 from affectkit.training.evaluate import evaluate
 
 EXE = Path(sys.executable).with_name("affectkit")
@@ -173,3 +175,121 @@ def test_a_plot_that_cannot_be_written_is_a_clean_error(tmp_path, fixtures):
                                 "pos=positive,neg=negative", flag, png, "-q"],
                                capture_output=True, text=True)  # fmt: skip
             assert r.returncode == 2 and message in r.stderr and "Traceback" not in r.stderr
+
+
+ROUTED = (
+    "input,label\n"
+    "What a wonderful day,positive\n"
+    "This is a terrible mess,negative\n"
+    "这家酒店太差了,negative\n"
+    "发表在 Nature Communications 和 Journal of Applied Psychology 上的研究表明，这个方法非常好,"
+    "positive\n"
+    "今日はとても楽しかったです,positive\n"
+)
+
+
+def test_without_a_model_each_row_goes_to_its_languages_default(lexicon_defaults, tmp_path):
+    import affectkit
+    from affectkit.cli.main import main
+
+    p = tmp_path / "mixed.csv"
+    p.write_text(ROUTED, encoding="utf-8")
+    r = evaluate("auto", p)
+    # as `affectkit analyze` routes them: by language, the Chinese post with English titles
+    # to Chinese, Japanese flagged and counted, not dropped unseen
+    routed = affectkit.analyze([line.rpartition(",")[0] for line in ROUTED.splitlines()[1:]])
+    assert [x.model for x in routed] == ["lexicon-en@1"] * 2 + ["lexicon-zh@1"] * 2 + ["auto"]
+    assert r["model"] == "auto" and r["models"] == {"lexicon-en@1": 2, "lexicon-zh@1": 2}
+    assert r["n"] == 4 and r["skipped"] == {"unsupported language: ja": 1}
+    assert r["accuracy"] == 1.0
+    assert main(["evaluate", "-d", str(p), "--json"]) == 0  # --model left out: the same run
+    with pytest.raises(SystemExit):  # no model named "auto" to clash with a registry name
+        main(["evaluate", "-d", str(p), "--model"])
+
+
+def test_cli_without_a_model_prints_the_routes(lexicon_defaults, tmp_path, capsys):
+    from affectkit.cli.main import main
+
+    p = tmp_path / "mixed.csv"
+    p.write_text(ROUTED, encoding="utf-8")
+    assert main(["evaluate", "-d", str(p), "--json"]) == 0
+    obj = json.loads(capsys.readouterr().out)
+    assert obj["model"] == "auto" and obj["models"] == {"lexicon-en@1": 2, "lexicon-zh@1": 2}
+    assert obj["skipped"] == {"unsupported language: ja": 1} and obj["n"] == 4
+    assert main(["evaluate", "-d", str(p), "-q"]) == 0
+    out = capsys.readouterr().out
+    assert "routed: lexicon-en@1 2 rows, lexicon-zh@1 2 rows" in out
+    assert "unsupported language: ja" in out
+
+
+class _Grouped:
+    """A tiny real analyzer whose own labels are finer than the canonical groups: GoEmotions'
+    amusement counts towards joy, annoyance towards anger (the rules of `summarise`)."""
+
+    name = "grouped-test@1"
+    modality = "text"
+    languages = ("en",)
+    labels = ("amusement", "joy", "annoyance", "anger")
+    canonical: ClassVar = {"amusement": "joy", "annoyance": "anger"}
+    multi_label = False
+    thresholds = None
+    uncertain_below = 0.0
+    # own-label probabilities: the top own label of the two data labels is the other group's
+    PROBS: ClassVar = {"haha": (0.6, 0.05, 0.05, 0.3), "grr": (0.05, 0.3, 0.6, 0.05)}
+
+    def analyze(self, batch, *, explain=False):
+        from affectkit.results import AffectResult
+        from affectkit.text.classifier.outputs import LabelPlan, summarise
+
+        plan = LabelPlan.from_config(self)
+        return [AffectResult(model=self.name, language="en", **summarise(self.PROBS[t], plan))
+                for t in batch]  # fmt: skip
+
+
+@pytest.fixture
+def grouped_model(monkeypatch):
+    from affectkit import registry
+    from affectkit.labels import EMOTIONS
+    from affectkit.registry import ModelSpec
+
+    registry.list_models()
+    monkeypatch.setattr(registry, "_REGISTRY", dict(registry._REGISTRY))
+    registry.register(ModelSpec("grouped-test", 1, "text", "emotion", ("en",), EMOTIONS,
+                                loader=_Grouped))  # fmt: skip
+    return "grouped-test"
+
+
+def test_match_own_names_or_canonical_groups(grouped_model, tmp_path, capsys):
+    from affectkit.cli.main import main
+
+    p = tmp_path / "ekman.csv"
+    p.write_text("input,label\nhaha,joy\ngrr,anger\nhaha,happy\n")
+    own = evaluate(grouped_model, p, match="own")
+    canonical = evaluate(grouped_model, p, match="canonical")
+    assert (own["label_space"], own["n"], own["accuracy"]) == ("own", 2, 0.0)
+    assert own["excluded"] == {"happy": 1}  # own names are matched by name only
+    assert (canonical["label_space"], canonical["n"], canonical["accuracy"]) == ("emotions", 3, 1.0)
+    # auto (the default, as before the flag): the space that covers more data labels ...
+    assert evaluate(grouped_model, p)["label_space"] == "emotions"  # 'happy' is only canonical
+    # ... own names on a tie
+    p.write_text("input,label\nhaha,joy\ngrr,anger\n")
+    auto = evaluate(grouped_model, p)
+    assert (auto["label_space"], auto["accuracy"]) == ("own", 0.0)
+    assert main(["evaluate", "-m", grouped_model, "-d", str(p), "--match", "canonical",
+                 "--json"]) == 0  # fmt: skip
+    obj = json.loads(capsys.readouterr().out)
+    assert obj["label_space"] == "emotions" and obj["accuracy"] == 1.0
+
+
+def test_match_own_on_a_model_without_own_labels_says_what_to_do(tmp_path, fixtures):
+    data = fixtures / "eval_reviews.csv"
+    with pytest.raises(InvalidInputError, match=r"--match own: the results of lexicon-en@1 have no "
+                       r"own labels .* Use --match canonical"):  # fmt: skip
+        evaluate("lexicon-en", data, match="own")
+    r = evaluate("lexicon-en", data, match="canonical")
+    assert r["label_space"] == "polarity" and r["n"] == 4
+    with pytest.raises(InvalidInputError, match=r"match must be one of \['auto', 'own', "):
+        evaluate("lexicon-en", data, match="ekman")
+    p = subprocess.run([str(EXE), "evaluate", "-m", "lexicon-en", "-d", str(data), "--match",
+                        "own"], capture_output=True, text=True)  # fmt: skip
+    assert p.returncode == 2 and "Use --match canonical" in p.stderr and "Traceback" not in p.stderr

@@ -300,9 +300,10 @@ def model_options_from(args: argparse.Namespace) -> dict:
     for name in ("max_audio_seconds", "speakers", "max_video_seconds", "fps"):
         if getattr(args, name, None) is not None:
             opts[name] = getattr(args, name)
-    if args.backend:
-        opts["backend"] = "onnx" if args.backend.startswith("onnx") else args.backend
-        opts["quantize"] = args.backend == "onnx-int8"
+    backend = getattr(args, "backend", None)  # `evaluate` has no --backend
+    if backend:
+        opts["backend"] = "onnx" if backend.startswith("onnx") else backend
+        opts["quantize"] = backend == "onnx-int8"
     return opts
 
 

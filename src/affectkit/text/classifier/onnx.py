@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from affectkit.cache import default_cache_dir
 from affectkit.errors import ModelLoadError, require
 from affectkit.onnxrt import open_session  # noqa: F401  (the analyzer opens its exports with it)
 from affectkit.text.classifier.config import HEAD_FILE, TextModelConfig
@@ -36,14 +37,11 @@ EXPORT_RECIPE = "2"  # part of the ONNX cache key: bump when the exported graph 
 INT8_SKIP = re.compile(r"layer\.\d+/output/dense/")
 
 
-def onnx_dir(cache_dir: Path | None, folder: Path | None) -> Path:
-    """Where exports are cached: `cache_dir`/onnx, else the model folder's ``onnx/`` when it is
-    writable, else a folder in the system temp folder."""
-    if cache_dir is not None:
-        return cache_dir / "onnx"
-    if folder is not None and os.access(folder, os.W_OK):
-        return folder / "onnx"
-    return Path(tempfile.gettempdir()) / "affectkit-onnx"
+def onnx_dir(cache_dir: Path | None) -> Path:
+    """Where exports are cached: `cache_dir`/onnx, by default under ``AFFECTKIT_HOME``
+    (`affectkit.cache.default_cache_dir`); never the model folder, which may be inside the
+    installed package or a checkout (the file name's fingerprint keeps models apart)."""
+    return (cache_dir if cache_dir is not None else default_cache_dir()) / "onnx"
 
 
 def onnx_file(directory: Path, fingerprint: str, quantize: bool) -> Path:
