@@ -21,6 +21,14 @@ def test_unknown_words_split_into_known_pieces(lex):
     assert keys("张三丰", lex)[0][0] == "张三丰"  # a name is not scattered into characters
 
 
+def test_a_word_headed_by_fei_keeps_it(lex):
+    # 非洲人 "African" is not the negation 非 + 洲人 (found by bench/fairness.py)
+    assert ("非洲人", NEG) not in keys("我的邻居是非洲人。", lex)
+    assert [k for k, _ in keys("我的邻居是非洲人。", lex)][-2] == "非洲人"
+    assert all(cls != NEG for _, cls in keys("他是非洲人", lex))
+    assert ("并非", NEG) in keys("这并非好事", lex)  # the negator 并非 still is one
+
+
 def test_classes_and_offsets(lex):
     text = "這間酒店很差，不太滿意😊[哈哈]GOOD"
     toks = tokenize(text, lex)

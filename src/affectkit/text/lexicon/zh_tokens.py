@@ -32,6 +32,8 @@ _CLAUSE_END = frozenset("，,。.！!？?；;：:～~…\n\r\t 、\u3000")
 # Particles: single characters a split may leave without making it look like a name (see
 # `_split_known`).
 _PARTICLES = frozenset("了的啊吧呢呀啦哦嘛么哈得地着过")
+# Negators that head a jieba word as part of it (see `_split_known`).
+_BOUND_HEADS = frozenset("非")
 
 # Token classes
 PUNCT, NEG, WEAKNEG, DEG, CONTR, CONCESS, WORD, EMOJI_TOK, OTHER = range(9)
@@ -122,6 +124,10 @@ def _split_known(key: str, lex: Lexicon) -> list[str] | None:
                 best[j] = cand
     parts = best[n]
     if parts is None or len(parts) < 2:
+        return None
+    # 非 at the head of a word is a prefix or a bound syllable, not the negation 非: 非洲人
+    # "African" is not 非 + 洲人, nor 非凡 "outstanding" 非 + 凡
+    if parts[0] in _BOUND_HEADS:
         return None
     # 很差 -> 很 + 差 is a split; 张三丰 -> 张 + 三 + 丰 is a name, not three words
     singles = sum(
