@@ -22,11 +22,14 @@ from pathlib import Path
 
 import numpy as np
 
+from affectkit.training.terms import CardTerms, render_section
+
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "data" / "dialogue"
 CACHE = ROOT / "bench" / "out" / "conversation"
 OUT = ROOT / "bench" / "results" / "conversation.json"
 CORPORA = ("sgd", "mwoz", "redial", "ccpe")
+TRAINING_FILES = tuple(f"dialogue/uss_{c}.jsonl" for c in CORPORA)  # under ../shared/data
 SEED, VALIDATION = 0, 0.2
 DIALOGUES_PER_CALL = 16  # batched per analyzer call
 
@@ -262,6 +265,19 @@ def card(result: dict, m) -> str:
     )
     top = sorted(zip(m.names_, m.coef_), key=lambda nc: -abs(nc[1]))[:8]
     weights = ", ".join(f"`{n}` {c:+.2f}" for n, c in top)
+    reads = (
+        "**The text analyzers it reads**: its features are the outputs of `text-affect-en` / "
+        "`text-affect-zh`, which run whenever this model runs, and it was fitted on their "
+        "outputs. So their terms apply to this route too: MELD (GPL-3.0) and research releases "
+        "without a licence for English, research releases for Chinese."
+    )
+    terms = "\n".join(
+        render_section(
+            CardTerms(
+                "conversation-dissatisfaction", dict.fromkeys(TRAINING_FILES), bullets=[reads]
+            )
+        )
+    )
     return f"""# conversation-dissatisfaction@1
 
 P(the customer is dissatisfied) per customer turn of a conversation, from the text analyzer's
@@ -308,13 +324,7 @@ dissatisfied dialogues. 95% intervals from 1,000 resamples of whole dialogues.
 `sentiment_only` the text analyzer's P(negative) for the turn (dialogue: its maximum);
 `learned_fusion` the same features through `affectkit.fusion.LearnedFusion` (not shipped).
 
-## Data terms
-
-- **User Satisfaction Simulation** (Sun, Zhang, Balog, Ren, Ren, de Rijke; SIGIR 2021): no
-  licence is stated; used here for research. Its dialogues come from SGD, MultiWOZ 2.1, ReDial
-  and CCPE-M (as usually reported: CC BY-SA 4.0, MIT, CC BY 4.0, CC BY-SA 4.0). Check these
-  terms before any commercial use of this model.
-
+{terms}
 ## Limitations
 
 - Trained on English task-oriented dialogues with an automatic assistant (bookings, weather,

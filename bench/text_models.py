@@ -346,10 +346,6 @@ def write_emotion_card(dev_metrics: dict) -> None:
         summary="English emotions: GoEmotions' 27 emotions + neutral, multi-label (per-label "
         "thresholds tuned on the validation split), also reported through the Ekman map as "
         "anger/disgust/fear/joy/sadness/surprise/neutral in `emotions`.",
-        data_terms={
-            "GoEmotions (Demszky et al., 2020)": "Reddit comments, released by Google under "
-            "Apache-2.0 (from the google-research/goemotions repository).",
-        },
         rebuild="affectkit train recipes/text-emotion-en.toml  (then python bench/"
         "text_models.py --only emotion --write-card)",
         evaluate_cmd="affectkit evaluate --model text-emotion-en --data "
@@ -362,20 +358,6 @@ def write_emotion_card(dev_metrics: dict) -> None:
             "per-label probabilities and the labels over threshold are in `raw`.",
         ],
     )
-
-
-DATA_TERMS = {  # dataset folder -> (name, terms)
-    "sst2": ("SST-2 / SST-5 (Stanford Sentiment Treebank)", "released for research by Socher "
-             "et al. (2013) without an explicit licence; cite the paper."),
-    "imdb": ("IMDB Large Movie Review Dataset v1", "released for research by Maas et al. "
-             "(2011) without an explicit licence; cite the paper."),
-    "goemotions": ("GoEmotions (Demszky et al., 2020)", "Reddit comments, released by Google "
-                   "under Apache-2.0 (google-research/goemotions)."),
-    "tweeteval_emotion": ("TweetEval emotion (Barbieri et al., 2020; SemEval-2018 Task 1)",
-                          "tweets released for research; Twitter's terms apply to the texts; "
-                          "cite the papers."),
-    "meld": ("MELD", "GPL-3.0: weights derived from it carry that licence's terms."),
-}  # fmt: skip
 
 
 def write_card(dev_metrics: dict) -> None:
@@ -454,7 +436,6 @@ def write_card(dev_metrics: dict) -> None:
         summary="English sentiment (negative / neutral / positive, with a score in [-1, 1]) for "
         f"reviews, comments and short posts: {encoder} fine-tuned on "
         f"{', '.join(domains)}. The default English model of `affectkit analyze`.",
-        data_terms=dict(DATA_TERMS[k] for k in sorted(sets) if k in DATA_TERMS),
         rebuild="affectkit train recipes/text-sentiment-en.toml"
         + (
             " && affectkit calibrate --model src/affectkit/models/text-sentiment-en "

@@ -228,12 +228,6 @@ def write_cards(s_dev: dict, e_dev: dict) -> None:
         "fine-tuned multilingual-e5-small (`e5/`) and a character n-gram model trained on ~65k "
         "reviews (`ngram/`): the n-gram member's strongest n-grams are the result's evidence. "
         + E5_NOTE,
-        data_terms={
-            "ChnSentiCorp (Tan Songbo)": "Chinese hotel/product/book reviews released for "
-            "research without an explicit licence; cite the source.",
-            "ChnSentiCorp_htl_all, online_shopping_10_cats": "collected and "
-            "redistributed by the ChineseNlpCorpus project for research; no explicit licence.",
-        },
         rebuild="affectkit train recipes/text-sentiment-zh.toml && affectkit blend "
         "recipes/text-sentiment-zh.toml  (then " + cmd + ")",
         evaluate_cmd="affectkit evaluate --model text-sentiment-zh --data "
@@ -262,10 +256,6 @@ def write_cards(s_dev: dict, e_dev: dict) -> None:
         "surprise) mapped onto the canonical set (no disgust). A blend of a fine-tuned "
         "multilingual-e5-small (`e5/`) and a character n-gram model (`ngram/`) trained on the "
         "same posts: the n-gram member's strongest n-grams are the result's evidence. " + E5_NOTE,
-        data_terms={
-            "SMP2020-EWECT (SMP 2020 evaluation, Harbin Institute of Technology)": "Weibo posts "
-            "released for the evaluation's research use; cite the task overview.",
-        },
         rebuild="affectkit train recipes/text-emotion-zh.toml && affectkit blend "
         "recipes/text-emotion-zh.toml  (then " + cmd + ")",
         evaluate_cmd="affectkit evaluate --model text-emotion-zh --data "

@@ -29,7 +29,8 @@ def test_train_writes_a_model_that_loads(shared_data, tmp_path):
         p.name for p in out.iterdir()
     }
     write_card(out)
-    assert "research use" in (out / "MODEL_CARD.md").read_text(encoding="utf-8")
+    card = (out / "MODEL_CARD.md").read_text(encoding="utf-8")
+    assert "mix_train.jsonl`: terms not recorded" in card and "- Base encoder:" in card
     (r,) = AspectAnalyzer.from_folder(out).analyze(["The pizza was cold."])
     assert r.text == "The pizza was cold."  # two steps learn little: the pass runs, spans hold
     assert all(r.text[a.start : a.end] == a.term for a in r.aspects)

@@ -73,7 +73,7 @@ def test_a_partial_labels_run_trains_and_records_the_setting(tmp_path, fixtures)
     assert r["n"] == config["validation"]["n"] and np.isfinite(r["temperature"])
     from affectkit.training.cards import write_card
 
-    card = write_card(res.path, summary="A toy.", data_terms={}, rebuild="affectkit train t.toml",
+    card = write_card(res.path, summary="A toy.", rebuild="affectkit train t.toml",
                       evaluate_cmd="", limitations=[]).read_text()  # fmt: skip
     assert "- Partial labels: each training file's rows were scored only over" in card
     from affectkit.training.cards import _classifier_lines

@@ -31,6 +31,7 @@ from affectkit.aspects.metrics import polarity_scores, span_f1
 from affectkit.aspects.network import IGNORE, bio_labels, encode, pad, span_mask, torch_classes
 from affectkit.aspects.types import POLARITIES
 from affectkit.errors import InvalidInputError
+from affectkit.training.terms import CardTerms, render_section
 
 SEED = 13
 HELDOUT, VALIDATION = 0.10, 0.05
@@ -399,15 +400,6 @@ def _write(out: Path, net: Any, base_state: dict, trainable: set[str], config: d
     (out / "config.json").write_text(json.dumps(config, indent=1), encoding="utf-8")
 
 
-DATA_TERMS = {
-    "semeval2014": "SemEval-2014 Task 4 restaurants and laptops (Pontiki et al. 2014): released "
-    "for research use; cite the task paper.",
-    "mams": "MAMS (Jiang et al., EMNLP 2019): Apache-2.0.",
-    "zh": "Chinese camera / car / notebook / phone reviews (Peng et al. 2018): released for "
-    "research use; cite the paper.",
-}
-
-
 def write_card(folder: str | Path, bench: dict[str, Any] | None = None) -> Path:
     """MODEL_CARD.md from the folder's metrics.json (and bench/aspects.py's figures, which add
     the references measured on the same held-out sentences)."""
@@ -482,12 +474,17 @@ def write_card(folder: str | Path, bench: dict[str, Any] | None = None) -> Path:
         "",
         "Reproduce: `python bench/aspects.py` (bench/results/aspects.json).",
         "",
-        "## Data terms",
-        "",
-        "The weights are derived from these datasets; their terms travel with the model:",
-        "",
-        *[f"- {t}" for t in DATA_TERMS.values()],
-        "",
+        *render_section(
+            CardTerms(
+                NAME,
+                dict.fromkeys(m["files"]),
+                base=json.loads((folder / "config.json").read_text(encoding="utf-8"))["encoder"][
+                    "source"
+                ],
+                figures_only=m.get("dev_files", []),
+                data_terms="; ".join(s.get("data_terms", [])),
+            )
+        ),
         "## Limitations",
         "",
         "- Domains: restaurants and laptops (English), cameras, cars, notebooks and phones "

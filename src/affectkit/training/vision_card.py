@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from affectkit.training.terms import CardTerms, render_section
+
 
 def _run_recipe(t: dict) -> list[str]:
     """The command and the settings of one training run (``config["training"]``), as card lines."""
@@ -93,15 +95,19 @@ def write_card(folder: str | Path) -> Path:
         f"Labels: {', '.join(config['labels'])} (FER2013's). Results give the canonical emotions "
         "(angry->anger, happy->joy, sad->sadness, ...), polarity, valence and arousal.",
         "",
-        "## Training data and its terms",
-        "",
-        f"FER2013 training split (`{runs[0]['data']}`): 28,709 grayscale 48x48 faces found by "
-        "Google image search for emotion words, labelled by one annotator each; a stratified "
-        f"{runs[0]['val_ratio']:.0%} carved off for validation (checkpoint choice, temperature, "
-        "the int8 check). The dev split (PublicTest, 3,589) is for reporting only.",
-        "",
-        config.get("data_terms") or "State the training data's terms here (--data-terms).",
-        "",
+        *render_section(
+            CardTerms(
+                config["name"],
+                {runs[0]["data"]: None},
+                base="opencv-haar",
+                intro=f"FER2013 training split (`{runs[0]['data']}`): 28,709 grayscale 48x48 "
+                "faces found by Google image search for emotion words, labelled by one annotator "
+                f"each; a stratified {runs[0]['val_ratio']:.0%} carved off for validation "
+                "(checkpoint choice, temperature, the int8 check). The dev split (PublicTest, "
+                "3,589) is for reporting only.",
+                data_terms=config.get("data_terms") or "",
+            )
+        ),
         "## Recipe",
         "",
         *recipe[:-1],
