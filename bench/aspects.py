@@ -15,6 +15,15 @@ file.
   the whole sentence's polarity from the shipped text model (`text-affect-en` / `-zh`) for every
   aspect in it.
 - Speed: sentences per second for extraction + polarity + evidence, one thread and two.
+
+    python bench/aspects.py --priors        # is a domain's polarity error a matter of priors?
+
+`--priors` (bench/results/aspects_priors.json, a table): the polarity given the gold terms on
+each file's validation and held-out splits, the held-out confusion matrix per file, and the
+held-out accuracy after a class-prior correction (one logit offset per class, fitted by
+likelihood on the validation split): fitted on all files' validation together, on each file's
+own, and on all but MAMS (45 % neutral by design). If a file's errors came from the neutral
+share the model learned from MAMS, its own offset would recover them.
 """
 
 from __future__ import annotations
@@ -66,10 +75,88 @@ def sentence_baseline(rows) -> list[str]:
     return out
 
 
+def gold_probs(analyzer, rows):
+    """The polarity probabilities of every gold (non-conflict) term, its label and source."""
+    import numpy as np
+
+    from affectkit.aspects.types import POLARITIES
+
+    items, y, src = [], [], []
+    for s in rows:
+        for (a, b), p in zip(s.terms, s.polarities):
+            if p is not None:
+                items.append((s.text, a, b))
+                y.append(POLARITIES.index(p))
+                src.append(s.source)
+    probs = np.array([p for p, _ in analyzer.classify(items, evidence=False)])
+    return probs, np.array(y), np.array(src)
+
+
+def fit_offsets(probs, y):
+    """One logit offset per class (the first fixed at 0) maximising the likelihood of `y`."""
+    import numpy as np
+    from scipy.optimize import minimize
+
+    logp = np.log(probs + 1e-9)
+
+    def nll(b):
+        z = logp + np.r_[0.0, b]
+        z = z - z.max(1, keepdims=True)
+        return -(z[np.arange(len(y)), y] - np.log(np.exp(z).sum(1))).mean()
+
+    return np.r_[0.0, minimize(nll, np.zeros(probs.shape[1] - 1)).x]
+
+
+def run_priors(analyzer, parts) -> dict:
+    import numpy as np
+
+    from affectkit.aspects.types import POLARITIES
+
+    val, held = gold_probs(analyzer, parts["validation"]), gold_probs(analyzer, parts["heldout"])
+
+    def acc(m, offsets):
+        return round(
+            float((np.argmax(np.log(held[0][m] + 1e-9) + offsets, 1) == held[1][m]).mean()), 4
+        )
+
+    everyone = fit_offsets(val[0], val[1])
+    not_mams = ~np.char.startswith(val[2].astype(str), "mams")
+    no_mams = fit_offsets(val[0][not_mams], val[1][not_mams])
+    out = {"labels": list(POLARITIES), "offsets_all": everyone.round(3).tolist(),
+           "offsets_without_mams": no_mams.round(3).tolist(), "sources": {}}  # fmt: skip
+    for source in sorted(set(held[2])):
+        mv, mh = val[2] == source, held[2] == source
+        own = fit_offsets(val[0][mv], val[1][mv])
+        pred = held[0][mh].argmax(1)
+        confusion = np.zeros((3, 3), int)
+        np.add.at(confusion, (held[1][mh], pred), 1)
+        out["sources"][source] = {
+            "validation_aspects": int(mv.sum()), "heldout_aspects": int(mh.sum()),
+            "accuracy": acc(mh, np.zeros(3)), "with_offsets_all": acc(mh, everyone),
+            "with_own_offsets": acc(mh, own), "with_offsets_without_mams": acc(mh, no_mams),
+            "own_offsets": own.round(3).tolist(),
+            "confusion_gold_by_predicted": confusion.tolist(),
+        }  # fmt: skip
+    return out
+
+
+def print_priors(res: dict) -> None:
+    print("| data (held-out) | aspects | accuracy | offsets: all files | own file | all but MAMS "
+          "| confusion (rows gold, columns predicted: negative, neutral, positive) |")  # fmt: skip
+    print("|---|---:|---:|---:|---:|---:|---|")
+    for source, f in res["sources"].items():
+        print(
+            f"| {source} | {f['heldout_aspects']} | {f['accuracy']:.3f} | "
+            f"{f['with_offsets_all']:.3f} | {f['with_own_offsets']:.3f} | "
+            f"{f['with_offsets_without_mams']:.3f} | {f['confusion_gold_by_predicted']} |"
+        )
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--model", default="aspect-sentiment")
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--priors", action="store_true", help="only the class-prior check")
     args = ap.parse_args()
     import torch
 
@@ -80,6 +167,12 @@ def main() -> None:
     torch.set_num_threads(args.threads)
     files = sorted(DATA.glob("*_train.jsonl"))
     parts = split([s for f in files for s in read_file(f)])
+    if args.priors:
+        res = run_priors(load_model(args.model), parts)
+        res["model"] = str(args.model)
+        OUT.with_name("aspects_priors.json").write_text(json.dumps(res, indent=1), "utf-8")
+        print_priors(res)
+        return
     dev = read_file(DATA / "mams_atsa_dev.jsonl")
     for s in dev:
         s.source = "mams_atsa (dev)"
