@@ -42,6 +42,7 @@ from affectkit.text.classifier import (
     activate,
     summarise,
 )
+from affectkit.text.explain import least_drops, rank_evidence, word_deletions
 from affectkit.text.scoring import triage
 from affectkit.text.segment import word_spans
 
@@ -253,26 +254,29 @@ class EnsembleAnalyzer:
 
     def _occlusion(self, texts: list[str], probs: np.ndarray) -> list[tuple[Evidence, ...]]:
         """Leave-one-word-out occlusion of the blend (texts of at most EXPLAIN_MAX_WORDS words):
-        a word's weight is how much the blend's confidence in its label drops without it."""
+        a word's weight is how much the blend's confidence in its label drops without it
+        (words removed and ranked as `explain_by_occlusion` does)."""
         variants, owners = [], []
         for k, text in enumerate(texts):
             spans = word_spans(text)
             if len(spans) <= EXPLAIN_MAX_WORDS:
-                for s, e in spans:
-                    variants.append(text[:s] + text[e:])
+                for s, e, variant in word_deletions(text, spans):
+                    variants.append(variant)
                     owners.append((k, s, e))
         found: list[list[Evidence]] = [[] for _ in texts]
         labels = [summarise(p, self.plan)["label"] for p in probs]
         if variants:
-            for (k, s, e), p in zip(owners, self.predict_proba(variants), strict=True):
+            conf = self.plan.confidence_of
+            drops = [
+                conf(probs[k], labels[k]) - conf(p, labels[k])
+                for (k, _, _), p in zip(owners, self.predict_proba(variants), strict=True)
+            ]
+            for (k, s, e), weight in least_drops(owners, drops).items():
                 label = labels[k]
-                weight = self.plan.confidence_of(probs[k], label) - self.plan.confidence_of(
-                    p, label
-                )
                 found[k].append(
                     Evidence(texts[k][s:e], weight, start=s, end=e, kind="token", label=label)
                 )
-        return [tuple(sorted(ev, key=lambda x: -abs(x.weight))[:EXPLAIN_TOP_K]) for ev in found]
+        return [rank_evidence(ev, EXPLAIN_TOP_K) for ev in found]
 
     def embed(self, texts: Sequence[Any]) -> np.ndarray:
         """The first embedding member's `embed` (the transformer's pooled encoder output)."""

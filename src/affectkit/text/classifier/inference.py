@@ -10,7 +10,9 @@ tokenizer, a `RunBatch` callable that is the torch module or the ONNX session):
 3. `aggregate`: per text, the chunks' probabilities averaged weighted by each chunk's token count
    (`DocOut`); `make_result` turns that into an `AffectResult` (flag ``chunked``,
    ``raw["aggregation"]``).
-4. `explain_by_occlusion`: leave-one-word-out occlusion, for token evidence.
+4. `explain_by_occlusion`: leave-one-word-out occlusion, for token evidence (the most faithful
+   of the methods `bench/faithfulness.py` measures: occlusion, gradient x input, integrated
+   gradients, the lexicon's words).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from affectkit import deadline
 from affectkit.results import FLAG_CHUNKED, FLAG_UNCERTAIN, AffectResult, Evidence
 from affectkit.text.classifier.encoder import EncoderTokenizer
 from affectkit.text.classifier.outputs import LabelPlan, summarise
+from affectkit.text.explain import least_drops, rank_evidence, word_deletions
 from affectkit.text.segment import plan_chunks, split_sentences, word_spans
 
 CHUNK_STRIDE = 16  # tokens of overlap when a single sentence is longer than the window
@@ -236,8 +239,11 @@ def explain_by_occlusion(
     """Leave-one-word-out occlusion: evidence per text (empty, with a note, when skipped).
 
     A word's weight is how much the reported label's confidence drops when `infer` reads the text
-    without it (> 0 supports the label). Texts of one chunk and at most `EXPLAIN_MAX_WORDS` words
-    are explained; the `EXPLAIN_TOP_K` heaviest words are kept.
+    without it (> 0 supports the label); a removed capitalised sentence start is read with the
+    next word capitalised and as it is, and weighs the smaller drop
+    (`affectkit.text.explain.word_deletions`). Texts of one chunk and at most
+    `EXPLAIN_MAX_WORDS` words are explained; the `EXPLAIN_TOP_K` heaviest words are kept, function
+    words of small weight after the others (`rank_evidence`).
     """
     variants: list[str] = []
     owners: list[tuple[int, int, int]] = []  # (text index, start, end)
@@ -247,19 +253,19 @@ def explain_by_occlusion(
         if len(out.chunk_spans) > 1 or len(spans) > EXPLAIN_MAX_WORDS:
             notes[k] = f"skipped: occlusion covers texts of at most {EXPLAIN_MAX_WORDS} words"
             continue
-        for s, e in spans:
-            variants.append(text[:s] + text[e:])
+        for s, e, variant in word_deletions(text, spans):
+            variants.append(variant)
             owners.append((k, s, e))
     found: list[list[Evidence]] = [[] for _ in texts]
     if variants:
-        for (k, s, e), var in zip(owners, infer(variants), strict=True):
+        drops = [
+            plan.confidence_of(outs[k].probs, fields[k]["label"])
+            - plan.confidence_of(var.probs, fields[k]["label"])
+            for (k, _, _), var in zip(owners, infer(variants), strict=True)
+        ]
+        for (k, s, e), weight in least_drops(owners, drops).items():
             label = fields[k]["label"]
-            base = plan.confidence_of(outs[k].probs, label)
-            weight = base - plan.confidence_of(var.probs, label)
             found[k].append(
                 Evidence(texts[k][s:e], weight, start=s, end=e, kind="token", label=label)
             )
-    return [
-        (tuple(sorted(ev, key=lambda x: -abs(x.weight))[:EXPLAIN_TOP_K]), note)
-        for ev, note in zip(found, notes, strict=True)
-    ]
+    return [(rank_evidence(ev, EXPLAIN_TOP_K), note) for ev, note in zip(found, notes, strict=True)]
