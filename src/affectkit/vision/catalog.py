@@ -23,7 +23,7 @@ if (MODEL_DIR / "config.json").is_file():
             "face-expression", 1, "face", "emotion", ("*",), EMOTIONS,
             loader="affectkit.vision.analyzer:load_shipped",
             description="every face of an image or video (OpenCV Haar cascade) and its "
-            "expression, a residual CNN trained on FER2013 (research use); a video's per-face, "
+            "expression, two residual CNNs trained on FER2013 (research use); a video's per-face, "
             "per-second timeline with engagement proxies",
             backend="onnx", inputs=("image", "video"), folder=None,
             size=lambda: sum(p.stat().st_size for p in MODEL_DIR.rglob("*") if p.is_file()),
