@@ -146,7 +146,10 @@ def test_work_stops_at_the_deadline(voice, two_speakers):
         voice.analyze([two_speakers])
 
 
-def test_registry_defaults_send_audio_to_speech_affect():
+def test_registry_defaults_send_audio_to_the_fused_timeline_then_speech_affect(monkeypatch):
+    # fused-affect (voice + words fused per second) where the face model ships too
+    assert registry.default_model("audio", "*") in ("fused-affect@1", "speech-affect@1")
+    monkeypatch.setitem(registry._REGISTRY, "fused-affect", {})  # as if it were not shipped
     assert registry.default_model("audio", "*") == "speech-affect@1"
     assert set(registry.takes("speech-emotion")) == {"audio", "video"}
     assert set(registry.takes(str(MODEL_DIR))) == {"audio", "video"}
