@@ -183,6 +183,23 @@ def choose_calibration(logits, y, sources) -> dict:
     }
 
 
+def aggregated_logits(chunks, method: str) -> np.ndarray:
+    """Logits (N, L) of N texts from their chunks, combined as aggregation `method` says
+    (`affectkit.text.classifier.config.AggregationConfig`) with weights by token count, before
+    any aggregation temperature: what that temperature is fitted on (softmax(logits / T) is
+    then the text's distribution). `chunks`: per text, (chunk probabilities (K, L), tokens per
+    chunk (K,)), e.g. a `DocOut`'s ``chunk_probs`` and ``chunk_tokens``."""
+    from affectkit.text.classifier.config import AggregationConfig
+    from affectkit.text.classifier.inference import pool_chunks
+
+    spec = AggregationConfig(method)
+    rows = []
+    for probs, tokens in chunks:
+        w = np.asarray(tokens, dtype=np.float64)
+        rows.append(pool_chunks(np.asarray(probs), w / w.sum(), spec))
+    return np.log(np.clip(np.asarray(rows, dtype=np.float64), 1e-300, None))
+
+
 def tune_thresholds(logits: np.ndarray, y: np.ndarray) -> np.ndarray:
     """Per-label probability threshold maximising validation F1 (grid 0.05..0.95): a
     multi-label head's decisions are tuned on validation instead of its temperature."""

@@ -37,7 +37,7 @@ def test_config_round_trip_keeps_extra_keys():
         ({"class_bias": [0.0, float("nan")]}, "class_bias must be null"),
         ({"thresholds": [0.5]}, "thresholds has 1 values for 2 labels"),
         ({"preprocess": "emoji"}, "preprocess must be null or one of"),
-        ({"encoder": {"pooling": "cls", "layers": 2}}, "unknown encoder/head setting"),
+        ({"encoder": {"pooling": "cls", "layers": 2}}, "unknown encoder/head/aggregation setting"),
     ],
 )
 def test_config_validation_messages(change, message):

@@ -91,3 +91,27 @@ def test_first_use_export_writes_only_under_affectkit_home(model_dir, monkeypatc
     with pytest.raises(StorageError, match=r"Set AFFECTKIT_HOME .* to a writable folder"):
         registry.load(str(model_dir), backend="onnx").load()
     assert [_files(f) for f in watched] == before
+
+
+@pytest.mark.slow
+def test_long_backend_runs_only_the_chunks_of_long_texts(model_dir, onnx_analyzer, analyzer):
+    cache = onnx_analyzer.cache_dir
+    mixed = registry.load(str(model_dir), long_backend="onnx-int8", cache_dir=cache).load()
+    assert mixed.backend == "torch" and "long_backend='onnx-int8'" in repr(mixed)
+    short = [t for t, _ in HELD_OUT]
+    long = ("The room was lovely and the staff were kind. " * 40).strip()
+    p_mixed, p_torch = mixed.predict_proba([*short, long]), analyzer.predict_proba([*short, long])
+    assert p_mixed[:-1].tolist() == p_torch[:-1].tolist()  # one chunk: torch, bit for bit
+    assert not np.array_equal(p_mixed[-1], p_torch[-1])  # the long one ran on int8...
+    int8 = registry.load(str(model_dir), backend="onnx", quantize=True, cache_dir=cache)
+    np.testing.assert_allclose(p_mixed[-1], int8.predict_proba([long])[0], atol=1e-6)  # ...here
+    (r,) = mixed.analyze([long])
+    assert "chunked" in r.flags and r.label == "positive"
+
+
+def test_long_backend_names_the_choices():
+    from affectkit.text import classifier as tm
+
+    config = tm.TextModelConfig("x@1", ("negative", "positive"))
+    with pytest.raises(InvalidInputError, match=r"long_backend must be None or one of \("):
+        tm.TextModelAnalyzer(config, head=object(), long_backend="int8")

@@ -8,8 +8,12 @@ session), `inference` (chunking, batching, aggregation, occlusion) and `outputs`
 -> result fields).
 
 Long texts are never truncated: a text longer than the encoder window is split into
-sentence-aligned chunks (`affectkit.text.segment`), each chunk is classified and the probabilities
-are averaged weighted by each chunk's token count (flag ``chunked``, ``raw["aggregation"]``).
+sentence-aligned chunks (`affectkit.text.segment`), each chunk is classified, and the chunks'
+probabilities are combined with weights by token count as the config's ``aggregation`` says
+(mean of probabilities by default, or of logits with a temperature fitted on long texts; flag
+``chunked``, ``raw["aggregation"]``). Chunks of every text of a batch are sorted by length and
+batched together. `long_backend` may run the chunks of such texts on another backend than
+the short ones (ONNX int8, where a model's accuracy on long texts holds under it).
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ import numpy as np
 from affectkit.errors import InvalidInputError, StorageError, require
 from affectkit.results import AffectResult, Evidence
 from affectkit.text.classifier import onnx as onnx_backend
-from affectkit.text.classifier.config import BACKENDS, HEAD_FILE, TextModelConfig
+from affectkit.text.classifier.config import BACKENDS, HEAD_FILE, LONG_BACKENDS, TextModelConfig
 from affectkit.text.classifier.encoder import (
     EncoderTokenizer,
     load_tokenizer,
@@ -36,6 +40,7 @@ from affectkit.text.classifier.encoder import (
 from affectkit.text.classifier.folder import read_config, write_folder
 from affectkit.text.classifier.inference import (
     DocOut,
+    RunBatch,
     aggregate,
     chunk_texts,
     explain_by_occlusion,
@@ -64,6 +69,11 @@ class TextModelAnalyzer:
       onnxruntime intra-op threads; None keeps the library default.
     - `batch_size`: at most this many texts (chunks) per forward pass; inputs are sorted by
       length and cut into batches that pad little (`length_batches`).
+    - `long_backend`: ``"torch"``, ``"onnx"`` or ``"onnx-int8"``: the backend that reads the
+      chunks of texts longer than one window (their probabilities are aggregated over several
+      chunks, which evens out int8's rounding); None: every text on `backend`. The shipped
+      English models default to ``"onnx-int8"`` where onnxruntime is installed
+      (`affectkit.text.catalog`; ``bench/long_reviews.py`` measures it).
 
     An in-memory `encoder` is saved by `save_pretrained` only when ``config.encoder.source``
     names a folder (e.g. ``"encoder"``); with a ``package:`` source the package's encoder is used.
@@ -84,6 +94,7 @@ class TextModelAnalyzer:
         cache_dir: str | Path | None = None,
         threads: int | None = None,
         batch_size: int = 32,
+        long_backend: str | None = None,
     ) -> None:
         if not isinstance(config, TextModelConfig):
             config = TextModelConfig.from_dict(config)
@@ -91,6 +102,10 @@ class TextModelAnalyzer:
             raise InvalidInputError(f"backend must be one of {BACKENDS}, got {backend!r}.")
         if quantize and backend != "onnx":
             raise InvalidInputError("quantize=True needs backend='onnx' (int8 runs on ONNX).")
+        if long_backend is not None and long_backend not in LONG_BACKENDS:
+            raise InvalidInputError(
+                f"long_backend must be None or one of {LONG_BACKENDS}, got {long_backend!r}."
+            )
         if not isinstance(batch_size, int) or batch_size < 1:
             raise InvalidInputError(f"batch_size must be a positive integer, got {batch_size!r}.")
         if threads is not None and (not isinstance(threads, int) or threads < 1):
@@ -110,12 +125,14 @@ class TextModelAnalyzer:
         self.cache_dir = Path(cache_dir) if cache_dir is not None else None
         self.threads = threads
         self.batch_size = batch_size
+        self.long_backend = long_backend
         self.plan = LabelPlan.from_config(config)
         self._head = head  # torch modules, given or loaded
         self._encoder = encoder
         self._tokenizer_obj = tokenizer
         self._module: Any = None  # TextClassifierModule (torch backend, or for the export)
         self._session: Any = None  # onnxruntime.InferenceSession
+        self._run_long: RunBatch | None = None  # the `long_backend` pass, built on first need
         self._tok: EncoderTokenizer | None = None
         self._hidden: int | None = None
         self._fingerprint: str | None = None
@@ -231,20 +248,28 @@ class TextModelAnalyzer:
                 self._fingerprint = onnx_backend.fingerprint(self.config, state=state)
         return self._fingerprint
 
-    def onnx_path(self) -> Path:
-        """The cached ONNX file this analyzer uses (int8 when `quantize`)."""
-        return onnx_backend.onnx_file(self.onnx_dir(), self.fingerprint(), self.quantize)
+    def onnx_path(self, quantize: bool | None = None) -> Path:
+        """The cached ONNX file this analyzer uses (int8 when `quantize`, by default the
+        analyzer's)."""
+        quantize = self.quantize if quantize is None else quantize
+        return onnx_backend.onnx_file(self.onnx_dir(), self.fingerprint(), quantize)
 
-    def _load_onnx(self) -> None:
+    def _load_onnx(self, quantize: bool | None = None) -> Any:
+        """Open the ONNX session (exported on first use); the backend's own session unless
+        `quantize` asks for another export (`long_backend`), which is returned instead."""
         require("onnxruntime", "onnx")  # before anything is exported
-        target = self.onnx_path()
+        own = quantize is None  # the backend's own session, not `long_backend`'s
+        quantize = self.quantize if quantize is None else quantize
+        target = self.onnx_path(quantize)
         fp32 = target.with_name(target.name.replace(".int8.onnx", ".onnx"))
-        loaded_for_export = self._module is None and self._head is None and self._encoder is None
+        loaded_for_export = (
+            own and self._module is None and self._head is None and self._encoder is None
+        )
         try:
             if not fp32.is_file():
                 self._load_torch()
                 onnx_backend.export(self._module, self._load_tokenizer(), fp32, self.name)
-            if self.quantize and not target.is_file():
+            if quantize and not target.is_file():
                 onnx_backend.quantize(fp32, target)
         except OSError as exc:
             raise StorageError(
@@ -253,9 +278,36 @@ class TextModelAnalyzer:
             ) from None
         if loaded_for_export:
             self._module = None  # free the torch copy; the session holds its own weights
-        self._session = onnx_backend.open_session(target, self.threads)
+        session = onnx_backend.open_text_session(target, self.threads)
+        if not own:
+            return session
+        self._session = session
         if self._hidden is None:
             self._hidden = int(self._session.get_outputs()[1].shape[-1])
+        return session
+
+    def _long_pass(self) -> RunBatch | None:
+        """`_long_runner`, built on the first text longer than one window (so that loading
+        the model exports nothing it may never use)."""
+        if self.long_backend is None:
+            return None
+        with self._lock:
+            if self._run_long is None:
+                self._run_long = self._long_runner() or self._run_batch
+        return self._run_long
+
+    def _long_runner(self) -> RunBatch | None:
+        """The forward pass for the chunks of long texts when `long_backend` differs from the
+        analyzer's backend (None: the same pass as short texts)."""
+        mine = "torch" if self.backend == "torch" else ("onnx-int8" if self.quantize else "onnx")
+        if self.long_backend is None or self.long_backend == mine:
+            return None
+        if self.long_backend == "torch":
+            self._load_torch()
+            module = self._module
+            return lambda ids, mask: run_module(module, ids, mask)
+        session = self._load_onnx(quantize=self.long_backend == "onnx-int8")
+        return lambda ids, mask: onnx_backend.run_session(session, ids, mask)
 
     # -- inference ---------------------------------------------------------------------------
 
@@ -268,26 +320,47 @@ class TextModelAnalyzer:
         self, texts: list[str], *, pooled: bool = False, calibrated: bool = True
     ) -> list[DocOut]:
         """Tokenize, chunk what is longer than the window, run, aggregate per text
-        (`calibrated` False: temperature 1 and no class bias)."""
+        (`calibrated` False: temperature 1, no class bias, aggregation temperature 1)."""
         texts = [encoder_text(t, self.config.preprocess) for t in texts]  # offsets unchanged
         tok = self._tok
         seqs, plans = chunk_texts(texts, tok, self.window(tok))
-        logits, vectors = run_batches(
-            seqs,
-            self._run_batch,
-            pad_id=tok.pad_id,
-            batch_size=self.batch_size,
-            num_labels=len(self.config.labels),
-            hidden=self._hidden,
-            pooled=pooled,
-        )
+        counts = [len(p.spans) for p in plans]
+        long = np.repeat(np.array([k > 1 for k in counts], dtype=bool), counts)  # (K_total,)
+        n_labels = len(self.config.labels)
+        logits = np.empty((len(seqs), n_labels), dtype=np.float32)  # (K_total, L)
+        vectors = np.empty((len(seqs), self._hidden or 0), dtype=np.float32) if pooled else None
+        # one pass over every chunk, or one per backend (short texts, chunks of long ones); each
+        # sorts its chunks by length across all texts
+        groups = [(np.ones(len(seqs), dtype=bool), self._run_batch)]
+        run_long = self._long_pass() if long.any() else None
+        if run_long is not None and run_long != self._run_batch:
+            groups = [(~long, self._run_batch), (long, run_long)]
+        for chosen, run in groups:
+            idx = np.flatnonzero(chosen)
+            if not len(idx):
+                continue
+            part_logits, part_vectors = run_batches(
+                [seqs[i] for i in idx],
+                run,
+                pad_id=tok.pad_id,
+                batch_size=self.batch_size,
+                num_labels=n_labels,
+                hidden=self._hidden,
+                pooled=pooled,
+            )
+            logits[idx] = part_logits
+            if vectors is not None:
+                vectors[idx] = part_vectors
         probs = activate(
             logits,
             multi_label=self.config.multi_label,
             temperature=self.config.temperature if calibrated else 1.0,
             bias=self.config.class_bias if calibrated else None,
         )  # (K_total, L)
-        return aggregate(probs, vectors, plans)
+        aggregation = self.config.aggregation
+        if not calibrated:
+            aggregation = replace(aggregation, temperature=1.0)
+        return aggregate(probs, vectors, plans, aggregation, multi_label=self.config.multi_label)
 
     def _head_probs(self, chunk_pooled: np.ndarray) -> np.ndarray:
         """This model's head on pooled vectors (K, H) from a shared encoder: probabilities."""
@@ -372,7 +445,11 @@ class TextModelAnalyzer:
             for m, rows in zip(models, results, strict=True):
                 for (i, _, lang), out in zip(todo, outs, strict=True):
                     if m is not self:
-                        out = out.with_chunk_probs(m._head_probs(out.chunk_pooled))  # (K, L)
+                        out = out.with_chunk_probs(
+                            m._head_probs(out.chunk_pooled),  # (K, L)
+                            m.config.aggregation,
+                            multi_label=m.config.multi_label,
+                        )
                     rows[i] = m._result(lang, out, summarise(out.probs, m.plan))
         return results  # type: ignore[return-value]
 
@@ -380,8 +457,9 @@ class TextModelAnalyzer:
         """Label probabilities (N, L) in `labels` order, temperature applied, for every text:
         no language gate and no flags (blank text gets the model's prior-like output). For
         calibration and ensembles; `analyze` is the user-facing call. `calibrated=False`: the
-        model without its stored temperature and class bias (what a calibration is fitted on;
-        a long text still averages its chunks' probabilities)."""
+        model without its stored temperature, class bias and aggregation temperature (what a
+        calibration is fitted on; a long text's chunks are still combined by the aggregation
+        method)."""
         if isinstance(texts, (str, bytes)):
             raise InvalidInputError("predict_proba() takes a sequence of texts. Wrap it: [text].")
         cleaned = [clean_text(x, i) for i, x in enumerate(texts)]
@@ -389,6 +467,17 @@ class TextModelAnalyzer:
         if not cleaned:
             return np.zeros((0, len(self.labels)))
         return np.stack([out.probs for out in self._infer(cleaned, calibrated=calibrated)])
+
+    def predict_chunks(self, texts: Sequence[Any], *, calibrated: bool = True) -> list[DocOut]:
+        """Per text, its chunks and their probabilities (`DocOut`: ``chunk_probs`` (K, L) with
+        the model's temperature and class bias, ``chunk_tokens`` (K,), ``probs`` (L,) as
+        `predict_proba` gives them). What a calibration of the aggregation of long texts is
+        fitted on (``bench/long_reviews.py``); `calibrated`: as in `predict_proba`."""
+        if isinstance(texts, (str, bytes)):
+            raise InvalidInputError("predict_chunks() takes a sequence of texts. Wrap it: [text].")
+        cleaned = [clean_text(x, i) for i, x in enumerate(texts)]
+        self.load()
+        return self._infer(cleaned, calibrated=calibrated) if cleaned else []
 
     def embed(self, texts: Sequence[Any]) -> np.ndarray:
         """Pooled encoder output (N, H), float32. Long texts: token-weighted mean over chunks
@@ -412,5 +501,6 @@ class TextModelAnalyzer:
         return (
             f"TextModelAnalyzer(name={self.name!r}, labels={list(self.labels)}, "
             f"backend={self.backend!r}{', int8' if self.quantize else ''}, "
+            f"{f'long_backend={self.long_backend!r}, ' if self.long_backend else ''}"
             f"loaded={self._ready})"
         )

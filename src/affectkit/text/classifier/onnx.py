@@ -24,7 +24,7 @@ import numpy as np
 
 from affectkit.cache import default_cache_dir
 from affectkit.errors import ModelLoadError, require
-from affectkit.onnxrt import open_session  # noqa: F401  (the analyzer opens its exports with it)
+from affectkit.onnxrt import open_session
 from affectkit.text.classifier.config import HEAD_FILE, TextModelConfig
 from affectkit.text.classifier.encoder import EncoderTokenizer
 from affectkit.text.classifier.modules import torch_classes
@@ -35,6 +35,12 @@ EXPORT_RECIPE = "2"  # part of the ONNX cache key: bump when the exported graph 
 # outliers that per-tensor activation quantisation rounds badly. On the 12-layer e5 model this
 # keeps SST-2 dev within 0.3 point of fp32, against 1.8 points lost quantising every MatMul.
 INT8_SKIP = re.compile(r"layer\.\d+/output/dense/")
+# Intra-op threads sleep rather than spin between ops: text batches are large ops, so waking
+# costs little, and on a shared machine (a training job beside the service) spinning threads
+# take cores the working ones need: 2-thread int8 read IMDB reviews at 6.3/s instead of 4.3/s
+# beside a training job. `bench/long_reviews.py --busy 1` measures it; its busy-machine figures
+# vary from run to run (docs/benchmarks.md, "Long reviews").
+INTRA_OP_SPINNING = False
 
 
 def onnx_dir(cache_dir: Path | None) -> Path:
@@ -192,6 +198,11 @@ def _quiet_root_logger() -> Iterator[None]:
         yield
     finally:
         root.setLevel(level)
+
+
+def open_text_session(path: Path, threads: int | None) -> Any:
+    """The session the analyzer runs an export with (`INTRA_OP_SPINNING`)."""
+    return open_session(path, threads, spin=INTRA_OP_SPINNING)
 
 
 def run_session(session: Any, ids: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
