@@ -2,6 +2,7 @@
 and Redis workers.
 
     python bench/monitor.py [--events 20000] [--default-events 2000] [--batch 100]
+                            [--default-batch 25]
                             [--dbs sqlite postgresql] [--analyzers lexicon default]
                             [--calm-hours 24] [--calm-days 7] [--per-window 100]
                             [--calm-per-window 100 ...] [--anger-per-window 100] [--threads 1]
@@ -11,8 +12,10 @@ and Redis workers.
 1. Ingestion. For each database and analyzer set (``lexicon``: lexicon-en and lexicon-zh as
    the defaults of their languages; ``default``: the registry's default models) the service
    runs as its own process (uvicorn, 127.0.0.1, a free port, a fresh store) and a client
-   posts batches of `--batch` events (SST-2 dev and ChnSentiCorp dev texts, English and
-   Chinese alternating) with two batches in flight. Reported: events/s, and the ratio to the
+   posts batches of `--batch` events (`--default-batch` for the default models: a batch is
+   analysed before any of it is stored, so its analysis time bounds the alert latency from
+   below) of SST-2 dev and ChnSentiCorp dev texts, English and Chinese alternating, with two
+   batches in flight. Reported: events/s, and the ratio to the
    same analyzers' offline throughput (`affectkit.api.analyze` on the same texts in batches of
    the same size, with the service's load options and `--threads` model threads in both,
    warm, measured in this process just before and just after each HTTP run), and the CPU
@@ -294,6 +297,9 @@ def run_ingestion(args, texts: list[tuple[str, str]]) -> list[dict]:
     rows = []
     for analyzers in args.analyzers:
         n = args.events if analyzers == "lexicon" else args.default_events
+        # a client of the default models sends smaller batches: a batch is analysed before
+        # any of it is stored, so its analysis time is the floor of the alert latency
+        batch = args.batch if analyzers == "lexicon" else args.default_batch
         events = ingestion_stream(texts, n, args.per_window)
         if analyzers == "lexicon":
             use_lexicons()
@@ -304,21 +310,21 @@ def run_ingestion(args, texts: list[tuple[str, str]]) -> list[dict]:
         for db in args.dbs:
             # offline just before and just after the HTTP run: the machine's other load
             # moves rates between minutes, and the ratio is to their mean
-            before, models = offline_rate(batch_texts, args.batch, args.threads)
+            before, models = offline_rate(batch_texts, batch, args.threads)
             log(f"{analyzers}: offline {before:.0f} events/s ({', '.join(models)})")
             data_dir = Path(tempfile.mkdtemp(prefix="affectkit-bench-monitor-"))
             schema, url = pg_schema() if db == "postgresql" else (None, "")
             proc, base = start_service(url, analyzers == "lexicon", data_dir, args.threads)
             try:
                 cpu0 = cpu_by_pid([proc.pid]), cpu_by_pid(postgres_pids())
-                r = post_all(base, events, args.batch, args.clients)
+                r = post_all(base, events, batch, args.clients)
                 cpu1 = cpu_by_pid([proc.pid]), cpu_by_pid(postgres_pids())
             finally:
                 proc.terminate()
                 proc.wait(timeout=30)
                 if schema:
                     drop_schema(schema)
-            after, _ = offline_rate(batch_texts, args.batch, args.threads)
+            after, _ = offline_rate(batch_texts, batch, args.threads)
             offline = (before + after) / 2
             # CPU per event: the service's process and (all) PostgreSQL processes during the
             # HTTP run, against the offline analysis's; less sensitive to the machine's other
@@ -333,7 +339,7 @@ def run_ingestion(args, texts: list[tuple[str, str]]) -> list[dict]:
             r.update(
                 database=db, analyzers=analyzers, models=models, offline_per_second=offline,
                 offline_before_after=[before, after], ratio=r["per_second"] / offline, cpu=cpu,
-                batch=args.batch, clients=args.clients, threads=args.threads,
+                batch=batch, clients=args.clients, threads=args.threads,
             )  # fmt: skip
             rows.append(r)
             log(
@@ -676,14 +682,15 @@ def table(results: dict) -> str:
     lines = []
     if results.get("ingestion"):
         lines += [
-            "HTTP ingestion (batches of {batch}, {clients} in flight, {threads} model thread(s); "
-            "offline: the mean of a run just before and one just after):".format(
+            "HTTP ingestion ({clients} batches in flight, {threads} model thread(s); offline: the "
+            "same batches, the mean of a run just before and one just after):".format(
                 **results["ingestion"][0]
             ),
             "",
-            "| analyzers | database | events | events/s | offline events/s | ratio | CPU µs/event: "
-            "service + PostgreSQL / offline (ratio) | alerts | alert latency median / max ms |",
-            "|---|---|---:|---:|---:|---:|---|---:|---:|",
+            "| analyzers | database | batch | events | events/s | offline events/s | ratio | CPU "
+            "µs/event: service + PostgreSQL / offline (ratio) | alerts | alert latency median / "
+            "max ms |",
+            "|---|---|---:|---:|---:|---:|---:|---|---:|---:|",
         ]
         for r in results["ingestion"]:
             lat = r["alert_latency_ms"]
@@ -693,8 +700,9 @@ def table(results: dict) -> str:
                      f"({c['ratio']:.2f})")  # fmt: skip
             lines.append(
                 f"| {r['analyzers']} ({', '.join(r['models'])}) | {r['database']} | "
-                f"{r['stored']} | {r['per_second']:.0f} | {r['offline_per_second']:.0f} | "
-                f"{r['ratio']:.2f} | {cpu_s} | {r['alerts']} | {lat_s} |"
+                f"{r['batch']} | {r['stored']} | {r['per_second']:.0f} | "
+                f"{r['offline_per_second']:.0f} | {r['ratio']:.2f} | {cpu_s} | {r['alerts']} | "
+                f"{lat_s} |"
             )
     if results.get("replay"):
         rp = results["replay"]
@@ -793,7 +801,8 @@ def main(argv=None) -> int:
     ap.add_argument("--data", type=Path, default=ROOT.parent / "shared/data")
     ap.add_argument("--events", type=int, default=20000, help="per lexicon ingestion run")
     ap.add_argument("--default-events", type=int, default=2000, help="per default-model run")
-    ap.add_argument("--batch", type=int, default=100)
+    ap.add_argument("--batch", type=int, default=100, help="events a request, lexicons")
+    ap.add_argument("--default-batch", type=int, default=25, help="events a request, models")
     ap.add_argument("--clients", type=int, default=2, help="batches in flight")
     ap.add_argument(
         "--threads", type=int, default=1,

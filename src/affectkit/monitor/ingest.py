@@ -12,6 +12,7 @@ the webhooks (`affectkit.monitor.webhooks`) without waiting for them.
 
 from __future__ import annotations
 
+import heapq
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -201,9 +202,14 @@ def _id_of(obj: Any) -> str | None:
 
 def event_row(event: Event, result: AffectResult, received: float) -> dict[str, Any]:
     """An event and its analysis as a row of the events table."""
-    polarity = dict(result.polarity) if result.polarity else None
-    emotions = dict(result.emotions) if result.emotions else None
-    words = sorted(result.evidence, key=lambda e: -abs(e.weight))[:EVIDENCE_WORDS]
+    # stored to 4 decimals, as the API shows them (shorter to encode and to keep)
+    polarity = {k: round(v, 4) for k, v in result.polarity.items()} if result.polarity else None
+    emotions = {k: round(v, 4) for k, v in result.emotions.items()} if result.emotions else None
+    evidence = result.evidence
+    if len(evidence) > EVIDENCE_WORDS:
+        evidence = heapq.nlargest(EVIDENCE_WORDS, evidence, key=lambda e: abs(e.weight))
+    else:
+        evidence = sorted(evidence, key=lambda e: -abs(e.weight))
     return {
         "id": event.id,
         "time": event.time,
@@ -213,14 +219,19 @@ def event_row(event: Event, result: AffectResult, received: float) -> dict[str, 
         "source": event.source,
         "meta": event.meta,
         "label": result.label,
-        "polarity_label": max(polarity, key=polarity.__getitem__) if polarity else None,
+        "polarity_label": _top(result.polarity),
         # a lexicon that found no emotion word says all-neutral: that is its dominant emotion
-        "emotion_label": max(emotions, key=emotions.__getitem__) if emotions else None,
+        "emotion_label": _top(result.emotions),
         "score": result.score,
         "polarity": polarity,
         "emotions": emotions,
         "valence": result.valence,
         "language": result.language,
-        "evidence": [[e.text, round(e.weight, 4)] for e in words],
+        "evidence": [[e.text, round(e.weight, 4)] for e in evidence],
         "model": result.model,
     }
+
+
+def _top(scores: dict[str, float] | None) -> str | None:
+    """The label with the highest score (of the unrounded scores), None for none."""
+    return max(scores, key=scores.__getitem__) if scores else None

@@ -38,6 +38,8 @@ COUNT_COLUMNS = (
 )  # fmt: skip
 JSON_EVENT_COLUMNS = ("meta", "polarity", "emotions", "evidence")
 EVENT_COLUMNS = tuple(c.name for c in events_table.c)
+# one encoder for the JSON columns (`json.dumps` builds a new one per call when given options)
+_to_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 RETRIES = 1  # `add_events`: tries again once on a new connection when one was lost
 RETRY_PAUSE_S = 0.5
 
@@ -240,7 +242,7 @@ class StreamStore:
             # RETURNING yields only the rows inserted, not those already there. On SQLite,
             # SQLAlchemy sends the rows as multi-row VALUES ("insertmanyvalues")
             if db.dialect.name == "postgresql":
-                rows_json = json.dumps(params, ensure_ascii=False)
+                rows_json = _to_json(params)
                 new = {tuple(r) for r in db.execute(statements["events"], {"rows": rows_json})}
             else:
                 new = {tuple(r) for r in db.execute(statements["events"], params)}
@@ -404,7 +406,7 @@ def _event_row(stream: str, row: dict) -> dict:
     out = {k: row.get(k) for k in EVENT_COLUMNS}
     for k in JSON_EVENT_COLUMNS:
         if out[k] is not None:
-            out[k] = json.dumps(out[k], ensure_ascii=False)
+            out[k] = _to_json(out[k])
     out["stream"] = stream
     return out
 
