@@ -452,8 +452,11 @@ def run_all(
     return results
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def parse_args(script: str, description: str, argv: Sequence[str] | None):
+    """The command line this script and `bench/fairness.py` share: ``--lang``, ``--systems``,
+    ``--hf-model``, ``--threads``, ``--out``. Sets the threads before torch is first imported
+    (one unless asked) and returns (args, languages, the command as run)."""
+    ap = argparse.ArgumentParser(description=description)
     ap.add_argument("--lang", choices=("en", "zh", "all"), default="all")
     ap.add_argument("--systems", nargs="+", help="run only these (default: all of the language)")
     ap.add_argument(
@@ -463,7 +466,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=ROOT / "bench/results")
     args = ap.parse_args(argv)
 
-    # one thread unless asked: set before torch is imported by the first affectkit model
     os.environ.setdefault("OMP_NUM_THREADS", str(args.threads))
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     try:
@@ -477,7 +479,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     known = {name for lang in langs for name in SYSTEMS[lang]}
     if args.systems and not set(args.systems) <= known:
         ap.error(f"--systems: expected names from {sorted(known)}, got {args.systems}")
-    command = " ".join(["python bench/behaviour.py", *(sys.argv[1:] if argv is None else argv)])
+    command = " ".join([f"python bench/{script}", *(sys.argv[1:] if argv is None else argv)])
+    return args, langs, command
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args, langs, command = parse_args("behaviour.py", __doc__.splitlines()[0], argv)
     results = run_all(langs, args.systems, args.hf_model, args.threads, command)
     for lang, r in results.items():
         print(f"\n{LANG_NAMES[lang]}\n" + table(r["capabilities"], list(r["systems"])))

@@ -27,9 +27,7 @@ Systems without a neutral class (our Chinese model, snownlp) label every item po
 
 from __future__ import annotations
 
-import argparse
 import json
-import os
 import platform
 import random
 import statistics
@@ -41,7 +39,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
 
-from behaviour import HF_DEFAULT, LANG_NAMES, SYSTEMS, System, Unavailable, make_system  # noqa: E402
+from behaviour import (  # noqa: E402
+    LANG_NAMES,
+    SYSTEMS,
+    System,
+    Unavailable,
+    make_system,
+    parse_args,
+)
 from fairness_items import ITEMS, TEMPLATES, Item, Template  # noqa: E402
 
 Prediction = tuple[str, float]
@@ -302,31 +307,7 @@ def run_all(
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--lang", choices=("en", "zh", "all"), default="all")
-    ap.add_argument("--systems", nargs="+", help="run only these (default: all of the language)")
-    ap.add_argument(
-        "--hf-model", default=HF_DEFAULT, help="a local sentiment model for hf-pipeline"
-    )
-    ap.add_argument("--threads", type=int, default=1)
-    ap.add_argument("--out", type=Path, default=ROOT / "bench/results")
-    args = ap.parse_args(argv)
-
-    # one thread unless asked: set before torch is imported by the first affectkit model
-    os.environ.setdefault("OMP_NUM_THREADS", str(args.threads))
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    try:
-        import torch
-
-        torch.set_num_threads(args.threads)
-    except ImportError:
-        pass
-
-    langs = ("en", "zh") if args.lang == "all" else (args.lang,)
-    known = {name for lang in langs for name in SYSTEMS[lang]}
-    if args.systems and not set(args.systems) <= known:
-        ap.error(f"--systems: expected names from {sorted(known)}, got {args.systems}")
-    command = " ".join(["python bench/fairness.py", *(sys.argv[1:] if argv is None else argv)])
+    args, langs, command = parse_args("fairness.py", __doc__.splitlines()[0], argv)
     results = run_all(langs, args.systems, args.hf_model, args.threads, command)
     for lang, r in results.items():
         print(f"\n{LANG_NAMES[lang]}\n" + table(r["systems"]))
