@@ -184,3 +184,21 @@ def test_a_recording_defaults_to_the_fused_timeline_and_a_photo_to_the_face_mode
     assert registry.default_model("video", "en") == "fused-affect@1"
     assert registry.default_model("audio", "zh") == "fused-affect@1"
     assert registry.default_model("image", "en") == "face-expression@1"
+
+
+def test_a_catalog_imported_first_keeps_the_fused_defaults():
+    """`from affectkit.speech.catalog import ...` before any look-up starts discovery from
+    inside that import; the defaults must not depend on which catalog finishes last."""
+    import subprocess
+    import sys
+
+    code = (
+        "from affectkit.speech.catalog import MODEL_DIR\n"
+        "from affectkit.vision.catalog import MODEL_DIR as FACE\n"
+        "from affectkit import registry\n"
+        "print(registry.default_model('audio', '*'), registry.default_model('video', '*'))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    if "None" in out.stdout:
+        pytest.skip("a checkout without the shipped speech and face models")
+    assert out.stdout.split() == ["fused-affect@1", "fused-affect@1"], out.stdout + out.stderr

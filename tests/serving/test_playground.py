@@ -101,7 +101,10 @@ def test_analyse_a_recording_and_see_its_speech_timeline(
     page.goto(url + "/")
     assert "--max-body-bytes" in page.inner_text("#audiohint")
     assert page.inner_text("#audiolimit") == "1.4 MB"  # of the default 2,000,000-byte body
-    page.wait_for_selector("#audiomodel option[value='speech-emotion']", state="attached")
+    page.wait_for_selector("#audiomodel option[value='speech-affect']", state="attached")
+    # auto is the fused timeline (fused-affect, its own test); the segment view is speech-affect's
+    assert "fused-affect" in page.inner_text("#audiomodel option[value='auto']")
+    page.select_option("#audiomodel", "speech-affect")
     page.set_input_files("#audiofile", str(call))
     page.click("#goaudio")
     page.wait_for_selector("#segments tbody tr", timeout=120_000)

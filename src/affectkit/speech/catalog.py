@@ -55,4 +55,6 @@ if (MODEL_DIR / "config.json").is_file():
             inputs=INPUTS,
         )
     )
-    set_defaults("audio", "*", ("speech-affect", "speech-emotion"))
+    # fused-affect (`affectkit.fusion.catalog`) first where it is registered: whichever catalog
+    # is read last, an audio file's default is the same
+    set_defaults("audio", "*", ("fused-affect", "speech-affect", "speech-emotion"))

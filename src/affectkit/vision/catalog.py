@@ -30,4 +30,6 @@ if (MODEL_DIR / "config.json").is_file():
         )
     )  # fmt: skip
     set_defaults("image", "*", ("face-expression",))
-    set_defaults("video", "*", ("face-expression",))
+    # fused-affect (`affectkit.fusion.catalog`) first where it is registered: whichever catalog
+    # is read last, a video's default is the same
+    set_defaults("video", "*", ("fused-affect", "face-expression"))
